@@ -1,0 +1,1 @@
+//! faces (in progress)
