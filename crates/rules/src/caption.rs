@@ -1,0 +1,486 @@
+//! Caption safety (policy 5.1, 5.2): no pupil's full name, no @-handle other than a registered
+//! trust account, no profanity, links only to the trust's own domains.
+//!
+//! Profanity uses `rustrict` (maintained, MIT/Apache, English word lists with a false-positive
+//! list), checked one word at a time so that place names such as Scunthorpe, Cumbria or
+//! Cockermouth pass: a word counts only when the filter's match covers the whole word (allowing
+//! an inflection such as "-s", "-ing" or "-ed"). The threshold is moderate-or-worse profanity,
+//! offensive, sexual or mean language; mild words ("bloody", "damn", "crap") are not flagged.
+//! Known limitation: real names that are also slang (e.g. "Dick Whittington") are flagged.
+
+use rustrict::{Censor, Type};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// What the caption is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct CaptionContext<'a> {
+    /// Every pupil on the register (or the academy).
+    pub pupil_names: &'a [PupilName],
+    /// Registered trust account handles, without '@', compared case-insensitively.
+    pub trust_handles: &'a [String],
+    /// Trust domains; a link to the domain or any subdomain is allowed.
+    pub allowed_domains: &'a [String],
+}
+
+/// A pupil's names, for spotting a full name in a caption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PupilName {
+    /// The pupil's UPN, named in the problem instead of the name itself.
+    pub upn: String,
+    /// Legal and preferred forenames.
+    pub forenames: Vec<String>,
+    /// The surname.
+    pub surname: String,
+}
+
+/// Which caption rule a problem breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptionProblemKind {
+    /// A pupil's full name (forename followed by surname).
+    PupilName,
+    /// An @-handle that is not a registered trust account.
+    Handle,
+    /// A profane word.
+    Profanity,
+    /// A link to a domain the trust does not own.
+    Link,
+}
+
+/// One problem found in a caption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaptionProblem {
+    /// The rule broken.
+    pub kind: CaptionProblemKind,
+    /// What was found, for the member of staff. Never a pupil's full name.
+    pub detail: String,
+}
+
+/// Lower-case, accents removed (NFKD, combining marks dropped), typographic apostrophes as '.
+fn fold(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '\u{00b4}' => '\'',
+            c => c,
+        })
+        .collect()
+}
+
+/// Words of a folded text: runs of letters and digits, split at anything else (spaces,
+/// hyphens, punctuation); apostrophes inside a word are dropped, so O'Neil and ONeil are one
+/// word. Each word also carries its possessive-free form ("smith's" -> "smith").
+fn words(folded: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+        let trimmed = raw.trim_matches('\'');
+        if trimmed.is_empty() {
+            continue;
+        }
+        let bare = trimmed
+            .strip_suffix("'s")
+            .unwrap_or(trimmed)
+            .replace('\'', "");
+        out.push((trimmed.replace('\'', ""), bare));
+    }
+    out
+}
+
+fn name_words(name: &str) -> Vec<String> {
+    words(&fold(name)).into_iter().map(|(w, _)| w).collect()
+}
+
+fn pupil_name_problems(
+    caption_words: &[(String, String)],
+    pupils: &[PupilName],
+) -> Vec<CaptionProblem> {
+    let mut problems = Vec::new();
+    for pupil in pupils {
+        let surname = name_words(&pupil.surname);
+        if surname.is_empty() {
+            continue;
+        }
+        let found = pupil.forenames.iter().any(|forename| {
+            let forename = name_words(forename);
+            if forename.is_empty() {
+                return false;
+            }
+            let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
+            let last = full.len() - 1;
+            caption_words.windows(full.len()).any(|window| {
+                window
+                    .iter()
+                    .zip(&full)
+                    .enumerate()
+                    .all(|(i, ((word, bare), want))| {
+                        // Only the final word may carry a possessive: "Jane Smith's".
+                        word == *want || (i == last && bare == *want)
+                    })
+            })
+        });
+        if found {
+            problems.push(CaptionProblem {
+                kind: CaptionProblemKind::PupilName,
+                detail: format!(
+                    "the caption contains a pupil's full name (UPN {})",
+                    pupil.upn
+                ),
+            });
+        }
+    }
+    problems
+}
+
+fn handle_problems(caption: &str, trust_handles: &[String]) -> Vec<CaptionProblem> {
+    let registered: Vec<String> = trust_handles
+        .iter()
+        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+        .collect();
+    let chars: Vec<char> = caption.chars().collect();
+    let mut problems = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '@' {
+            continue;
+        }
+        // "office@school.org.uk" is an e-mail address, not a handle.
+        if i > 0
+            && chars
+                .get(i - 1)
+                .is_some_and(|p| p.is_alphanumeric() || *p == '_')
+        {
+            continue;
+        }
+        let handle: String = chars
+            .iter()
+            .skip(i + 1)
+            .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '.')
+            .collect();
+        let handle = handle.trim_end_matches('.');
+        if handle.is_empty() {
+            continue;
+        }
+        let key = handle.to_lowercase();
+        if registered.contains(&key) || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        problems.push(CaptionProblem {
+            kind: CaptionProblemKind::Handle,
+            detail: format!(
+                "@{handle} is not a registered trust account: do not tag pupils' or personal accounts"
+            ),
+        });
+    }
+    problems
+}
+
+/// Top-level domains recognised in a bare domain with no scheme, "www." or path, so that
+/// "Mr.Smith" or "end.Next" is not taken for a link.
+const BARE_TLDS: &[&str] = &[
+    "com", "org", "net", "uk", "co", "io", "info", "biz", "edu", "gov", "me", "tv", "ly", "app",
+    "dev", "xyz", "online", "site", "shop", "store", "blog", "news", "link", "live", "club", "eu",
+    "ie", "us", "ca", "au", "nz", "de", "fr", "es", "it", "nl", "be", "ch", "at", "in", "tk", "ru",
+    "cn", "gg", "to", "fm", "am", "ai", "wales", "scot", "london", "page", "social",
+];
+
+/// The host of a link-shaped token, lower-case, or `None` if the token is not a link.
+fn link_host(token: &str) -> Option<String> {
+    let lower = token.to_lowercase();
+    let (rest, explicit) = if let Some(r) = lower.strip_prefix("https://") {
+        (r, true)
+    } else if let Some(r) = lower.strip_prefix("http://") {
+        (r, true)
+    } else if lower.starts_with("www.") {
+        (lower.as_str(), true)
+    } else {
+        (lower.as_str(), false)
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let has_path = end < rest.len();
+    let authority = rest.get(..end)?;
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host_port
+        .split(':')
+        .next()
+        .unwrap_or(host_port)
+        .trim_end_matches('.');
+    let labels: Vec<&str> = host.split('.').collect();
+    let well_formed = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if !well_formed {
+        return None;
+    }
+    let tld = labels.last().copied().unwrap_or_default();
+    let tld_ok = tld.len() >= 2 && tld.chars().all(char::is_alphabetic);
+    if explicit || (tld_ok && (has_path || BARE_TLDS.contains(&tld))) {
+        Some(host.to_owned())
+    } else {
+        None
+    }
+}
+
+fn link_problems(caption: &str, allowed_domains: &[String]) -> Vec<CaptionProblem> {
+    let allowed: Vec<String> = allowed_domains
+        .iter()
+        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let mut problems = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for raw in caption.split_whitespace() {
+        // E-mail addresses are not links.
+        if raw.contains('@') && !raw.contains("://") {
+            continue;
+        }
+        let token = raw.trim_matches(|c: char| {
+            matches!(
+                c,
+                '(' | ')'
+                    | '['
+                    | ']'
+                    | '<'
+                    | '>'
+                    | '"'
+                    | '\''
+                    | ','
+                    | '.'
+                    | '!'
+                    | '?'
+                    | ';'
+                    | ':'
+                    | '\u{2019}'
+                    | '\u{201c}'
+                    | '\u{201d}'
+            )
+        });
+        let Some(host) = link_host(token) else {
+            continue;
+        };
+        let ok = allowed
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")));
+        if ok || seen.contains(&host) {
+            continue;
+        }
+        seen.push(host.clone());
+        problems.push(CaptionProblem {
+            kind: CaptionProblemKind::Link,
+            detail: format!("link to {host}, which is not a trust domain"),
+        });
+    }
+    problems
+}
+
+/// Endings allowed after a profane stem for it still to count as the whole word.
+const INFLECTIONS: &[&str] = &["", "s", "es", "ed", "er", "ers", "ing", "y", "ty"];
+
+/// Whether `word` (folded) is itself a profane word, not merely contains one.
+fn is_profane_word(word: &str) -> bool {
+    let threshold =
+        (Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN) & Type::MODERATE_OR_HIGHER;
+    let mut censor = Censor::from_str(word);
+    if !censor.analyze().is(threshold) {
+        return false;
+    }
+    // The censored copy keeps at most the first character; the stars must cover the rest of
+    // the word up to an inflection.
+    let censored: Vec<char> = Censor::from_str(word).censor().chars().collect();
+    let Some(first_star) = censored.iter().position(|c| *c == '*') else {
+        return false;
+    };
+    let last_star = censored
+        .iter()
+        .rposition(|c| *c == '*')
+        .unwrap_or(first_star);
+    let tail: String = censored.iter().skip(last_star + 1).collect();
+    first_star <= 1 && INFLECTIONS.contains(&tail.as_str())
+}
+
+fn profanity_problems(caption_words: &[(String, String)]) -> Vec<CaptionProblem> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut problems = Vec::new();
+    for (word, _) in caption_words {
+        if seen.contains(&word.as_str()) || !is_profane_word(word) {
+            continue;
+        }
+        seen.push(word);
+        let mut shown = word.chars();
+        let first: String = shown.next().into_iter().collect();
+        problems.push(CaptionProblem {
+            kind: CaptionProblemKind::Profanity,
+            detail: format!("profanity: \"{first}{}\"", "*".repeat(shown.count())),
+        });
+    }
+    problems
+}
+
+/// Every problem in `caption`, in the order: pupil names, handles, profanity, links.
+/// An empty list means the caption is safe.
+pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem> {
+    let caption_words = words(&fold(caption));
+    let mut problems = pupil_name_problems(&caption_words, ctx.pupil_names);
+    problems.extend(handle_problems(caption, ctx.trust_handles));
+    problems.extend(profanity_problems(&caption_words));
+    problems.extend(link_problems(caption, ctx.allowed_domains));
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pupils() -> Vec<PupilName> {
+        vec![
+            PupilName {
+                upn: "G801200010001".to_owned(),
+                forenames: vec!["Zoë".to_owned(), "Zo".to_owned()],
+                surname: "O'Neil".to_owned(),
+            },
+            PupilName {
+                upn: "A202345619123".to_owned(),
+                forenames: vec!["Mary-Jane".to_owned()],
+                surname: "Smith".to_owned(),
+            },
+        ]
+    }
+
+    fn check(caption: &str) -> Vec<CaptionProblem> {
+        let pupils = pupils();
+        let handles = vec!["OakTrust".to_owned(), "@oak_academy".to_owned()];
+        let domains = vec!["oaktrust.org.uk".to_owned()];
+        check_caption(
+            caption,
+            &CaptionContext {
+                pupil_names: &pupils,
+                trust_handles: &handles,
+                allowed_domains: &domains,
+            },
+        )
+    }
+
+    fn kinds(caption: &str) -> Vec<CaptionProblemKind> {
+        check(caption).into_iter().map(|p| p.kind).collect()
+    }
+
+    #[test]
+    fn a_clean_caption_has_no_problems() {
+        assert!(check("Year 4 enjoyed their trip to the science museum today!").is_empty());
+    }
+
+    #[test]
+    fn pupil_full_name_is_flagged_by_upn_not_name() {
+        let problems = check("Well done to Zoë O'Neil for her poem");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, CaptionProblemKind::PupilName);
+        assert!(problems[0].detail.contains("G801200010001"));
+        assert!(
+            !problems[0].detail.contains("Neil"),
+            "detail must not repeat the name"
+        );
+    }
+
+    #[test]
+    fn name_written_without_its_accent_or_with_a_curly_apostrophe_still_matches() {
+        assert_eq!(
+            kinds("Well done ZOE O\u{2019}NEIL!"),
+            vec![CaptionProblemKind::PupilName]
+        );
+        assert_eq!(
+            kinds("Well done Zoe ONeil"),
+            vec![CaptionProblemKind::PupilName]
+        );
+        assert_eq!(
+            kinds("Zo O'Neil's painting"),
+            vec![CaptionProblemKind::PupilName]
+        );
+        assert_eq!(
+            kinds("Mary Jane Smith sang"),
+            vec![CaptionProblemKind::PupilName]
+        );
+    }
+
+    #[test]
+    fn forename_or_surname_alone_is_not_a_full_name() {
+        assert!(check("Zoë read her poem; the O'Neil family came too").is_empty());
+        assert!(check("Smith Jane and Mary went").is_empty());
+    }
+
+    #[test]
+    fn unregistered_handle_is_flagged_and_registered_one_passes() {
+        assert!(check("Thanks @oaktrust and @OAK_ACADEMY").is_empty());
+        let problems = check("Great work @zoe_2012 with @OakTrust");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, CaptionProblemKind::Handle);
+        assert!(problems[0].detail.contains("@zoe_2012"));
+        assert!(
+            check("Email office@oaktrust.org.uk to book").is_empty(),
+            "an e-mail is not a handle"
+        );
+    }
+
+    #[test]
+    fn profanity_is_flagged_as_whole_words_only() {
+        assert_eq!(
+            kinds("What a shit day"),
+            vec![CaptionProblemKind::Profanity]
+        );
+        assert_eq!(
+            kinds("Fucking brilliant"),
+            vec![CaptionProblemKind::Profanity]
+        );
+        assert!(
+            check("Our class visited Scunthorpe, Cockermouth and Cumbria with Mr Hancock")
+                .is_empty()
+        );
+        assert!(check("Sussex and Essex assembly").is_empty());
+    }
+
+    #[test]
+    fn links_to_other_domains_are_flagged() {
+        for caption in [
+            "See https://evil.example.com/photos",
+            "See http://bit.ly/abc",
+            "See www.facebook.com",
+            "See example.com/path",
+            "Visit tiktok.com",
+        ] {
+            assert_eq!(kinds(caption), vec![CaptionProblemKind::Link], "{caption}");
+        }
+    }
+
+    #[test]
+    fn links_to_the_trust_domain_or_a_subdomain_pass() {
+        assert!(check("More at https://oaktrust.org.uk/news.").is_empty());
+        assert!(check("More at (www.oaktrust.org.uk)").is_empty());
+        assert!(check("More at https://primary.OakTrust.org.uk/gallery?x=1").is_empty());
+        assert!(check("Bookings: events.oaktrust.org.uk").is_empty());
+        assert_eq!(
+            kinds("https://oaktrust.org.uk.evil.com/"),
+            vec![CaptionProblemKind::Link],
+            "a lookalike is not a subdomain"
+        );
+        assert_eq!(
+            kinds("https://notoaktrust.org.uk/"),
+            vec![CaptionProblemKind::Link]
+        );
+    }
+
+    #[test]
+    fn sentences_without_spaces_and_abbreviations_are_not_links() {
+        assert!(check("Thanks to Mr.Smith, e.g. for 3.5 hours. Next.Time").is_empty());
+    }
+
+    #[test]
+    fn problem_kinds_serialise_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&CaptionProblemKind::PupilName).unwrap(),
+            "\"pupil_name\""
+        );
+    }
+}

@@ -1,0 +1,856 @@
+//! Who must consent, and whether the consent on record allows publication on a date
+//! (DOMAIN.md "Who must consent", policy 6.2).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Who signs a consent answer: a parent or carer, or the pupil.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signatory {
+    /// A parent or carer.
+    Parent,
+    /// The pupil themself.
+    Pupil,
+}
+
+impl Signatory {
+    /// Both signatory kinds, in enum order.
+    pub const ALL: [Signatory; 2] = [Signatory::Parent, Signatory::Pupil];
+
+    /// The stored name: "parent" or "pupil".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signatory::Parent => "parent",
+            Signatory::Pupil => "pupil",
+        }
+    }
+}
+
+/// A name that is not one of a fixed set of stored names (a signatory, channel or status).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {found:?}: expected one of {}", valid.join(", "))]
+pub struct UnknownName {
+    /// What was being parsed: "signatory", "channel" or "consent status".
+    pub what: &'static str,
+    /// The text that was given.
+    pub found: String,
+    /// The names that are accepted.
+    pub valid: Vec<&'static str>,
+}
+
+/// Lower-cases and turns spaces and hyphens into underscores, so "Academy social" and
+/// "academy-social" read as "academy_social".
+fn stored_name(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+fn parse_name<T: Copy>(
+    what: &'static str,
+    s: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Result<T, UnknownName> {
+    let key = stored_name(s);
+    all.iter()
+        .copied()
+        .find(|&v| name(v) == key)
+        .ok_or_else(|| UnknownName {
+            what,
+            found: s.to_owned(),
+            valid: all.iter().map(|&v| name(v)).collect(),
+        })
+}
+
+impl FromStr for Signatory {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_name("signatory", s, &Signatory::ALL, Signatory::as_str)
+    }
+}
+
+impl fmt::Display for Signatory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A purpose that consent is given or refused for (DOMAIN.md: consent is per channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// An academy's own social media account.
+    AcademySocial,
+    /// A trust-wide or regional social media account.
+    TrustSocial,
+    /// The academy or trust website.
+    Website,
+    /// Printed materials and the prospectus.
+    Print,
+    /// The press.
+    Press,
+}
+
+impl Channel {
+    /// Every channel, in enum order.
+    pub const ALL: [Channel; 5] = [
+        Channel::AcademySocial,
+        Channel::TrustSocial,
+        Channel::Website,
+        Channel::Print,
+        Channel::Press,
+    ];
+
+    /// The stored name, e.g. "academy_social".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::AcademySocial => "academy_social",
+            Channel::TrustSocial => "trust_social",
+            Channel::Website => "website",
+            Channel::Print => "print",
+            Channel::Press => "press",
+        }
+    }
+
+    /// Words for office staff, e.g. "academy social media".
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::AcademySocial => "academy social media",
+            Channel::TrustSocial => "trust social media",
+            Channel::Website => "the website",
+            Channel::Print => "printed materials",
+            Channel::Press => "the press",
+        }
+    }
+}
+
+impl FromStr for Channel {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_name("channel", s, &Channel::ALL, Channel::as_str)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of [`evaluate`], strongest block first; only `Granted` allows publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// A safeguarding flag blocks publication whatever the consent says.
+    NeverPublish,
+    /// A required signatory said no.
+    Refused,
+    /// A required signatory's yes was withdrawn.
+    Withdrawn,
+    /// A required signatory's yes has expired (expired means missing).
+    Expired,
+    /// A required signatory has not answered.
+    Missing,
+    /// Every required signatory said yes, and nothing blocks.
+    Granted,
+}
+
+impl ConsentStatus {
+    /// Every status, strongest block first.
+    pub const ALL: [ConsentStatus; 6] = [
+        ConsentStatus::NeverPublish,
+        ConsentStatus::Refused,
+        ConsentStatus::Withdrawn,
+        ConsentStatus::Expired,
+        ConsentStatus::Missing,
+        ConsentStatus::Granted,
+    ];
+
+    /// The stored name, e.g. "never_publish".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentStatus::NeverPublish => "never_publish",
+            ConsentStatus::Refused => "refused",
+            ConsentStatus::Withdrawn => "withdrawn",
+            ConsentStatus::Expired => "expired",
+            ConsentStatus::Missing => "missing",
+            ConsentStatus::Granted => "granted",
+        }
+    }
+
+    /// Whether this status allows publication.
+    pub fn allows_publication(self) -> bool {
+        self == ConsentStatus::Granted
+    }
+}
+
+impl FromStr for ConsentStatus {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_name(
+            "consent status",
+            s,
+            &ConsentStatus::ALL,
+            ConsentStatus::as_str,
+        )
+    }
+}
+
+impl fmt::Display for ConsentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// DOMAIN.md table: NCY <= 6 -> [Parent]; 7..=11 -> [Parent, Pupil]; >= 12 -> [Pupil], or
+/// [Parent, Pupil] when `parent_also_required` (the pupil cannot give consent, or a parent was
+/// given decision-making rights). Always in enum order, Parent first.
+pub fn required_signatories(ncy: i32, parent_also_required: bool) -> Vec<Signatory> {
+    match ncy {
+        ..=6 => vec![Signatory::Parent],
+        7..=11 => vec![Signatory::Parent, Signatory::Pupil],
+        _ if parent_also_required => vec![Signatory::Parent, Signatory::Pupil],
+        _ => vec![Signatory::Pupil],
+    }
+}
+
+/// One signed answer, immutable once recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// Recording order: a higher id was recorded later.
+    pub id: i64,
+    /// Whether a parent or the pupil signed.
+    pub signatory: Signatory,
+    /// The signer's name. Answers belong to a signer (name compared ignoring case and
+    /// spaces); `None` is the unnamed signer of that kind.
+    pub signer: Option<String>,
+    /// The purpose answered for.
+    pub channel: Channel,
+    /// Yes (`true`) or no.
+    pub granted: bool,
+    /// The date the form was signed.
+    pub signed_on: NaiveDate,
+    /// The last date on which a yes is valid, if it expires.
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// Withdraws every yes of that signatory kind for that channel signed on or before `on`.
+/// It never deletes history: a yes signed after `on` grants again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// Recording order.
+    pub id: i64,
+    /// The signatory kind whose consent is withdrawn.
+    pub signatory: Signatory,
+    /// The purpose withdrawn.
+    pub channel: Channel,
+    /// The date the withdrawal takes effect.
+    pub on: NaiveDate,
+}
+
+/// The result of evaluating consent for one pupil, one channel, one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// The strongest condition that holds.
+    pub status: ConsentStatus,
+    /// A plain-English sentence for office staff.
+    pub detail: String,
+    /// Signatories whose consent is missing or expired (the chase list). Empty when something
+    /// stronger blocks publication (never publish, a refusal, a withdrawal): chasing a form
+    /// cannot clear the pupil then.
+    pub still_needed: Vec<Signatory>,
+    /// Things to show but that do not block, e.g. a "no" from a signatory who is not required.
+    pub warnings: Vec<String>,
+}
+
+/// Answers grouped by signer, identified by kind and a name compared without case or spaces.
+fn signer_key(answer: &Answer) -> (Signatory, Option<String>) {
+    let name = answer.signer.as_ref().map(|n| {
+        n.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    });
+    (answer.signatory, name.filter(|n| !n.is_empty()))
+}
+
+/// "Latest" = greatest signed_on, ties broken by greater id.
+fn recency(answer: &Answer) -> (NaiveDate, i64) {
+    (answer.signed_on, answer.id)
+}
+
+/// "parent (Mrs Jane O'Neil)" or just "parent" for the unnamed signer.
+fn who(answer: &Answer) -> String {
+    match answer.signer.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => format!("{} ({name})", answer.signatory),
+        _ => answer.signatory.as_str().to_owned(),
+    }
+}
+
+/// Evaluates consent for `channel` on the date `on` (see DOMAIN.md). Precedence:
+/// never publish > refused > withdrawn > expired > missing > granted.
+///
+/// Answers and withdrawals dated after `on`, and answers for other channels, are ignored. An
+/// empty `required` list is treated as missing (fail safe) rather than as vacuously granted.
+pub fn evaluate(
+    required: &[Signatory],
+    never_publish: bool,
+    answers: &[Answer],
+    withdrawals: &[Withdrawal],
+    channel: Channel,
+    on: NaiveDate,
+) -> Evaluation {
+    let visible: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.channel == channel && a.signed_on <= on)
+        .collect();
+    let withdrawals: Vec<&Withdrawal> = withdrawals
+        .iter()
+        .filter(|w| w.channel == channel && w.on <= on)
+        .collect();
+
+    // Each signer's latest answer.
+    let mut latest: Vec<&Answer> = Vec::new();
+    for answer in &visible {
+        let key = signer_key(answer);
+        match latest.iter_mut().find(|l| signer_key(l) == key) {
+            Some(slot) if recency(answer) > recency(slot) => *slot = answer,
+            Some(_) => {}
+            None => latest.push(answer),
+        }
+    }
+    latest.sort_by_key(|a| (a.signatory, std::cmp::Reverse(recency(a))));
+
+    let mut warnings = Vec::new();
+    for answer in latest
+        .iter()
+        .filter(|a| !required.contains(&a.signatory) && !a.granted)
+    {
+        warnings.push(format!(
+            "{} refused {} on {}, but the {}'s consent is not required on {on}",
+            who(answer),
+            channel.label(),
+            answer.signed_on,
+            answer.signatory
+        ));
+    }
+
+    let mut required: Vec<Signatory> = required.to_vec();
+    required.sort();
+    required.dedup();
+
+    if never_publish {
+        return Evaluation {
+            status: ConsentStatus::NeverPublish,
+            detail:
+                "a safeguarding \"never publish\" flag blocks publication whatever the consent says"
+                    .to_owned(),
+            still_needed: Vec::new(),
+            warnings,
+        };
+    }
+    if required.is_empty() {
+        return Evaluation {
+            status: ConsentStatus::Missing,
+            detail: "no required signatories were given, so consent cannot be confirmed".to_owned(),
+            still_needed: Vec::new(),
+            warnings,
+        };
+    }
+
+    let mut refused = Vec::new();
+    let mut withdrawn = Vec::new();
+    let mut expired = Vec::new();
+    let mut missing = Vec::new();
+    let mut granted = Vec::new();
+    let mut still_needed = Vec::new();
+
+    for &kind in &required {
+        let of_kind: Vec<&Answer> = latest
+            .iter()
+            .copied()
+            .filter(|a| a.signatory == kind)
+            .collect();
+        let noes: Vec<&Answer> = of_kind.iter().copied().filter(|a| !a.granted).collect();
+        if !noes.is_empty() {
+            let yeses: Vec<&Answer> = of_kind.iter().copied().filter(|a| a.granted).collect();
+            for no in noes {
+                let mut sentence = format!("{} refused on {}", who(no), no.signed_on);
+                if !yeses.is_empty() {
+                    let others: Vec<String> = yeses
+                        .iter()
+                        .map(|yes| {
+                            let name = yes.signer.as_deref().map(str::trim).unwrap_or("");
+                            let name = if name.is_empty() {
+                                format!("another {kind}")
+                            } else {
+                                name.to_owned()
+                            };
+                            format!("{name} granted on {}", yes.signed_on)
+                        })
+                        .collect();
+                    let disagree = match kind {
+                        Signatory::Parent => "parents disagree",
+                        Signatory::Pupil => "the pupil's answers disagree",
+                    };
+                    sentence.push_str(&format!("; {disagree}: {}", others.join(", ")));
+                }
+                refused.push(sentence);
+            }
+            continue;
+        }
+        // Every signer of this kind said yes last; the kind's latest yes decides.
+        let Some(yes) = of_kind.first().copied() else {
+            missing.push(format!(
+                "no answer from the {kind} for {} on or before {on}",
+                channel.label()
+            ));
+            still_needed.push(kind);
+            continue;
+        };
+        if let Some(w) = withdrawals
+            .iter()
+            .filter(|w| w.signatory == kind && yes.signed_on <= w.on)
+            .max_by_key(|w| (w.on, w.id))
+        {
+            withdrawn.push(format!(
+                "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
+                who(yes),
+                yes.signed_on,
+                w.on
+            ));
+            continue;
+        }
+        match yes.expires_on {
+            Some(expiry) if expiry < on => {
+                expired.push(format!(
+                    "{} granted on {}, but it expired after {expiry}",
+                    who(yes),
+                    yes.signed_on
+                ));
+                still_needed.push(kind);
+            }
+            _ => granted.push(format!("{} granted on {}", who(yes), yes.signed_on)),
+        }
+    }
+
+    let (status, sentences) = if !refused.is_empty() {
+        (ConsentStatus::Refused, refused)
+    } else if !withdrawn.is_empty() {
+        (ConsentStatus::Withdrawn, withdrawn)
+    } else if !expired.is_empty() {
+        // Expired and missing are both on the chase list; say both.
+        expired.extend(missing);
+        (ConsentStatus::Expired, expired)
+    } else if !missing.is_empty() {
+        (ConsentStatus::Missing, missing)
+    } else {
+        (ConsentStatus::Granted, granted)
+    };
+    if !matches!(status, ConsentStatus::Expired | ConsentStatus::Missing) {
+        still_needed.clear();
+    }
+    Evaluation {
+        status,
+        detail: sentences.join("; "),
+        still_needed,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::year::ncy_from_dob;
+    use Signatory::{Parent, Pupil};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    const CH: Channel = Channel::Website;
+
+    fn answer(
+        id: i64,
+        signatory: Signatory,
+        signer: Option<&str>,
+        granted: bool,
+        signed_on: NaiveDate,
+    ) -> Answer {
+        Answer {
+            id,
+            signatory,
+            signer: signer.map(str::to_owned),
+            channel: CH,
+            granted,
+            signed_on,
+            expires_on: None,
+        }
+    }
+
+    fn yes(id: i64, signatory: Signatory, signed_on: NaiveDate) -> Answer {
+        answer(id, signatory, None, true, signed_on)
+    }
+
+    fn eval(
+        required: &[Signatory],
+        answers: &[Answer],
+        withdrawals: &[Withdrawal],
+        on: NaiveDate,
+    ) -> Evaluation {
+        evaluate(required, false, answers, withdrawals, CH, on)
+    }
+
+    #[test]
+    fn nursery_to_year_6_need_a_parent_only() {
+        for ncy in -2..=6 {
+            assert_eq!(required_signatories(ncy, false), vec![Parent], "NCY {ncy}");
+            assert_eq!(
+                required_signatories(ncy, true),
+                vec![Parent],
+                "flag ignored below sixth form"
+            );
+        }
+    }
+
+    #[test]
+    fn years_7_to_11_need_pupil_and_parent() {
+        for ncy in 7..=11 {
+            assert_eq!(
+                required_signatories(ncy, false),
+                vec![Parent, Pupil],
+                "NCY {ncy}"
+            );
+        }
+    }
+
+    #[test]
+    fn sixth_form_needs_the_pupil_only() {
+        for ncy in 12..=14 {
+            assert_eq!(required_signatories(ncy, false), vec![Pupil], "NCY {ncy}");
+        }
+    }
+
+    #[test]
+    fn sixth_form_parent_too_flag_adds_the_parent() {
+        for ncy in 12..=14 {
+            assert_eq!(
+                required_signatories(ncy, true),
+                vec![Parent, Pupil],
+                "NCY {ncy}"
+            );
+        }
+    }
+
+    #[test]
+    fn parent_only_form_lapses_on_entering_year_7() {
+        let dob = d(2014, 3, 10);
+        let answers = [yes(1, Parent, d(2024, 9, 5))];
+        let last_day_of_year_6 = d(2025, 8, 31);
+        let first_day_of_year_7 = d(2025, 9, 1);
+        let req = required_signatories(ncy_from_dob(dob, last_day_of_year_6), false);
+        assert_eq!(
+            eval(&req, &answers, &[], last_day_of_year_6).status,
+            ConsentStatus::Granted
+        );
+        let req = required_signatories(ncy_from_dob(dob, first_day_of_year_7), false);
+        let e = eval(&req, &answers, &[], first_day_of_year_7);
+        assert_eq!(
+            e.status,
+            ConsentStatus::Missing,
+            "the pupil must now sign too: {e:?}"
+        );
+        assert_eq!(e.still_needed, vec![Pupil]);
+    }
+
+    #[test]
+    fn granted_when_every_required_signatory_said_yes() {
+        let answers = [yes(1, Parent, d(2025, 9, 1)), yes(2, Pupil, d(2025, 9, 2))];
+        let e = eval(&[Parent, Pupil], &answers, &[], d(2025, 10, 1));
+        assert_eq!(e.status, ConsentStatus::Granted);
+        assert!(e.still_needed.is_empty() && e.warnings.is_empty());
+    }
+
+    #[test]
+    fn no_beats_yes() {
+        // The pupil says yes, the parent no: the no blocks.
+        let answers = [
+            answer(1, Parent, None, false, d(2025, 9, 1)),
+            yes(2, Pupil, d(2025, 9, 2)),
+        ];
+        let e = eval(&[Parent, Pupil], &answers, &[], d(2025, 10, 1));
+        assert_eq!(e.status, ConsentStatus::Refused);
+        assert!(
+            e.detail.contains("parent refused on 2025-09-01"),
+            "{}",
+            e.detail
+        );
+        assert!(e.still_needed.is_empty(), "no chasing a refusal");
+    }
+
+    #[test]
+    fn two_parents_disagreeing_is_a_refusal_that_says_so() {
+        let answers = [
+            answer(1, Parent, Some("Mr O'Neil"), true, d(2025, 9, 1)),
+            answer(2, Parent, Some("Mrs Jane O'Neil"), false, d(2025, 9, 3)),
+        ];
+        let e = eval(&[Parent], &answers, &[], d(2025, 10, 1));
+        assert_eq!(e.status, ConsentStatus::Refused);
+        assert_eq!(
+            e.detail,
+            "parent (Mrs Jane O'Neil) refused on 2025-09-03; parents disagree: Mr O'Neil granted on 2025-09-01"
+        );
+    }
+
+    #[test]
+    fn a_signer_changing_their_mind_counts_their_latest_answer() {
+        // Same signer (name differing only in case and spaces): the later yes replaces the no.
+        let answers = [
+            answer(1, Parent, Some("Jane  Smith"), false, d(2025, 9, 1)),
+            answer(2, Parent, Some("jane smith"), true, d(2025, 9, 10)),
+        ];
+        assert_eq!(
+            eval(&[Parent], &answers, &[], d(2025, 10, 1)).status,
+            ConsentStatus::Granted
+        );
+        // On the same date, the higher id (recorded later) is the latest.
+        let answers = [
+            answer(5, Parent, Some("Jane Smith"), true, d(2025, 9, 1)),
+            answer(4, Parent, Some("Jane Smith"), false, d(2025, 9, 1)),
+        ];
+        assert_eq!(
+            eval(&[Parent], &answers, &[], d(2025, 10, 1)).status,
+            ConsentStatus::Granted
+        );
+    }
+
+    #[test]
+    fn withdrawal_blocks_an_earlier_yes_from_its_date() {
+        let answers = [yes(1, Parent, d(2025, 9, 1))];
+        let w = [Withdrawal {
+            id: 1,
+            signatory: Parent,
+            channel: CH,
+            on: d(2025, 11, 1),
+        }];
+        assert_eq!(
+            eval(&[Parent], &answers, &w, d(2025, 10, 31)).status,
+            ConsentStatus::Granted
+        );
+        let e = eval(&[Parent], &answers, &w, d(2025, 11, 1));
+        assert_eq!(e.status, ConsentStatus::Withdrawn);
+        assert!(e.detail.contains("withdrawn on 2025-11-01"), "{}", e.detail);
+        assert!(e.still_needed.is_empty());
+    }
+
+    #[test]
+    fn yes_signed_after_a_withdrawal_grants_again() {
+        let answers = [
+            yes(1, Parent, d(2025, 9, 1)),
+            yes(2, Parent, d(2025, 12, 1)),
+        ];
+        let w = [Withdrawal {
+            id: 1,
+            signatory: Parent,
+            channel: CH,
+            on: d(2025, 11, 1),
+        }];
+        assert_eq!(
+            eval(&[Parent], &answers, &w, d(2025, 11, 30)).status,
+            ConsentStatus::Withdrawn
+        );
+        assert_eq!(
+            eval(&[Parent], &answers, &w, d(2025, 12, 1)).status,
+            ConsentStatus::Granted
+        );
+    }
+
+    #[test]
+    fn withdrawal_for_another_channel_or_signatory_does_not_apply() {
+        let answers = [yes(1, Parent, d(2025, 9, 1))];
+        let w = [
+            Withdrawal {
+                id: 1,
+                signatory: Parent,
+                channel: Channel::Press,
+                on: d(2025, 10, 1),
+            },
+            Withdrawal {
+                id: 2,
+                signatory: Pupil,
+                channel: CH,
+                on: d(2025, 10, 1),
+            },
+        ];
+        assert_eq!(
+            eval(&[Parent], &answers, &w, d(2025, 11, 1)).status,
+            ConsentStatus::Granted
+        );
+    }
+
+    #[test]
+    fn consent_is_valid_on_its_expiry_date_and_expired_the_day_after() {
+        let mut a = yes(1, Parent, d(2024, 9, 1));
+        a.expires_on = Some(d(2025, 8, 31));
+        let answers = [a];
+        assert_eq!(
+            eval(&[Parent], &answers, &[], d(2025, 8, 31)).status,
+            ConsentStatus::Granted
+        );
+        let e = eval(&[Parent], &answers, &[], d(2025, 9, 1));
+        assert_eq!(e.status, ConsentStatus::Expired);
+        assert_eq!(
+            e.still_needed,
+            vec![Parent],
+            "expired means missing for the chase list"
+        );
+    }
+
+    #[test]
+    fn expired_outranks_missing_and_both_are_chased() {
+        let mut a = yes(1, Parent, d(2024, 9, 1));
+        a.expires_on = Some(d(2025, 8, 31));
+        let e = eval(&[Parent, Pupil], &[a], &[], d(2025, 9, 2));
+        assert_eq!(e.status, ConsentStatus::Expired);
+        assert_eq!(e.still_needed, vec![Parent, Pupil]);
+    }
+
+    #[test]
+    fn answers_signed_after_the_date_are_invisible() {
+        let answers = [
+            yes(1, Parent, d(2025, 9, 10)),
+            answer(2, Parent, Some("Dad"), false, d(2025, 9, 20)),
+        ];
+        let e = eval(&[Parent], &answers, &[], d(2025, 9, 9));
+        assert_eq!(e.status, ConsentStatus::Missing);
+        assert_eq!(e.still_needed, vec![Parent]);
+        assert_eq!(
+            eval(&[Parent], &answers, &[], d(2025, 9, 10)).status,
+            ConsentStatus::Granted
+        );
+        assert_eq!(
+            eval(&[Parent], &answers, &[], d(2025, 9, 20)).status,
+            ConsentStatus::Refused
+        );
+    }
+
+    #[test]
+    fn answers_for_other_channels_are_ignored() {
+        let mut a = answer(1, Parent, None, false, d(2025, 9, 1));
+        a.channel = Channel::Press;
+        let e = eval(
+            &[Parent],
+            &[a, yes(2, Parent, d(2025, 9, 1))],
+            &[],
+            d(2025, 10, 1),
+        );
+        assert_eq!(e.status, ConsentStatus::Granted);
+    }
+
+    #[test]
+    fn no_from_a_signatory_not_required_is_a_warning_not_a_block() {
+        let answers = [
+            yes(1, Parent, d(2025, 9, 1)),
+            answer(2, Pupil, Some("Sam"), false, d(2025, 9, 2)),
+        ];
+        let e = eval(&[Parent], &answers, &[], d(2025, 10, 1));
+        assert_eq!(e.status, ConsentStatus::Granted);
+        assert_eq!(e.warnings.len(), 1);
+        assert!(
+            e.warnings[0].contains("pupil (Sam) refused"),
+            "{:?}",
+            e.warnings
+        );
+    }
+
+    #[test]
+    fn never_publish_beats_granted() {
+        let answers = [yes(1, Parent, d(2025, 9, 1))];
+        let e = evaluate(&[Parent], true, &answers, &[], CH, d(2025, 10, 1));
+        assert_eq!(e.status, ConsentStatus::NeverPublish);
+        assert!(e.still_needed.is_empty());
+        assert!(!e.status.allows_publication());
+    }
+
+    #[test]
+    fn precedence_refused_over_withdrawn_over_expired_over_missing() {
+        let on = d(2025, 10, 1);
+        let mut expired_parent = yes(1, Parent, d(2024, 9, 1));
+        expired_parent.expires_on = Some(d(2025, 8, 31));
+        let pupil_no = answer(2, Pupil, None, false, d(2025, 9, 1));
+        let w = [Withdrawal {
+            id: 1,
+            signatory: Pupil,
+            channel: CH,
+            on: d(2025, 9, 15),
+        }];
+        let req = [Parent, Pupil];
+        assert_eq!(
+            eval(&req, &[expired_parent.clone(), pupil_no], &w, on).status,
+            ConsentStatus::Refused
+        );
+        let pupil_yes = yes(3, Pupil, d(2025, 9, 1));
+        assert_eq!(
+            eval(&req, &[expired_parent.clone(), pupil_yes.clone()], &w, on).status,
+            ConsentStatus::Withdrawn
+        );
+        assert_eq!(
+            eval(&req, &[expired_parent.clone(), pupil_yes], &[], on).status,
+            ConsentStatus::Expired
+        );
+        assert_eq!(
+            eval(&req, &[yes(4, Parent, d(2025, 9, 1))], &[], on).status,
+            ConsentStatus::Missing
+        );
+    }
+
+    #[test]
+    fn empty_required_list_is_never_granted() {
+        let e = eval(&[], &[yes(1, Parent, d(2025, 9, 1))], &[], d(2025, 10, 1));
+        assert_eq!(e.status, ConsentStatus::Missing);
+    }
+
+    #[test]
+    fn names_parse_and_unknown_channel_lists_the_valid_ones() {
+        assert_eq!(
+            "Academy social".parse::<Channel>(),
+            Ok(Channel::AcademySocial)
+        );
+        assert_eq!("trust_social".parse::<Channel>(), Ok(Channel::TrustSocial));
+        assert_eq!("PUPIL".parse::<Signatory>(), Ok(Pupil));
+        assert_eq!(
+            "never_publish".parse::<ConsentStatus>(),
+            Ok(ConsentStatus::NeverPublish)
+        );
+        let err = "tiktok".parse::<Channel>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown channel \"tiktok\": expected one of academy_social, trust_social, website, print, press"
+        );
+        for c in Channel::ALL {
+            assert_eq!(c.as_str().parse::<Channel>(), Ok(c));
+        }
+    }
+
+    #[test]
+    fn enums_serialise_as_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&Channel::AcademySocial).unwrap(),
+            "\"academy_social\""
+        );
+        assert_eq!(
+            serde_json::to_string(&ConsentStatus::NeverPublish).unwrap(),
+            "\"never_publish\""
+        );
+        assert_eq!(serde_json::to_string(&Parent).unwrap(), "\"parent\"");
+    }
+}
