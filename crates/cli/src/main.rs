@@ -1,3 +1,716 @@
-fn main() {
-    println!("clearshot");
+//! `clearshot`: the command-line face of ClearShot. Each command parses its arguments, calls one
+//! use case of the `clearshot` crate, and prints the result (JSON with `--json`, else a table).
+//!
+//! Exit codes: 0 success; 1 a check that found a problem (audit chain broken, a file in a batch
+//! unreadable); 2 bad input or an error, with nothing changed.
+
+#[macro_use]
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use clearshot::consent::{FormInput, StatusFilter};
+use clearshot::pupils::PupilFilter;
+use clearshot::{Channel, Signatory, Stamp, Store};
+use register::flags::FlagKind;
+
+use output::{Out, Table};
+
+#[derive(Parser)]
+#[command(
+    name = "clearshot",
+    version,
+    about = "ClearShot: the consent register and photo clearance for a school trust",
+    long_about = "ClearShot keeps a local register of pupils and their photo consents and clears photos for publication.\n\nThe register is the file given by --db, else $CLEARSHOT_DB, else the per-user data directory (the same file the desktop app uses). Any command creates or migrates it as needed."
+)]
+struct Cli {
+    /// The register file.
+    #[arg(long, global = true, env = "CLEARSHOT_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Print JSON on stdout instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is making the change, for the audit log (default: $CLEARSHOT_ACTOR, else the login name).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (or migrate) the register explicitly.
+    Init,
+    /// The trust's academies.
+    #[command(subcommand)]
+    Academies(AcademiesCmd),
+    /// Pupils: import a roll, list, show, flag.
+    #[command(subcommand)]
+    Pupils(PupilsCmd),
+    /// Consent forms, withdrawals, status and the chase list.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Trust-wide settings.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+}
+
+#[derive(Subcommand)]
+enum AcademiesCmd {
+    /// Add an academy.
+    Add {
+        /// A short code for the academy, e.g. OAK.
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the academies.
+    List,
+}
+
+#[derive(Args, Clone)]
+struct OnDate {
+    /// The date that matters (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+    on: Option<NaiveDate>,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct FlagChoice {
+    /// Sixth form: a parent must consent as well as the pupil.
+    #[arg(long)]
+    parent_also_required: bool,
+    /// Safeguarding: never publish this pupil, whatever the consent says.
+    #[arg(long)]
+    never_publish: bool,
+}
+
+impl FlagChoice {
+    fn kind(&self) -> FlagKind {
+        if self.never_publish {
+            FlagKind::NeverPublish
+        } else {
+            FlagKind::ParentAlsoRequired
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum PupilsCmd {
+    /// Import an academy's roll from an MIS CSV export.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        academy: String,
+        /// The calendar year in which the academic year of the file's year groups began
+        /// (default: the academic year containing the import date).
+        #[arg(long, value_name = "YYYY")]
+        academic_year: Option<i32>,
+        /// Report exactly what would happen and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Name a column: "HEADER=field" (fields: upn, legal_surname, legal_forename,
+        /// preferred_forename, dob, year_group, reg_group, admission_number, ignore).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        maps: Vec<String>,
+        /// Do not mark pupils missing from the file as left.
+        #[arg(long)]
+        no_mark_left: bool,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// List pupils on roll.
+    List {
+        #[arg(long)]
+        academy: Option<String>,
+        #[arg(long, value_name = "N", value_parser = parse_year_group_arg, allow_hyphen_values = true)]
+        year_group: Option<i32>,
+        #[arg(long)]
+        reg_group: Option<String>,
+        /// Name, UPN or registration group.
+        #[arg(long)]
+        search: Option<String>,
+        /// Include pupils who have left.
+        #[arg(long)]
+        include_left: bool,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// One pupil: details, year group and who must sign on the date, status per channel,
+    /// consent history, flags.
+    Show {
+        upn: String,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// Show the reason of a never-publish flag (recorded in the audit log).
+    RevealReason {
+        upn: String,
+        /// Why you need to see it.
+        #[arg(long)]
+        why: String,
+    },
+    /// Set a flag on a pupil.
+    Flag {
+        upn: String,
+        #[command(flatten)]
+        which: FlagChoice,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// Clear a flag.
+    Unflag {
+        upn: String,
+        #[command(flatten)]
+        which: FlagChoice,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        on: OnDate,
+    },
+}
+
+#[derive(Args, Clone)]
+struct StatusArgs {
+    #[arg(long)]
+    academy: Option<String>,
+    #[arg(long)]
+    upn: Option<String>,
+    #[arg(long, value_name = "N", value_parser = parse_year_group_arg, allow_hyphen_values = true)]
+    year_group: Option<i32>,
+    #[arg(long)]
+    reg_group: Option<String>,
+    #[arg(long, value_parser = parse_channel)]
+    channel: Option<Channel>,
+    #[command(flatten)]
+    on: OnDate,
+}
+
+impl StatusArgs {
+    fn filter(&self) -> StatusFilter {
+        StatusFilter {
+            academy: self.academy.clone(),
+            upn: self.upn.clone(),
+            year_group: self.year_group,
+            reg_group: self.reg_group.clone(),
+            channel: self.channel,
+            include_left: false,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ConsentCmd {
+    /// Record a returned consent form.
+    Record {
+        upn: String,
+        #[arg(long, value_parser = parse_signatory)]
+        signatory: Signatory,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        signed_on: NaiveDate,
+        /// Channels granted, comma-separated.
+        #[arg(long, value_name = "CH,...")]
+        grant: Option<String>,
+        /// Channels refused, comma-separated.
+        #[arg(long, value_name = "CH,...")]
+        refuse: Option<String>,
+        #[arg(long)]
+        signer_name: Option<String>,
+        /// e.g. mother, father, carer, guardian.
+        #[arg(long)]
+        relationship: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        expires: Option<NaiveDate>,
+        /// The scanned form (PDF or image), stored by content hash beside the register.
+        #[arg(long, value_name = "FILE")]
+        evidence: Option<PathBuf>,
+    },
+    /// Withdraw consent from a date.
+    Withdraw {
+        upn: String,
+        #[arg(long, value_parser = parse_signatory)]
+        signatory: Signatory,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        on: NaiveDate,
+        /// Channels withdrawn (default: every channel).
+        #[arg(long, value_name = "CH,...")]
+        channels: Option<String>,
+    },
+    /// Consent status of pupils on roll per channel on a date.
+    Status(StatusArgs),
+    /// Pupils whose consent is missing or expired, with the signatories still needed.
+    Chase {
+        #[command(flatten)]
+        args: StatusArgs,
+        /// Print CSV (for a spreadsheet or mail merge) instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Verify the audit chain: exit 0 when intact, 1 naming the first bad entry.
+    Verify,
+    /// Show audit entries.
+    Log {
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        since: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsCmd {
+    /// Set a setting, e.g. `settings set trust-domains a.org,b.sch.uk`.
+    Set { key: String, value: String },
+    /// Show one setting.
+    Get { key: String },
+    /// Show every setting.
+    List,
+}
+
+fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date; use YYYY-MM-DD"))
+}
+
+fn parse_year_group_arg(s: &str) -> Result<i32, String> {
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .or_else(|| rules::year::parse_year_group(s))
+        .filter(|y| (-2..=14).contains(y))
+        .ok_or_else(|| format!("{s:?} is not a year group (e.g. 7, R, N, -1)"))
+}
+
+fn parse_channel(s: &str) -> Result<Channel, String> {
+    s.trim().parse::<Channel>().map_err(|_| {
+        format!(
+            "unknown channel {s:?}; channels are {}",
+            Channel::ALL.map(|c| c.as_str()).join(", ")
+        )
+    })
+}
+
+fn parse_signatory(s: &str) -> Result<Signatory, String> {
+    s.trim()
+        .parse::<Signatory>()
+        .map_err(|_| format!("unknown signatory {s:?}; use parent or pupil"))
+}
+
+/// A failure: message for stderr and the exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<clearshot::Error> for Failure {
+    fn from(e: clearshot::Error) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("clearshot: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn stamp(actor: &Option<String>) -> Stamp {
+    let actor = actor
+        .clone()
+        .or_else(|| std::env::var("CLEARSHOT_ACTOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string());
+    Stamp::new(
+        actor,
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let path = cli.db.clone().unwrap_or_else(register::db::default_path);
+    let mut store = Store::open(&path)?;
+    let out = Out { json: cli.json };
+    let stamp = stamp(&cli.actor);
+    let on = |d: &OnDate| d.on.unwrap_or_else(today);
+    match cli.command {
+        Command::Init => {
+            out.value(
+                &serde_json::json!({"register": path, "schema_version": register::db::schema_version()}),
+                || format!("register ready at {}", path.display()),
+            );
+        }
+        Command::Academies(AcademiesCmd::Add { code, name }) => {
+            let a = clearshot::pupils::add_academy(&mut store, &code, &name, &stamp)?;
+            out.value(&a, || format!("added academy {} ({})", a.code, a.name));
+        }
+        Command::Academies(AcademiesCmd::List) => {
+            let list = clearshot::pupils::academies(&store)?;
+            out.table(&list, || {
+                let mut t = Table::new(["code", "name"]);
+                for a in &list {
+                    t.row([a.code.clone(), a.name.clone()]);
+                }
+                t
+            });
+        }
+        Command::Pupils(cmd) => return pupils(cmd, &mut store, &out, &stamp, on),
+        Command::Consent(cmd) => return consent(cmd, &mut store, &out, &stamp, on),
+        Command::Audit(AuditCmd::Verify) => {
+            let v = register::audit::verify(&store.conn).map_err(clearshot::Error::from)?;
+            out.value(&v, || {
+                if v.ok {
+                    format!("audit chain intact: {} entries, head {}", v.entries, v.head)
+                } else {
+                    format!(
+                        "AUDIT CHAIN BROKEN at entry {}: {}",
+                        v.first_bad_seq.unwrap_or(0),
+                        v.problem.clone().unwrap_or_default()
+                    )
+                }
+            });
+            if !v.ok {
+                eprintln!(
+                    "clearshot: audit chain broken at entry {}: {}",
+                    v.first_bad_seq.unwrap_or(0),
+                    v.problem.unwrap_or_default()
+                );
+                return Ok(1);
+            }
+        }
+        Command::Audit(AuditCmd::Log { since }) => {
+            let since = since.map(|d| d.to_string());
+            let entries = register::audit::list(&store.conn, since.as_deref(), None)
+                .map_err(clearshot::Error::from)?;
+            out.table(&entries, || {
+                let mut t = Table::new(["seq", "at", "actor", "action", "subject", "details"]);
+                for e in &entries {
+                    t.row([
+                        e.seq.to_string(),
+                        e.at.clone(),
+                        e.actor.clone(),
+                        e.action.clone(),
+                        e.subject.clone().unwrap_or_default(),
+                        e.payload
+                            .as_ref()
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "(redacted)".into()),
+                    ]);
+                }
+                t
+            });
+        }
+        Command::Settings(SettingsCmd::Set { key, value }) => {
+            clearshot::settings::set(&mut store, &key, &value, &stamp)?;
+            let value = clearshot::settings::get(&store, &key)?;
+            out.value(&serde_json::json!({"key": key, "value": value}), || {
+                format!("{key} = {}", value.clone().unwrap_or_default())
+            });
+        }
+        Command::Settings(SettingsCmd::Get { key }) => {
+            let value = clearshot::settings::get(&store, &key)?;
+            out.value(&serde_json::json!({"key": key, "value": value}), || {
+                format!(
+                    "{key} = {}",
+                    value.clone().unwrap_or_else(|| "(not set)".into())
+                )
+            });
+        }
+        Command::Settings(SettingsCmd::List) => {
+            let all = clearshot::settings::all(&store)?;
+            out.table(&all, || {
+                let mut t = Table::new(["key", "value"]);
+                for (k, v) in &all {
+                    t.row([k.clone(), v.clone()]);
+                }
+                t
+            });
+        }
+    }
+    Ok(0)
+}
+
+fn pupils(
+    cmd: PupilsCmd,
+    store: &mut Store,
+    out: &Out,
+    stamp: &Stamp,
+    on: impl Fn(&OnDate) -> NaiveDate,
+) -> Result<u8, Failure> {
+    match cmd {
+        PupilsCmd::Import {
+            file,
+            academy,
+            academic_year,
+            dry_run,
+            maps,
+            no_mark_left,
+            on: date,
+        } => {
+            let date = on(&date);
+            let bytes =
+                std::fs::read(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+            let maps = maps
+                .iter()
+                .map(|m| {
+                    m.split_once('=')
+                        .map(|(h, f)| (h.trim().to_string(), f.trim().to_string()))
+                        .ok_or_else(|| fail(format!("--map {m:?}: use \"HEADER=field\"")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let opts = clearshot::ImportOptions {
+                academy,
+                academic_year: academic_year.unwrap_or_else(|| rules::year::academic_year_of(date)),
+                on: date,
+                dry_run,
+                maps,
+                mark_left: !no_mark_left,
+            };
+            let report = clearshot::pupils::import_roll(store, &bytes, &opts, stamp)
+                .map_err(|e| fail(format!("{}: {e}", file.display())))?;
+            if out.json {
+                out.print_json(&report);
+            } else {
+                output::print_import(&report, &file);
+            }
+        }
+        PupilsCmd::List {
+            academy,
+            year_group,
+            reg_group,
+            search,
+            include_left,
+            on: date,
+        } => {
+            let list = clearshot::pupils::list(
+                store,
+                &PupilFilter {
+                    academy,
+                    year_group,
+                    reg_group,
+                    search,
+                    include_left,
+                },
+                on(&date),
+            )?;
+            out.table(&list, || {
+                let mut t = Table::new(["upn", "name", "academy", "year", "reg", "born", "left"]);
+                for p in &list {
+                    t.row([
+                        p.upn.clone(),
+                        p.name.clone(),
+                        p.academy.clone(),
+                        p.year_group_label.clone(),
+                        p.reg_group.clone().unwrap_or_default(),
+                        p.dob.to_string(),
+                        p.left_on.map(|d| d.to_string()).unwrap_or_default(),
+                    ]);
+                }
+                t
+            });
+        }
+        PupilsCmd::Show { upn, on: date } => {
+            let d = clearshot::pupils::show(store, &upn, on(&date))?;
+            if out.json {
+                out.print_json(&d);
+            } else {
+                output::print_pupil(&d, on(&date));
+            }
+        }
+        PupilsCmd::RevealReason { upn, why } => {
+            let flags = clearshot::pupils::reveal_never_publish_reason(store, &upn, &why, stamp)?;
+            out.table(&flags, || {
+                let mut t = Table::new(["flag", "active", "set on", "reason"]);
+                for f in &flags {
+                    t.row([
+                        "never_publish".to_string(),
+                        f.active.to_string(),
+                        f.set_on.to_string(),
+                        f.reason.clone().unwrap_or_default(),
+                    ]);
+                }
+                t
+            });
+        }
+        PupilsCmd::Flag {
+            upn,
+            which,
+            reason,
+            on: date,
+        } => {
+            clearshot::pupils::flag(store, &upn, which.kind(), &reason, on(&date), stamp)?;
+            out.value(
+                &serde_json::json!({"upn": upn, "flag": which.kind(), "set_on": on(&date)}),
+                || format!("{upn}: {} set from {}", which.kind().as_str(), on(&date)),
+            );
+        }
+        PupilsCmd::Unflag {
+            upn,
+            which,
+            reason,
+            on: date,
+        } => {
+            clearshot::pupils::unflag(store, &upn, which.kind(), &reason, on(&date), stamp)?;
+            out.value(
+                &serde_json::json!({"upn": upn, "flag": which.kind(), "cleared_on": on(&date)}),
+                || {
+                    format!(
+                        "{upn}: {} cleared from {}",
+                        which.kind().as_str(),
+                        on(&date)
+                    )
+                },
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn consent(
+    cmd: ConsentCmd,
+    store: &mut Store,
+    out: &Out,
+    stamp: &Stamp,
+    on: impl Fn(&OnDate) -> NaiveDate,
+) -> Result<u8, Failure> {
+    match cmd {
+        ConsentCmd::Record {
+            upn,
+            signatory,
+            signed_on,
+            grant,
+            refuse,
+            signer_name,
+            relationship,
+            expires,
+            evidence,
+        } => {
+            let grant = clearshot::parse_channels(grant.as_deref().unwrap_or(""))?;
+            let refuse = clearshot::parse_channels(refuse.as_deref().unwrap_or(""))?;
+            let r = clearshot::consent::record(
+                store,
+                &upn,
+                &FormInput {
+                    signatory,
+                    signed_on,
+                    grant,
+                    refuse,
+                    signer_name,
+                    relationship,
+                    expires_on: expires,
+                    evidence,
+                },
+                today(),
+                stamp,
+            )?;
+            out.value(&r, || {
+                format!(
+                    "recorded {} answer(s) for {} signed {signed_on}",
+                    r.answer_ids.len(),
+                    r.upn
+                )
+            });
+        }
+        ConsentCmd::Withdraw {
+            upn,
+            signatory,
+            on: date,
+            channels,
+        } => {
+            let channels = clearshot::parse_channels(channels.as_deref().unwrap_or(""))?;
+            let ids = clearshot::consent::withdraw(store, &upn, signatory, &channels, date, stamp)?;
+            out.value(
+                &serde_json::json!({"upn": upn, "withdrawn_on": date, "withdrawal_ids": ids}),
+                || format!("{upn}: {} withdrawal(s) recorded from {date}", ids.len()),
+            );
+        }
+        ConsentCmd::Status(args) => {
+            let rows = clearshot::consent::status(store, &args.filter(), on(&args.on))?;
+            out.table(&rows, || {
+                let mut t = Table::new([
+                    "upn",
+                    "name",
+                    "year",
+                    "channel",
+                    "must sign",
+                    "status",
+                    "detail",
+                ]);
+                for r in &rows {
+                    t.row([
+                        r.upn.clone(),
+                        r.name.clone(),
+                        rules::year::year_group_label(r.year_group),
+                        r.channel.as_str().to_string(),
+                        output::signatories(&r.required),
+                        r.status.as_str().to_string(),
+                        r.detail.clone(),
+                    ]);
+                }
+                t
+            });
+        }
+        ConsentCmd::Chase { args, csv } => {
+            let rows = clearshot::consent::chase(store, &args.filter(), on(&args.on))?;
+            if csv {
+                output::print_chase_csv(&rows).map_err(|e| fail(e.to_string()))?;
+            } else {
+                out.table(&rows, || {
+                    let mut t = Table::new([
+                        "upn",
+                        "name",
+                        "year",
+                        "reg",
+                        "channel",
+                        "status",
+                        "still needed",
+                    ]);
+                    for r in &rows {
+                        t.row([
+                            r.upn.clone(),
+                            r.name.clone(),
+                            rules::year::year_group_label(r.year_group),
+                            r.reg_group.clone().unwrap_or_default(),
+                            r.channel.as_str().to_string(),
+                            r.status.as_str().to_string(),
+                            output::signatories(&r.needed),
+                        ]);
+                    }
+                    t
+                });
+            }
+        }
+    }
+    Ok(0)
 }

@@ -1,0 +1,95 @@
+//! Evidence files (scanned consent forms): stored beside the register, named by their SHA-256,
+//! never overwritten, verified when read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result, Store};
+
+/// The largest evidence file accepted: a scanned form is a few MB.
+pub const MAX_EVIDENCE_BYTES: u64 = 50 * 1024 * 1024;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Stores a file as evidence and returns its SHA-256. Storing the same content twice is a no-op.
+pub fn store(store: &Store, file: &Path) -> Result<String> {
+    let meta = std::fs::metadata(file).map_err(io(file))?;
+    if meta.len() > MAX_EVIDENCE_BYTES {
+        return Err(Error::Invalid(format!(
+            "{}: evidence file is over {} MB",
+            file.display(),
+            MAX_EVIDENCE_BYTES / 1024 / 1024
+        )));
+    }
+    let bytes = std::fs::read(file).map_err(io(file))?;
+    let hash = hex::encode(Sha256::digest(&bytes));
+    let Some(dir) = store.evidence_dir() else {
+        // An in-memory register keeps only the hash.
+        return Ok(hash);
+    };
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        set_private(&dir, 0o700).map_err(io(&dir))?;
+    }
+    let target = dir.join(&hash);
+    if target.exists() {
+        // Never overwrite: the stored copy must already be this content.
+        read(store, &hash)?;
+        return Ok(hash);
+    }
+    let tmp = dir.join(format!(".{hash}.partial"));
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp).map_err(io(&tmp))?;
+        f.write_all(&bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+    }
+    std::fs::rename(&tmp, &target).map_err(io(&target))?;
+    Ok(hash)
+}
+
+/// Where an evidence file lives.
+pub fn path_of(store: &Store, hash: &str) -> Option<PathBuf> {
+    store.evidence_dir().map(|d| d.join(hash))
+}
+
+/// Reads an evidence file, checking that its content still has the hash it is named by.
+pub fn read(store: &Store, hash: &str) -> Result<Vec<u8>> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::Invalid(format!("{hash:?} is not an evidence hash")));
+    }
+    let path = path_of(store, hash)
+        .ok_or_else(|| Error::NotFound("an in-memory register keeps no evidence files".into()))?;
+    let bytes = std::fs::read(&path).map_err(io(&path))?;
+    let actual = hex::encode(Sha256::digest(&bytes));
+    if actual != hash {
+        return Err(Error::Register(register::Error::Corrupt(format!(
+            "evidence file {} has been altered (its content hashes to {actual})",
+            path.display()
+        ))));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn set_private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+#[cfg(not(unix))]
+fn set_private(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! Pupils: the roll, one pupil's page, flags.
+
+use chrono::NaiveDate;
+use register::flags::{Flag, FlagKind};
+use register::pupils::Pupil;
+use rules::consent::Signatory;
+use serde::Serialize;
+
+use crate::consent::{self, StatusFilter, StatusRow};
+use crate::{Error, Result, Stamp, Store};
+
+/// A pupil in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PupilSummary {
+    pub upn: String,
+    pub name: String,
+    pub academy: String,
+    /// National-curriculum year on the date (Reception 0, Nursery -1).
+    pub year_group: i32,
+    pub year_group_label: String,
+    pub reg_group: Option<String>,
+    pub dob: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+}
+
+/// The year group of a pupil on a date: the MIS-recorded one, advanced at each 1 September.
+pub fn year_group_on(p: &Pupil, on: NaiveDate) -> i32 {
+    rules::year::ncy_advanced(p.year_group, p.year_group_academic_year, on)
+}
+
+pub fn summary(p: &Pupil, on: NaiveDate) -> PupilSummary {
+    let year_group = year_group_on(p, on);
+    PupilSummary {
+        upn: p.upn.clone(),
+        name: p.display_name(),
+        academy: p.academy.clone(),
+        year_group,
+        year_group_label: rules::year::year_group_label(year_group),
+        reg_group: p.reg_group.clone(),
+        dob: p.dob,
+        left_on: p.left_on,
+    }
+}
+
+/// Filters for a list of pupils.
+#[derive(Debug, Clone, Default)]
+pub struct PupilFilter {
+    pub academy: Option<String>,
+    pub year_group: Option<i32>,
+    pub reg_group: Option<String>,
+    /// Name, UPN or registration group, case-insensitive, as typed into a search box.
+    pub search: Option<String>,
+    pub include_left: bool,
+}
+
+pub fn list(store: &Store, filter: &PupilFilter, on: NaiveDate) -> Result<Vec<PupilSummary>> {
+    let academy_id = match &filter.academy {
+        Some(code) => Some(register::academies::require(&store.conn, code)?.id),
+        None => None,
+    };
+    let needle = filter.search.as_ref().map(|s| fold(s));
+    Ok(register::pupils::list(&store.conn, academy_id)?
+        .iter()
+        .filter(|p| filter.include_left || p.on_roll(on))
+        .filter(|p| filter.year_group.is_none_or(|y| year_group_on(p, on) == y))
+        .filter(|p| {
+            filter.reg_group.as_ref().is_none_or(|r| {
+                p.reg_group
+                    .as_ref()
+                    .is_some_and(|g| g.eq_ignore_ascii_case(r))
+            })
+        })
+        .filter(|p| needle.as_ref().is_none_or(|n| matches_search(p, n)))
+        .map(|p| summary(p, on))
+        .collect())
+}
+
+/// Lower-case, accents removed, for type-ahead search.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == '\u{2019}' { '\'' } else { c })
+        .collect()
+}
+
+fn matches_search(p: &Pupil, needle: &str) -> bool {
+    let hay = fold(&format!(
+        "{} {} {} {} {} {}",
+        p.legal_forename,
+        p.preferred_forename.as_deref().unwrap_or(""),
+        p.legal_surname,
+        p.upn,
+        p.reg_group.as_deref().unwrap_or(""),
+        p.admission_number.as_deref().unwrap_or("")
+    ));
+    needle.split_whitespace().all(|w| hay.contains(w))
+}
+
+/// A flag as shown: the never-publish reason is withheld unless asked for (and that is audited).
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagView {
+    pub kind: FlagKind,
+    pub active: bool,
+    /// `None` when withheld.
+    pub reason: Option<String>,
+    pub set_on: NaiveDate,
+    pub set_by: String,
+    pub cleared_on: Option<NaiveDate>,
+    pub cleared_reason: Option<String>,
+}
+
+/// Everything on a pupil's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PupilDetail {
+    #[serde(flatten)]
+    pub summary: PupilSummary,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_forename: Option<String>,
+    pub admission_number: Option<String>,
+    pub recorded_year_group: i32,
+    pub recorded_for_academic_year: i32,
+    /// Who must sign on the date.
+    pub required: Vec<Signatory>,
+    pub statuses: Vec<StatusRow>,
+    pub history: Vec<register::consents::AnswerRecord>,
+    pub withdrawals: Vec<register::consents::WithdrawalRecord>,
+    pub flags: Vec<FlagView>,
+    pub never_publish: bool,
+}
+
+/// One pupil's page on a date.
+pub fn show(store: &Store, upn: &str, on: NaiveDate) -> Result<PupilDetail> {
+    let p = register::pupils::require(&store.conn, upn)?;
+    let flags = register::flags::of_pupil(&store.conn, p.id)?;
+    let statuses = consent::status(
+        store,
+        &StatusFilter {
+            upn: Some(p.upn.clone()),
+            include_left: true,
+            ..StatusFilter::default()
+        },
+        on,
+    )?;
+    let parent_also = flag_active(&flags, FlagKind::ParentAlsoRequired, on);
+    let year_group = year_group_on(&p, on);
+    Ok(PupilDetail {
+        summary: summary(&p, on),
+        legal_forename: p.legal_forename.clone(),
+        legal_surname: p.legal_surname.clone(),
+        preferred_forename: p.preferred_forename.clone(),
+        admission_number: p.admission_number.clone(),
+        recorded_year_group: p.year_group,
+        recorded_for_academic_year: p.year_group_academic_year,
+        required: rules::consent::required_signatories(year_group, parent_also),
+        statuses,
+        history: register::consents::answers_of(&store.conn, p.id)?,
+        withdrawals: register::consents::withdrawals_of(&store.conn, p.id)?,
+        never_publish: flag_active(&flags, FlagKind::NeverPublish, on),
+        flags: flags
+            .iter()
+            .map(|f| FlagView {
+                kind: f.kind,
+                active: f.active_on(on),
+                reason: (f.kind != FlagKind::NeverPublish).then(|| f.reason.clone()),
+                set_on: f.set_on,
+                set_by: f.set_by.clone(),
+                cleared_on: f.cleared_on,
+                cleared_reason: (f.kind != FlagKind::NeverPublish)
+                    .then(|| f.cleared_reason.clone())
+                    .flatten(),
+            })
+            .collect(),
+    })
+}
+
+pub fn flag_active(flags: &[Flag], kind: FlagKind, on: NaiveDate) -> bool {
+    flags.iter().any(|f| f.kind == kind && f.active_on(on))
+}
+
+/// Reveals the never-publish reasons of a pupil to someone who needs them. Audited.
+pub fn reveal_never_publish_reason(
+    store: &mut Store,
+    upn: &str,
+    why: &str,
+    stamp: &Stamp,
+) -> Result<Vec<FlagView>> {
+    if why.trim().is_empty() {
+        return Err(Error::Invalid(
+            "say why you need to see a safeguarding reason".into(),
+        ));
+    }
+    let p = register::pupils::require(&store.conn, upn)?;
+    let tx = register::begin(&mut store.conn)?;
+    let flags = register::flags::of_pupil(&tx, p.id)?;
+    stamp.audit(
+        &tx,
+        "flag.reveal",
+        Some(&p.subject()),
+        serde_json::json!({"kind": "never_publish", "why": why.trim()}),
+    )?;
+    tx.commit()?;
+    Ok(flags
+        .into_iter()
+        .filter(|f| f.kind == FlagKind::NeverPublish)
+        .map(|f| FlagView {
+            kind: f.kind,
+            active: f.cleared_on.is_none(),
+            reason: Some(f.reason),
+            set_on: f.set_on,
+            set_by: f.set_by,
+            cleared_on: f.cleared_on,
+            cleared_reason: f.cleared_reason,
+        })
+        .collect())
+}
+
+/// Sets a flag on a pupil from a date.
+pub fn flag(
+    store: &mut Store,
+    upn: &str,
+    kind: FlagKind,
+    reason: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<()> {
+    let p = register::pupils::require(&store.conn, upn)?;
+    let tx = register::begin(&mut store.conn)?;
+    register::flags::set(&tx, &p, kind, reason, on, stamp)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Clears a pupil's flag from a date.
+pub fn unflag(
+    store: &mut Store,
+    upn: &str,
+    kind: FlagKind,
+    reason: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<()> {
+    let p = register::pupils::require(&store.conn, upn)?;
+    let tx = register::begin(&mut store.conn)?;
+    register::flags::clear(&tx, &p, kind, reason, on, stamp)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Imports an MIS roll (see [`register::import`]).
+pub fn import_roll(
+    store: &mut Store,
+    bytes: &[u8],
+    opts: &register::import::ImportOptions,
+    stamp: &Stamp,
+) -> Result<register::import::ImportReport> {
+    Ok(register::import::import(
+        &mut store.conn,
+        bytes,
+        opts,
+        stamp,
+    )?)
+}
+
+/// Adds an academy.
+pub fn add_academy(
+    store: &mut Store,
+    code: &str,
+    name: &str,
+    stamp: &Stamp,
+) -> Result<register::academies::Academy> {
+    let tx = register::begin(&mut store.conn)?;
+    let a = register::academies::add(&tx, code, name, stamp)?;
+    tx.commit()?;
+    Ok(a)
+}
+
+pub fn academies(store: &Store) -> Result<Vec<register::academies::Academy>> {
+    Ok(register::academies::list(&store.conn)?)
+}

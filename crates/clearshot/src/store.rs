@@ -1,0 +1,45 @@
+//! The open register and where its files live.
+
+use std::path::{Path, PathBuf};
+
+use register::Connection;
+
+use crate::Result;
+
+/// An open register: its connection and, for a file register, its location (the evidence
+/// folder lives beside it).
+pub struct Store {
+    pub conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating or migrating as needed) the register file.
+    pub fn open(path: &Path) -> Result<Store> {
+        Ok(Store {
+            conn: register::db::open(path)?,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// A fresh in-memory register (tests, benchmarks).
+    pub fn in_memory() -> Result<Store> {
+        Ok(Store {
+            conn: register::db::open_in_memory()?,
+            path: None,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// `<register>.evidence/` beside the register file: scanned forms, named by content hash.
+    pub fn evidence_dir(&self) -> Option<PathBuf> {
+        self.path.as_ref().map(|p| {
+            let mut name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            name.push(".evidence");
+            p.with_file_name(name)
+        })
+    }
+}

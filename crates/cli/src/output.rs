@@ -1,0 +1,260 @@
+//! Printing: JSON with `--json`, readable tables otherwise.
+
+/// `println!` that ends the program quietly when stdout is closed (`clearshot … | head`)
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use clearshot::Signatory;
+use clearshot::consent::ChaseRow;
+use clearshot::pupils::PupilDetail;
+use serde::Serialize;
+
+pub struct Out {
+    pub json: bool,
+}
+
+impl Out {
+    pub fn print_json<T: Serialize + ?Sized>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => say!("{s}"),
+            Err(e) => eprintln!("clearshot: cannot write JSON: {e}"),
+        }
+    }
+
+    /// A single result: JSON, or a sentence.
+    pub fn value<T: Serialize + ?Sized>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            self.print_json(value);
+        } else {
+            say!("{}", text());
+        }
+    }
+
+    /// A list: JSON array, or a table.
+    pub fn table<T: Serialize>(&self, rows: &[T], table: impl FnOnce() -> Table) {
+        if self.json {
+            self.print_json(rows);
+        } else if rows.is_empty() {
+            say!("(none)");
+        } else {
+            table().print();
+        }
+    }
+}
+
+/// A plain text table with aligned columns.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new<const N: usize>(header: [&str; N]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row<const N: usize>(&mut self, row: [String; N]) {
+        self.rows.push(row.to_vec());
+    }
+
+    pub fn print(&self) {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if let Some(w) = widths.get_mut(i) {
+                    *w = (*w).max(c.chars().count());
+                }
+            }
+        }
+        let line = |cells: &[String]| {
+            let last = cells.len().saturating_sub(1);
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == last {
+                        c.clone()
+                    } else {
+                        format!("{c:<w$}", w = widths[i])
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        say!("{}", line(&self.header).to_uppercase());
+        for r in &self.rows {
+            say!("{}", line(r));
+        }
+    }
+}
+
+pub fn signatories(list: &[Signatory]) -> String {
+    list.iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
+    say!(
+        "{}{}: {} new, {} updated, {} unchanged, {} marked as left, {} rejected, {} warnings",
+        if r.dry_run {
+            "DRY RUN (nothing changed) "
+        } else {
+            ""
+        },
+        file.display(),
+        r.imported,
+        r.updated,
+        r.unchanged,
+        r.left,
+        r.rejected.len(),
+        r.warnings.len()
+    );
+    if !r.rejected.is_empty() {
+        say!("\nRejected rows (not imported):");
+        for x in &r.rejected {
+            say!("  row {:>4}  {:<13}  {}", x.row, x.upn, x.reason);
+        }
+    }
+    if !r.warnings.is_empty() {
+        say!("\nWarnings (imported):");
+        for w in &r.warnings {
+            say!("  row {:>4}  {:<13}  {}", w.row, w.upn, w.message);
+        }
+    }
+}
+
+pub fn print_pupil(d: &PupilDetail, on: NaiveDate) {
+    let s = &d.summary;
+    say!("{}  {}", s.name, s.upn);
+    say!(
+        "  {} at {}{}, born {}",
+        s.year_group_label,
+        s.academy,
+        s.reg_group
+            .as_ref()
+            .map(|r| format!(", registration group {r}"))
+            .unwrap_or_default(),
+        s.dob
+    );
+    if let Some(left) = s.left_on {
+        say!("  LEFT on {left}");
+    }
+    if d.never_publish {
+        say!("  NEVER PUBLISH: safeguarding flag set (reason withheld; `pupils reveal-reason`)");
+    }
+    say!("  must sign on {on}: {}", signatories(&d.required));
+    say!("\nStatus on {on}:");
+    for r in &d.statuses {
+        say!(
+            "  {:<15} {:<13} {}",
+            r.channel.as_str(),
+            r.status.as_str(),
+            r.detail
+        );
+        for w in &r.warnings {
+            say!("  {:<15} {:<13} warning: {w}", "", "");
+        }
+    }
+    say!("\nConsent history:");
+    if d.history.is_empty() && d.withdrawals.is_empty() {
+        say!("  (no forms recorded)");
+    }
+    for a in &d.history {
+        say!(
+            "  {}  {:<6} {:<24} {:<15} {:<7}{}{}",
+            a.signed_on,
+            a.signatory.as_str(),
+            a.signer_name.clone().unwrap_or_else(|| "-".into()),
+            a.channel.as_str(),
+            if a.granted { "yes" } else { "no" },
+            a.expires_on
+                .map(|e| format!(" expires {e}"))
+                .unwrap_or_default(),
+            a.evidence_sha256
+                .as_ref()
+                .map(|h| format!(" evidence {}", &h[..12.min(h.len())]))
+                .unwrap_or_default()
+        );
+    }
+    for w in &d.withdrawals {
+        say!(
+            "  {}  {:<6} withdrew {}",
+            w.withdrawn_on,
+            w.signatory.as_str(),
+            w.channel.as_str()
+        );
+    }
+    if !d.flags.is_empty() {
+        say!("\nFlags:");
+        for f in &d.flags {
+            say!(
+                "  {:<22} set {}{}{}",
+                match f.kind {
+                    register::flags::FlagKind::NeverPublish => "never publish",
+                    register::flags::FlagKind::ParentAlsoRequired => "parent also required",
+                },
+                f.set_on,
+                f.cleared_on
+                    .map(|c| format!(", cleared {c}"))
+                    .unwrap_or_default(),
+                f.reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_else(|| ": (reason withheld)".into())
+            );
+        }
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an
+/// apostrophe, so a hostile name such as `=HYPERLINK(…)` stays text.
+pub fn csv_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+pub fn print_chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "UPN",
+        "Name",
+        "Academy",
+        "Year",
+        "Reg",
+        "Channel",
+        "Status",
+        "Still needed",
+    ])?;
+    for r in rows {
+        w.write_record([
+            csv_safe(&r.upn),
+            csv_safe(&r.name),
+            csv_safe(&r.academy),
+            rules::year::year_group_label(r.year_group),
+            csv_safe(r.reg_group.as_deref().unwrap_or("")),
+            r.channel.as_str().to_string(),
+            r.status.as_str().to_string(),
+            signatories(&r.needed),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}

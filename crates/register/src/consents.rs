@@ -1,0 +1,258 @@
+//! The `consent_answers` and `consent_withdrawals` tables: append-only.
+
+use chrono::NaiveDate;
+use rules::consent::{Answer, Channel, Signatory, Withdrawal};
+use rusqlite::{Connection, Transaction, params};
+use serde::Serialize;
+
+use crate::{Error, Result, Stamp, pupils::Pupil};
+
+/// One answer as recorded, with everything the history view and subject access need.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub id: i64,
+    #[serde(skip)]
+    pub pupil_id: i64,
+    pub form_id: String,
+    pub signatory: Signatory,
+    pub signer_name: Option<String>,
+    pub relationship: Option<String>,
+    pub channel: Channel,
+    pub granted: bool,
+    pub signed_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub evidence_sha256: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+impl AnswerRecord {
+    pub fn to_rule(&self) -> Answer {
+        Answer {
+            id: self.id,
+            signatory: self.signatory,
+            signer: self.signer_name.clone(),
+            channel: self.channel,
+            granted: self.granted,
+            signed_on: self.signed_on,
+            expires_on: self.expires_on,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WithdrawalRecord {
+    pub id: i64,
+    #[serde(skip)]
+    pub pupil_id: i64,
+    pub signatory: Signatory,
+    pub channel: Channel,
+    pub withdrawn_on: NaiveDate,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+impl WithdrawalRecord {
+    pub fn to_rule(&self) -> Withdrawal {
+        Withdrawal {
+            id: self.id,
+            signatory: self.signatory,
+            channel: self.channel,
+            on: self.withdrawn_on,
+        }
+    }
+}
+
+/// A returned form: one signer's answers for several channels.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub signatory: Signatory,
+    pub signer_name: Option<String>,
+    pub relationship: Option<String>,
+    pub signed_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub evidence_sha256: Option<String>,
+    /// (channel, granted)
+    pub answers: Vec<(Channel, bool)>,
+}
+
+fn parse<T: std::str::FromStr>(s: String, what: &str) -> rusqlite::Result<T> {
+    s.parse::<T>().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {s:?}").into(),
+        )
+    })
+}
+
+fn answer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnswerRecord> {
+    Ok(AnswerRecord {
+        id: r.get(0)?,
+        pupil_id: r.get(1)?,
+        form_id: r.get(2)?,
+        signatory: parse(r.get(3)?, "signatory")?,
+        signer_name: r.get(4)?,
+        relationship: r.get(5)?,
+        channel: parse(r.get(6)?, "channel")?,
+        granted: r.get(7)?,
+        signed_on: r.get(8)?,
+        expires_on: r.get(9)?,
+        evidence_sha256: r.get(10)?,
+        recorded_by: r.get(11)?,
+        recorded_at: r.get(12)?,
+    })
+}
+
+const ANSWER_COLUMNS: &str = "c.id, c.pupil_id, c.form_id, c.signatory, c.signer_name, c.relationship, c.channel, c.granted, c.signed_on, c.expires_on, c.evidence_sha256, c.recorded_by, c.recorded_at";
+
+fn withdrawal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WithdrawalRecord> {
+    Ok(WithdrawalRecord {
+        id: r.get(0)?,
+        pupil_id: r.get(1)?,
+        signatory: parse(r.get(2)?, "signatory")?,
+        channel: parse(r.get(3)?, "channel")?,
+        withdrawn_on: r.get(4)?,
+        recorded_by: r.get(5)?,
+        recorded_at: r.get(6)?,
+    })
+}
+
+/// Records a returned form: one answer row per channel, one audit entry.
+pub fn record_form(
+    tx: &Transaction<'_>,
+    pupil: &Pupil,
+    form: &Form,
+    stamp: &Stamp,
+) -> Result<Vec<i64>> {
+    if form.answers.is_empty() {
+        return Err(Error::Invalid(
+            "a form must grant or refuse at least one channel".into(),
+        ));
+    }
+    let form_id = uuid::Uuid::now_v7().to_string();
+    let mut ids = Vec::with_capacity(form.answers.len());
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO consent_answers (pupil_id, form_id, signatory, signer_name, relationship, channel,
+            granted, signed_on, expires_on, evidence_sha256, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for (channel, granted) in &form.answers {
+        stmt.execute(params![
+            pupil.id,
+            form_id,
+            form.signatory.as_str(),
+            form.signer_name,
+            form.relationship,
+            channel.as_str(),
+            granted,
+            form.signed_on,
+            form.expires_on,
+            form.evidence_sha256,
+            stamp.actor,
+            stamp.at
+        ])?;
+        ids.push(tx.last_insert_rowid());
+    }
+    let granted: Vec<&str> = form
+        .answers
+        .iter()
+        .filter(|(_, g)| *g)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    let refused: Vec<&str> = form
+        .answers
+        .iter()
+        .filter(|(_, g)| !*g)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    stamp.audit(
+        tx,
+        "consent.record",
+        Some(&pupil.subject()),
+        serde_json::json!({
+            "form_id": form_id, "signatory": form.signatory.as_str(),
+            "signer_name": form.signer_name, "relationship": form.relationship,
+            "signed_on": form.signed_on, "expires_on": form.expires_on,
+            "granted": granted, "refused": refused, "evidence_sha256": form.evidence_sha256,
+            "answer_ids": ids,
+        }),
+    )?;
+    Ok(ids)
+}
+
+/// Withdraws a signatory's consent for channels from a date.
+pub fn withdraw(
+    tx: &Transaction<'_>,
+    pupil: &Pupil,
+    signatory: Signatory,
+    channels: &[Channel],
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<Vec<i64>> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO consent_withdrawals (pupil_id, signatory, channel, withdrawn_on, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut ids = Vec::new();
+    for channel in channels {
+        stmt.execute(params![
+            pupil.id,
+            signatory.as_str(),
+            channel.as_str(),
+            on,
+            stamp.actor,
+            stamp.at
+        ])?;
+        ids.push(tx.last_insert_rowid());
+    }
+    let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+    stamp.audit(
+        tx,
+        "consent.withdraw",
+        Some(&pupil.subject()),
+        serde_json::json!({"signatory": signatory.as_str(), "channels": names, "withdrawn_on": on}),
+    )?;
+    Ok(ids)
+}
+
+/// Every answer of one pupil, oldest first.
+pub fn answers_of(conn: &Connection, pupil_id: i64) -> Result<Vec<AnswerRecord>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ANSWER_COLUMNS} FROM consent_answers c WHERE c.pupil_id = ?1 ORDER BY c.signed_on, c.id"
+    ))?;
+    let rows = stmt.query_map([pupil_id], answer_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn withdrawals_of(conn: &Connection, pupil_id: i64) -> Result<Vec<WithdrawalRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, pupil_id, signatory, channel, withdrawn_on, recorded_by, recorded_at
+         FROM consent_withdrawals WHERE pupil_id = ?1 ORDER BY withdrawn_on, id",
+    )?;
+    let rows = stmt.query_map([pupil_id], withdrawal_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every answer for the pupils of one academy (or all), in one query, for bulk status.
+pub fn answers_for(conn: &Connection, academy_id: Option<i64>) -> Result<Vec<AnswerRecord>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ANSWER_COLUMNS} FROM consent_answers c JOIN pupils p ON p.id = c.pupil_id
+         WHERE (?1 IS NULL OR p.academy_id = ?1) ORDER BY c.pupil_id, c.id"
+    ))?;
+    let rows = stmt.query_map([academy_id], answer_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn withdrawals_for(
+    conn: &Connection,
+    academy_id: Option<i64>,
+) -> Result<Vec<WithdrawalRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT w.id, w.pupil_id, w.signatory, w.channel, w.withdrawn_on, w.recorded_by, w.recorded_at
+         FROM consent_withdrawals w JOIN pupils p ON p.id = w.pupil_id
+         WHERE (?1 IS NULL OR p.academy_id = ?1) ORDER BY w.pupil_id, w.id",
+    )?;
+    let rows = stmt.query_map([academy_id], withdrawal_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

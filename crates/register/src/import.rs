@@ -1,0 +1,689 @@
+//! MIS roll import: the CSV exports of Arbor, SIMS, Bromcom and Juniper-style systems.
+//!
+//! One transaction per import. A bad row is reported with its spreadsheet row number (the
+//! header is row 1) and a reason a person understands; the good rows are imported. Pupils of
+//! the academy missing from the file are marked as left (never deleted).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::pupils::{self, RollEntry};
+use crate::{Error, Result, Stamp, academies};
+
+/// A register field an MIS column can feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Upn,
+    LegalSurname,
+    LegalForename,
+    PreferredForename,
+    Dob,
+    YearGroup,
+    RegGroup,
+    AdmissionNumber,
+    /// A column the user told us to ignore.
+    Ignore,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::Upn,
+        Field::LegalSurname,
+        Field::LegalForename,
+        Field::PreferredForename,
+        Field::Dob,
+        Field::YearGroup,
+        Field::RegGroup,
+        Field::AdmissionNumber,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Upn => "upn",
+            Field::LegalSurname => "legal_surname",
+            Field::LegalForename => "legal_forename",
+            Field::PreferredForename => "preferred_forename",
+            Field::Dob => "dob",
+            Field::YearGroup => "year_group",
+            Field::RegGroup => "reg_group",
+            Field::AdmissionNumber => "admission_number",
+            Field::Ignore => "ignore",
+        }
+    }
+
+    /// The field a header (or a `--map` target) names: case-, space- and punctuation-insensitive.
+    pub fn from_header(header: &str) -> Option<Field> {
+        let key: String = header
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        Some(match key.as_str() {
+            "upn" | "uniquepupilnumber" => Field::Upn,
+            "legalsurname" | "surname" | "lastname" => Field::LegalSurname,
+            "legalforename" | "forename" | "firstname" => Field::LegalForename,
+            "preferredforename" | "preferredname" | "knownas" => Field::PreferredForename,
+            "dob" | "dateofbirth" => Field::Dob,
+            "year" | "yeargroup" | "ncyear" | "curriculumyear" => Field::YearGroup,
+            "reg" | "reggroup" | "registrationgroup" | "form" | "class" => Field::RegGroup,
+            "adno" | "admissionnumber" => Field::AdmissionNumber,
+            "ignore" | "none" | "skip" => Field::Ignore,
+            _ => return None,
+        })
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Field::Upn => "UPN",
+            Field::LegalSurname => "legal surname",
+            Field::LegalForename => "legal forename",
+            Field::PreferredForename => "preferred forename",
+            Field::Dob => "date of birth",
+            Field::YearGroup => "year group",
+            Field::RegGroup => "registration group",
+            Field::AdmissionNumber => "admission number",
+            Field::Ignore => "ignored",
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub academy: String,
+    /// Calendar year in which the academic year of the file's year groups began.
+    pub academic_year: i32,
+    /// The import date: pupils missing from the roll are marked left on it.
+    pub on: NaiveDate,
+    pub dry_run: bool,
+    /// `HEADER=field` overrides.
+    pub maps: Vec<(String, String)>,
+    pub mark_left: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejected {
+    pub row: usize,
+    pub upn: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Warning {
+    pub row: usize,
+    pub upn: String,
+    pub message: String,
+}
+
+/// How a column of the file was understood.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Column {
+    pub header: String,
+    pub field: Option<Field>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub left: usize,
+    pub rejected: Vec<Rejected>,
+    pub warnings: Vec<Warning>,
+    pub columns: Vec<Column>,
+    pub encoding: String,
+    pub delimiter: String,
+    pub dry_run: bool,
+}
+
+/// A roll read from a file, before it touches the register.
+#[derive(Debug, Clone)]
+pub struct ParsedRoll {
+    pub columns: Vec<Column>,
+    pub encoding: &'static str,
+    pub delimiter: u8,
+    /// (spreadsheet row, entry)
+    pub entries: Vec<(usize, RollEntry)>,
+    pub rejected: Vec<Rejected>,
+    pub warnings: Vec<Warning>,
+    /// UPNs that appear in the file, valid or not (a rejected row still shows the pupil is on roll).
+    pub upns_present: HashSet<String>,
+}
+
+/// Decodes the file's text: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
+pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 (BOM)");
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let (text, enc, _) = encoding_rs::UTF_16LE.decode(bytes);
+        return (text.into_owned(), enc.name());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), "UTF-8"),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            (text.into_owned(), "Windows-1252")
+        }
+    }
+}
+
+/// The delimiter that occurs most often in the header line, outside quotes.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for b in header.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in counts.iter_mut() {
+                if *d == b {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n > 0)
+        .map(|(d, _)| *d)
+        .unwrap_or(b',')
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Dates as MIS exports write them: dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd, dd-Mon-yyyy (also
+/// dd-Month-yyyy and dd Mon yyyy).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    // Excel sometimes appends a midnight time: "03/04/2015 00:00:00".
+    let s = s.split_whitespace().collect::<Vec<_>>();
+    let s = match s.as_slice() {
+        [d] => d.to_string(),
+        [d, t] if t.contains(':') => d.to_string(),
+        parts if parts.len() == 3 => parts.join("-"),
+        _ => return None,
+    };
+    let num = |p: &str| -> Option<u32> {
+        (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    if let Some((y, rest)) = s.split_once('-').filter(|(y, _)| y.len() == 4) {
+        let (m, d) = rest.split_once('-')?;
+        return NaiveDate::from_ymd_opt(num(y)? as i32, num(m)?, num(d)?);
+    }
+    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 || d.len() > 2 {
+        return None;
+    }
+    let month = match num(m) {
+        Some(m) if m.to_string().len() <= 2 => m,
+        _ => {
+            let lower = m.to_lowercase();
+            if lower.len() < 3 {
+                return None;
+            }
+            let idx = MONTHS
+                .iter()
+                .position(|name| lower.starts_with(name) && full_month(name).starts_with(&lower))?;
+            idx as u32 + 1
+        }
+    };
+    NaiveDate::from_ymd_opt(num(y)? as i32, month, num(d)?)
+}
+
+fn full_month(abbr: &str) -> &'static str {
+    match abbr {
+        "jan" => "january",
+        "feb" => "february",
+        "mar" => "march",
+        "apr" => "april",
+        "may" => "may",
+        "jun" => "june",
+        "jul" => "july",
+        "aug" => "august",
+        "sep" => "september",
+        "oct" => "october",
+        "nov" => "november",
+        "dec" => "december",
+        _ => "",
+    }
+}
+
+/// The longest field we accept: an MIS never writes a 1000-character name; a hostile file might.
+const MAX_FIELD_CHARS: usize = 200;
+
+/// Reads a roll from the file's bytes. Errors only for a file that cannot be a roll at all
+/// (no header, required columns missing, a `--map` naming an absent column); row problems go
+/// into `rejected`.
+pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
+    let (text, encoding) = decode_text(bytes);
+    let delimiter = sniff_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+
+    let header = loop {
+        match records.next() {
+            None => return Err(Error::Invalid("the file is empty: no header row".into())),
+            Some(Err(e)) => return Err(Error::Invalid(format!("row 1: unreadable CSV: {e}"))),
+            Some(Ok(r)) if r.iter().all(|f| f.trim().is_empty()) => continue,
+            Some(Ok(r)) => break r,
+        }
+    };
+    let header_line = header.position().map(|p| p.line() as usize).unwrap_or(1);
+
+    // Map columns: explicit --map first, then synonyms.
+    let mut overrides: HashMap<String, Field> = HashMap::new();
+    for (h, f) in &opts.maps {
+        let field = Field::from_header(f).ok_or_else(|| {
+            Error::Invalid(format!(
+                "--map {h}={f}: unknown field {f:?}; fields are {}",
+                Field::ALL.map(Field::as_str).join(", ")
+            ))
+        })?;
+        let key = norm_header(h);
+        if !header.iter().any(|x| norm_header(x) == key) {
+            return Err(Error::Invalid(format!(
+                "--map {h}={f}: the file has no column {h:?}"
+            )));
+        }
+        overrides.insert(key, field);
+    }
+    let mut columns = Vec::new();
+    let mut index: HashMap<Field, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        let field = overrides
+            .get(&norm_header(h))
+            .copied()
+            .or_else(|| Field::from_header(h).filter(|f| *f != Field::Ignore));
+        let field = field.filter(|f| *f == Field::Ignore || !index.contains_key(f));
+        if let Some(f) = field.filter(|f| *f != Field::Ignore) {
+            index.insert(f, i);
+        }
+        columns.push(Column {
+            header: h.trim().to_string(),
+            field,
+        });
+    }
+    let missing: Vec<&str> = [
+        Field::Upn,
+        Field::LegalSurname,
+        Field::LegalForename,
+        Field::Dob,
+    ]
+    .into_iter()
+    .filter(|f| !index.contains_key(f))
+    .map(Field::label)
+    .collect();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "the file has no column for: {} (columns found: {}); name them with --map \"HEADER=field\"",
+            missing.join(", "),
+            header
+                .iter()
+                .map(|h| h.trim())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+
+    let mut entries = Vec::new();
+    let mut rejected = Vec::new();
+    let mut warnings = Vec::new();
+    let mut upns_present = HashSet::new();
+    let mut rows_of_upn: HashMap<String, Vec<usize>> = HashMap::new();
+    // Newlines inside quoted fields make a text line differ from a spreadsheet row.
+    let mut embedded_newlines = 0usize;
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let row = e
+                    .position()
+                    .map(|p| p.line() as usize + 1 - header_line - embedded_newlines)
+                    .unwrap_or(0);
+                rejected.push(Rejected {
+                    row,
+                    upn: String::new(),
+                    reason: format!("unreadable CSV row: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let row = line + 1 - header_line - embedded_newlines;
+        embedded_newlines += record
+            .iter()
+            .map(|f| f.matches('\n').count())
+            .sum::<usize>();
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let get = |f: Field| -> &str {
+            index
+                .get(&f)
+                .and_then(|&i| record.get(i))
+                .map(str::trim)
+                .unwrap_or("")
+        };
+        let raw_upn = get(Field::Upn).to_uppercase();
+        if !raw_upn.is_empty() {
+            upns_present.insert(raw_upn.clone());
+        }
+        match parse_row(&get, opts) {
+            Ok((entry, warning)) => {
+                rows_of_upn.entry(entry.upn.clone()).or_default().push(row);
+                if let Some(message) = warning {
+                    warnings.push(Warning {
+                        row,
+                        upn: entry.upn.clone(),
+                        message,
+                    });
+                }
+                entries.push((row, entry));
+            }
+            Err(reason) => rejected.push(Rejected {
+                row,
+                upn: raw_upn,
+                reason,
+            }),
+        }
+    }
+    // A UPN twice in the file: neither row can be trusted over the other.
+    let duplicated: HashMap<String, Vec<usize>> = rows_of_upn
+        .into_iter()
+        .filter(|(_, rows)| rows.len() > 1)
+        .collect();
+    if !duplicated.is_empty() {
+        entries.retain(|(row, e)| match duplicated.get(&e.upn) {
+            Some(rows) => {
+                let others: Vec<String> = rows
+                    .iter()
+                    .filter(|r| *r != row)
+                    .map(|r| r.to_string())
+                    .collect();
+                rejected.push(Rejected {
+                    row: *row,
+                    upn: e.upn.clone(),
+                    reason: format!(
+                        "UPN appears more than once in the file (also row {}); neither row was imported",
+                        others.join(", ")
+                    ),
+                });
+                false
+            }
+            None => true,
+        });
+        warnings.retain(|w| !duplicated.contains_key(&w.upn));
+    }
+    rejected.sort_by_key(|r| r.row);
+    Ok(ParsedRoll {
+        columns,
+        encoding,
+        delimiter,
+        entries,
+        rejected,
+        warnings,
+        upns_present,
+    })
+}
+
+fn norm_header(h: &str) -> String {
+    h.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn text_field(
+    value: &str,
+    what: &str,
+    required: bool,
+) -> std::result::Result<Option<String>, String> {
+    if value.is_empty() {
+        return if required {
+            Err(format!("missing {what}"))
+        } else {
+            Ok(None)
+        };
+    }
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(format!(
+            "{what} is longer than {MAX_FIELD_CHARS} characters"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("{what} contains control characters"));
+    }
+    Ok(Some(value.to_string()))
+}
+
+fn parse_row<'a>(
+    get: &impl Fn(Field) -> &'a str,
+    opts: &ImportOptions,
+) -> std::result::Result<(RollEntry, Option<String>), String> {
+    let raw_upn = get(Field::Upn);
+    if raw_upn.is_empty() {
+        return Err("missing UPN".into());
+    }
+    let upn = rules::upn::validate_upn(raw_upn).map_err(|e| e.to_string())?;
+    let legal_surname =
+        text_field(get(Field::LegalSurname), "legal surname", true)?.unwrap_or_default();
+    let legal_forename =
+        text_field(get(Field::LegalForename), "legal forename", true)?.unwrap_or_default();
+    let preferred_forename =
+        text_field(get(Field::PreferredForename), "preferred forename", false)?;
+    let raw_dob = get(Field::Dob);
+    if raw_dob.is_empty() {
+        return Err("missing date of birth".into());
+    }
+    let dob = parse_date(raw_dob).ok_or_else(|| {
+        format!("unreadable date of birth {raw_dob:?} (use dd/mm/yyyy, yyyy-mm-dd or dd-Mon-yyyy)")
+    })?;
+    if dob >= opts.on {
+        return Err(format!("date of birth {dob} is not in the past"));
+    }
+    let first_sept = NaiveDate::from_ymd_opt(opts.academic_year, 9, 1)
+        .ok_or_else(|| format!("academic year {} is out of range", opts.academic_year))?;
+    let derived = rules::year::ncy_from_dob(dob, first_sept);
+    if !(-2..=14).contains(&derived) && get(Field::YearGroup).is_empty() {
+        return Err(format!(
+            "date of birth {dob} gives no school year group in {}/{:02}",
+            opts.academic_year,
+            (opts.academic_year + 1) % 100
+        ));
+    }
+    let raw_year = get(Field::YearGroup);
+    let (year_group, warning) = if raw_year.is_empty() {
+        (derived, None)
+    } else {
+        let recorded = rules::year::parse_year_group(raw_year)
+            .filter(|y| (-2..=14).contains(y))
+            .ok_or_else(|| format!("unknown year group {raw_year:?}"))?;
+        let warning = (recorded != derived).then(|| {
+            format!(
+                "MIS year group {} differs from {} expected from the date of birth {dob}; imported as {}",
+                rules::year::year_group_label(recorded),
+                rules::year::year_group_label(derived),
+                rules::year::year_group_label(recorded)
+            )
+        });
+        (recorded, warning)
+    };
+    Ok((
+        RollEntry {
+            upn: upn.as_str().to_string(),
+            legal_forename,
+            legal_surname,
+            preferred_forename,
+            dob,
+            reg_group: text_field(get(Field::RegGroup), "registration group", false)?,
+            admission_number: text_field(get(Field::AdmissionNumber), "admission number", false)?,
+            year_group,
+            year_group_academic_year: opts.academic_year,
+        },
+        warning,
+    ))
+}
+
+/// Imports a roll into the register in one transaction (rolled back for a dry run, so the
+/// report is exactly what a real import would do).
+pub fn import(
+    conn: &mut Connection,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    stamp: &Stamp,
+) -> Result<ImportReport> {
+    let roll = parse_roll(bytes, opts)?;
+    if roll.entries.is_empty() && roll.rejected.is_empty() {
+        return Err(Error::Invalid(
+            "the file has a header but no pupil rows; nothing was imported".into(),
+        ));
+    }
+    let tx = crate::begin(conn)?;
+    let academy = academies::require(&tx, &opts.academy)?;
+    let existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, None)?
+        .into_iter()
+        .map(|p| (p.upn.clone(), p))
+        .collect();
+    let mut report = ImportReport {
+        rejected: roll.rejected,
+        warnings: roll.warnings,
+        columns: roll.columns,
+        encoding: roll.encoding.to_string(),
+        delimiter: match roll.delimiter {
+            b'\t' => "tab".into(),
+            d => (d as char).to_string(),
+        },
+        dry_run: opts.dry_run,
+        ..ImportReport::default()
+    };
+    for (row, entry) in &roll.entries {
+        match existing.get(&entry.upn) {
+            None => {
+                pupils::insert(&tx, academy.id, &academy.code, entry, stamp)?;
+                report.imported += 1;
+            }
+            Some(p) if entry.matches(p, academy.id) => report.unchanged += 1,
+            Some(p) => {
+                if p.academy_id != academy.id && p.left_on.is_none() {
+                    report.warnings.push(Warning {
+                        row: *row,
+                        upn: entry.upn.clone(),
+                        message: format!("moved from academy {} to {}", p.academy, academy.code),
+                    });
+                }
+                pupils::update(&tx, p, academy.id, &academy.code, entry, stamp)?;
+                report.updated += 1;
+            }
+        }
+    }
+    if opts.mark_left {
+        for p in existing.values() {
+            if p.academy_id == academy.id
+                && p.left_on.is_none()
+                && !roll.upns_present.contains(&p.upn)
+            {
+                pupils::mark_left(&tx, p, opts.on, stamp)?;
+                report.left += 1;
+            }
+        }
+    }
+    stamp.audit(
+        &tx,
+        "roll.import",
+        Some(&format!("academy:{}", academy.code)),
+        serde_json::json!({
+            "academy": academy.code, "academic_year": opts.academic_year, "on": opts.on,
+            "imported": report.imported, "updated": report.updated, "unchanged": report.unchanged,
+            "left": report.left, "rejected": report.rejected.len(),
+        }),
+    )?;
+    report.warnings.sort_by_key(|w| w.row);
+    if opts.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_every_mis_spelling_parse() {
+        let d = NaiveDate::from_ymd_opt(2015, 4, 3).unwrap();
+        for s in [
+            "03/04/2015",
+            "3/4/2015",
+            "2015-04-03",
+            "03-Apr-2015",
+            "3-apr-2015",
+            "03 Apr 2015",
+            "03-April-2015",
+            "03/04/2015 00:00:00",
+        ] {
+            assert_eq!(parse_date(s), Some(d), "{s}");
+        }
+        for s in [
+            "31/02/2015",
+            "2015/04/03",
+            "03/04/15",
+            "Apr 3 2015",
+            "",
+            "03-Xyz-2015",
+        ] {
+            assert_eq!(parse_date(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn the_delimiter_is_sniffed_from_the_header() {
+        assert_eq!(sniff_delimiter("UPN;Surname;Forename\n"), b';');
+        assert_eq!(sniff_delimiter("UPN\tSurname\tForename\n"), b'\t');
+        assert_eq!(sniff_delimiter("UPN,\"Surname; legal\",Forename\n"), b',');
+    }
+
+    #[test]
+    fn windows_1252_names_survive() {
+        let (text, enc) = decode_text(b"Ren\xe9e O\x92Neil");
+        assert_eq!(enc, "Windows-1252");
+        assert_eq!(text, "Renée O\u{2019}Neil");
+        let (text, enc) = decode_text("\u{feff}Zoë".as_bytes());
+        assert_eq!((text.as_str(), enc), ("Zoë", "UTF-8 (BOM)"));
+    }
+
+    #[test]
+    fn headers_are_matched_by_synonym() {
+        assert_eq!(
+            Field::from_header(" Unique Pupil Number "),
+            Some(Field::Upn)
+        );
+        assert_eq!(
+            Field::from_header("Known As"),
+            Some(Field::PreferredForename)
+        );
+        assert_eq!(Field::from_header("NC Year"), Some(Field::YearGroup));
+        assert_eq!(Field::from_header("Reg Group"), Some(Field::RegGroup));
+        assert_eq!(Field::from_header("ADNO"), Some(Field::AdmissionNumber));
+        assert_eq!(Field::from_header("Ethnicity"), None);
+    }
+}
