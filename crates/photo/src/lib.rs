@@ -1,1 +1,113 @@
-//! photo (in progress)
+//! photo: the only crate that decodes images.
+//!
+//! It answers three questions about a photo a member of staff wants to publish:
+//! * what evidence of provenance the file carries ([`inspect`]: SHA-256, EXIF make, model,
+//!   body serial, capture time, GPS) without decoding any pixels;
+//! * whether it is a copy of a photo seen before ([`Decoded::perceptual_hash`]);
+//! * what the safe, published copy looks like ([`Decoded::export_jpeg`]: re-encoded,
+//!   orientation applied, every piece of metadata gone, faces blurred on request).
+//!
+//! Every entry point takes untrusted bytes. Sizes are checked against [`MAX_FILE_BYTES`] and
+//! [`MAX_PIXELS`] from the headers before anything large is allocated.
+
+mod decode;
+mod error;
+mod evidence;
+mod export;
+mod format;
+mod phash;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+
+pub use decode::{Decoded, decode, decode_scaled};
+pub use error::PhotoError;
+pub use evidence::{Evidence, Gps, inspect};
+pub use export::Rect;
+pub use format::{Format, detect_format};
+pub use phash::{PerceptualHash, SIMILAR_MAX_DISTANCE};
+
+/// Largest photo file we read: 200 MiB. Bigger than any camera JPEG, small enough to hold in memory.
+pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+
+/// Largest image we decode: 100 megapixels (a 100 MP RGB8 image is 300 MB in memory).
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Largest single allocation a decoder may make (passed to `image::Limits::max_alloc`):
+/// room for 100 MP of RGBA8, refusing 16-bit images of that size rather than exhausting memory.
+pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Lowercase hex SHA-256 of the file bytes: the photo's identity in the provenance ledger and audit log.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads a photo file, refusing one over [`MAX_FILE_BYTES`] before reading it.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(PhotoError::TooLarge(format!(
+            "file is {} MiB, over the {} MiB limit",
+            len / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // `take` guards against a file that grows between the size check and the read.
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(PhotoError::TooLarge(format!(
+            "file is over the {} MiB limit",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Checks a header-declared size against [`MAX_PIXELS`] before any pixel buffer is allocated.
+pub(crate) fn check_pixels(width: u32, height: u32) -> Result<(), PhotoError> {
+    if width == 0 || height == 0 {
+        return Err(PhotoError::Malformed(format!(
+            "image header gives an empty size ({width}×{height})"
+        )));
+    }
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(PhotoError::TooLarge(format!(
+            "image is {width}×{height} pixels, over the {}-megapixel limit",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_empty_input_is_the_well_known_digest() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn pixel_limit_names_the_size_a_person_can_check() {
+        let err = check_pixels(30_000, 30_000).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("image is 30000×30000 pixels, over the 100-megapixel limit")
+        );
+    }
+
+    #[test]
+    fn read_file_refuses_a_missing_file_with_an_io_error() {
+        let err = read_file(Path::new("/nonexistent/photo.jpg"));
+        assert!(matches!(err, Err(PhotoError::Io(_))));
+    }
+}
