@@ -26,6 +26,7 @@ pub struct StatusFilter {
 
 /// One pupil's status for one channel on a date (the `consent status --json` contract).
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatusRow {
     pub upn: String,
     pub name: String,
@@ -131,6 +132,7 @@ pub fn status(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<Vec
 
 /// A line of the chase list: who still has to sign what.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChaseRow {
     pub upn: String,
     pub name: String,
@@ -179,6 +181,7 @@ pub struct FormInput {
 
 /// What recording a form did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Recorded {
     pub upn: String,
     pub answer_ids: Vec<i64>,

@@ -19,6 +19,7 @@ pub enum Error {
 /// What kind of error, for the UI to branch on (never on the message text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ErrorKind {
     Invalid,
     NotFound,

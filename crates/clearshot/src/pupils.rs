@@ -11,6 +11,7 @@ use crate::{Error, Result, Stamp, Store};
 
 /// A pupil in a list.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PupilSummary {
     pub upn: String,
     pub name: String,
@@ -100,6 +101,7 @@ fn matches_search(p: &Pupil, needle: &str) -> bool {
 
 /// A flag as shown: the never-publish reason is withheld unless asked for (and that is audited).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FlagView {
     pub kind: FlagKind,
     pub active: bool,
@@ -113,6 +115,7 @@ pub struct FlagView {
 
 /// Everything on a pupil's page.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PupilDetail {
     #[serde(flatten)]
     pub summary: PupilSummary,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::{Error, Result, Stamp};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Academy {
     #[serde(skip)]
     pub id: i64,

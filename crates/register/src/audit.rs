@@ -12,6 +12,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// One entry as stored.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -109,6 +110,7 @@ pub fn append(conn: &Connection, entry: &NewEntry<'_>) -> Result<Entry> {
 
 /// The result of walking the chain.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verification {
     pub entries: i64,
     pub ok: bool,

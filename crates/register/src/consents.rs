@@ -9,6 +9,7 @@ use crate::{Error, Result, Stamp, pupils::Pupil};
 
 /// One answer as recorded, with everything the history view and subject access need.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AnswerRecord {
     pub id: i64,
     #[serde(skip)]
@@ -41,6 +42,7 @@ impl AnswerRecord {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WithdrawalRecord {
     pub id: i64,
     #[serde(skip)]

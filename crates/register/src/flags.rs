@@ -9,6 +9,7 @@ use crate::{Error, Result, Stamp, pupils::Pupil};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FlagKind {
     ParentAlsoRequired,
     NeverPublish,

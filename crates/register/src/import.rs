@@ -16,6 +16,7 @@ use crate::{Error, Result, Stamp, academies};
 /// A register field an MIS column can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Field {
     Upn,
     LegalSurname,
@@ -106,6 +107,7 @@ pub struct ImportOptions {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rejected {
     pub row: usize,
     pub upn: String,
@@ -113,6 +115,7 @@ pub struct Rejected {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Warning {
     pub row: usize,
     pub upn: String,
@@ -121,12 +124,14 @@ pub struct Warning {
 
 /// How a column of the file was understood.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Column {
     pub header: String,
     pub field: Option<Field>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub imported: usize,
     pub updated: usize,

@@ -38,6 +38,7 @@ pub struct PupilName {
 /// Which caption rule a problem breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CaptionProblemKind {
     /// A pupil's full name (forename followed by surname).
     PupilName,
@@ -51,6 +52,7 @@ pub enum CaptionProblemKind {
 
 /// One problem found in a caption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaptionProblem {
     /// The rule broken.
     pub kind: CaptionProblemKind,

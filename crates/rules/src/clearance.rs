@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A rule that a photo must pass to be cleared, in the order of DOMAIN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Rule {
     /// Posting is not on hold (policy 4.6).
     Hold,
@@ -37,6 +38,7 @@ impl Rule {
 /// The decision on a photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Verdict {
     /// Every rule passed.
     Cleared,
@@ -60,6 +62,7 @@ impl Verdict {
 /// Evidence that a photo was captured on a trust-owned device, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ProvenanceLevel {
     /// A valid C2PA manifest from a registered device.
     C2pa,
@@ -77,6 +80,7 @@ pub enum ProvenanceLevel {
 
 /// The result of one rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RuleOutcome {
     /// The rule.
     pub rule: Rule,

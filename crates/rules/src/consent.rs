@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Who signs a consent answer: a parent or carer, or the pupil.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Signatory {
     /// A parent or carer.
     Parent,
@@ -87,6 +88,7 @@ impl fmt::Display for Signatory {
 /// A purpose that consent is given or refused for (DOMAIN.md: consent is per channel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Channel {
     /// An academy's own social media account.
     AcademySocial,
@@ -149,6 +151,7 @@ impl fmt::Display for Channel {
 /// The outcome of [`evaluate`], strongest block first; only `Granted` allows publication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ConsentStatus {
     /// A safeguarding flag blocks publication whatever the consent says.
     NeverPublish,
