@@ -28,7 +28,7 @@ pub use error::PhotoError;
 pub use evidence::{Evidence, Gps, inspect};
 pub use export::Rect;
 pub use format::{Format, detect_format};
-pub use phash::{PerceptualHash, SIMILAR_MAX_DISTANCE};
+pub use phash::{PERCEPTUAL_HASH_BYTES, PerceptualHash, SIMILAR_MAX_DISTANCE};
 
 /// Largest photo file we read: 200 MiB. Bigger than any camera JPEG, small enough to hold in memory.
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;

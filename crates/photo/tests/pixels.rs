@@ -1,0 +1,309 @@
+//! Decoding, perceptual hashing and the safe export, on real full-size corpus photos.
+
+mod common;
+
+use photo::{Decoded, PerceptualHash, Rect, SIMILAR_MAX_DISTANCE, decode, decode_scaled, inspect};
+
+/// Full-size phone and camera photos from the corpus (the rest are 8×8 metadata samples).
+const FULL_SIZE: &[&str] = &[
+    "exiv2/exiv2-bug2565.jpg",
+    "exiv2/DSC_3079.jpg",
+    "exiv2/exiv2-bug876.jpg",
+    "exiv2/exiv2-bug922.jpg",
+];
+
+fn encode(d: &Decoded, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    let (w, h) = (d.width() as u16, d.height() as u16);
+    if let Err(e) = enc.encode(d.rgb(), w, h, jpeg_encoder::ColorType::Rgb) {
+        panic!("encode: {e}");
+    }
+    out
+}
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+/// Crops `frac` of each edge away.
+fn crop(d: &Decoded, left: f64, top: f64, right: f64, bottom: f64) -> Decoded {
+    let (w, h) = (d.width() as usize, d.height() as usize);
+    let (x0, y0) = ((w as f64 * left) as usize, (h as f64 * top) as usize);
+    let (x1, y1) = (
+        w - (w as f64 * right) as usize,
+        h - (h as f64 * bottom) as usize,
+    );
+    let mut rgb = Vec::with_capacity((x1 - x0) * (y1 - y0) * 3);
+    for y in y0..y1 {
+        rgb.extend_from_slice(&d.rgb()[(y * w + x0) * 3..(y * w + x1) * 3]);
+    }
+    match Decoded::from_rgb((x1 - x0) as u32, (y1 - y0) as u32, rgb) {
+        Some(c) => c,
+        None => panic!("crop size mismatch"),
+    }
+}
+
+#[test]
+fn perceptual_hash_matches_resized_recompressed_and_cropped_copies_but_not_other_photos() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let mut originals: Vec<(String, PerceptualHash)> = Vec::new();
+    let mut worst_copy = 0;
+    for name in FULL_SIZE {
+        let bytes = common::read(&corpus.join(name));
+        // The debug build is slow at full size, so the originals are DCT-scaled decodes of
+        // about 1000 px; the import hashes the same way, and a 256-px-hint decode must agree.
+        let full = ok(decode_scaled(&bytes, 750), name);
+        let original = full.perceptual_hash();
+        let scaled = ok(decode_scaled(&bytes, 256), name);
+        let half = ok(
+            decode(&ok(
+                full.export_jpeg(full.width().max(full.height()) / 2, &[]),
+                "half",
+            )),
+            "half",
+        );
+        let q70 = ok(decode(&encode(&full, 70)), "q70");
+        let copies = [
+            ("DCT-scaled decode at 1/8 or 1/4", scaled.perceptual_hash()),
+            ("resized 50%", half.perceptual_hash()),
+            ("recompressed q70", q70.perceptual_hash()),
+            (
+                "cropped 2% each edge",
+                crop(&full, 0.02, 0.02, 0.02, 0.02).perceptual_hash(),
+            ),
+            (
+                "cropped 5% each edge",
+                crop(&full, 0.05, 0.05, 0.05, 0.05).perceptual_hash(),
+            ),
+            (
+                "cropped 5% left+top, 2% right+bottom",
+                crop(&full, 0.05, 0.05, 0.02, 0.02).perceptual_hash(),
+            ),
+        ];
+        for (what, hash) in copies {
+            let d = original.distance(&hash);
+            eprintln!("{name}: {what}: distance {d}");
+            worst_copy = worst_copy.max(d);
+            assert!(
+                d <= SIMILAR_MAX_DISTANCE,
+                "{name} {what}: distance {d} > {SIMILAR_MAX_DISTANCE}"
+            );
+        }
+        originals.push((name.to_string(), original));
+    }
+    for seed in 1..=4 {
+        let bytes = photo::testing::plain_jpeg(640, 480, seed, 90).unwrap_or_default();
+        originals.push((
+            format!("generated seed {seed}"),
+            ok(decode(&bytes), "generated").perceptual_hash(),
+        ));
+    }
+    let mut closest_unrelated = 64;
+    for (i, (a, ha)) in originals.iter().enumerate() {
+        for (b, hb) in &originals[i + 1..] {
+            let d = ha.distance(hb);
+            closest_unrelated = closest_unrelated.min(d);
+            assert!(
+                d > SIMILAR_MAX_DISTANCE,
+                "unrelated photos {a} and {b} match: distance {d}"
+            );
+        }
+    }
+    eprintln!("worst copy distance {worst_copy}, closest unrelated pair {closest_unrelated}");
+}
+
+/// Splits a JPEG into its marker segments (ID, payload) up to the start of scan.
+fn segments(jpeg: &[u8]) -> Vec<u8> {
+    let mut markers = Vec::new();
+    let mut i = 2;
+    while i + 4 <= jpeg.len() && jpeg[i] == 0xFF {
+        let marker = jpeg[i + 1];
+        markers.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        let len = u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]) as usize;
+        i += 2 + len;
+    }
+    markers
+}
+
+#[test]
+fn export_applies_orientation_resizes_and_strips_every_piece_of_metadata() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    // A Samsung Galaxy S7 photo with make, model, GPS-free EXIF, and a thumbnail in APP1.
+    let bytes = common::read(&corpus.join("exiv2/exiv2-bug2565.jpg"));
+    let source = ok(inspect(&bytes), "inspect");
+    assert!(
+        source.make.is_some(),
+        "the source has a camera make to strip"
+    );
+    let decoded = ok(decode_scaled(&bytes, 1000), "decode");
+    let out = ok(decoded.export_jpeg(800, &[]), "export");
+    let markers = segments(&out);
+    for forbidden in [0xE1, 0xE2, 0xED, 0xFE] {
+        assert!(
+            !markers.contains(&forbidden),
+            "export carries segment FF{forbidden:02X}: {markers:02X?}"
+        );
+    }
+    let ev = ok(inspect(&out), "inspect export");
+    assert_eq!(
+        (ev.make, ev.model, ev.gps, ev.serial, ev.taken_at),
+        (None, None, None, None, None)
+    );
+    assert_eq!(
+        ev.width.max(ev.height),
+        800,
+        "long edge fits the channel size"
+    );
+    let aspect_in = f64::from(decoded.width()) / f64::from(decoded.height());
+    let aspect_out = f64::from(ev.width) / f64::from(ev.height);
+    assert!(
+        (aspect_in - aspect_out).abs() < 0.01,
+        "aspect kept: {aspect_in} vs {aspect_out}"
+    );
+    // Never upscaled.
+    let small = ok(
+        ok(decode(&ok(decoded.export_jpeg(300, &[]), "small")), "d").export_jpeg(5000, &[]),
+        "big",
+    );
+    let small_ev = ok(inspect(&small), "inspect");
+    assert_eq!(small_ev.width.max(small_ev.height), 300);
+}
+
+#[test]
+fn export_with_gps_and_serial_in_the_source_carries_neither() {
+    let spec = photo::testing::ExifSpec {
+        width: 400,
+        height: 300,
+        ..photo::testing::ExifSpec::phone()
+    };
+    let bytes = photo::testing::jpeg_with_exif(&spec);
+    let ev = ok(inspect(&bytes), "inspect");
+    assert!(
+        ev.gps.is_some() && ev.serial.is_some(),
+        "the source carries GPS and a serial"
+    );
+    let out = ok(
+        ok(decode(&bytes), "decode").export_jpeg(2048, &[]),
+        "export",
+    );
+    let ev = ok(inspect(&out), "inspect");
+    assert_eq!(
+        (ev.gps, ev.serial, ev.make, ev.orientation),
+        (None, None, None, None)
+    );
+}
+
+#[test]
+fn export_and_decode_apply_exif_orientation_to_the_pixels() {
+    // Stored landscape 400×300, Orientation 6 (rotate 90° clockwise to display): portrait.
+    let spec = photo::testing::ExifSpec {
+        width: 400,
+        height: 300,
+        orientation: Some(6),
+        ..Default::default()
+    };
+    let bytes = photo::testing::jpeg_with_exif(&spec);
+    let ev = ok(inspect(&bytes), "inspect");
+    assert_eq!(
+        (ev.width, ev.height, ev.orientation),
+        (400, 300, Some(6)),
+        "size as stored"
+    );
+    let d = ok(decode(&bytes), "decode");
+    assert_eq!((d.width(), d.height()), (300, 400), "decoded upright");
+    let out = ok(inspect(&ok(d.export_jpeg(200, &[]), "export")), "inspect");
+    assert_eq!((out.width, out.height, out.orientation), (150, 200, None));
+}
+
+#[test]
+fn blurred_face_is_unrecognisable_and_the_rest_of_the_photo_is_untouched() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let bytes = common::read(&corpus.join("exiv2/DSC_3079.jpg"));
+    let d = ok(decode_scaled(&bytes, 800), "decode");
+    let max_edge = 640;
+    let face = Rect {
+        x: d.width() / 3,
+        y: d.height() / 3,
+        w: d.width() / 6,
+        h: d.height() / 5,
+    };
+    let plain = ok(decode(&ok(d.export_jpeg(max_edge, &[]), "plain")), "plain");
+    let blurred = ok(
+        decode(&ok(d.export_jpeg(max_edge, &[face]), "blurred")),
+        "blurred",
+    );
+    let scale = f64::from(plain.width()) / f64::from(d.width());
+    let s = |v: u32| (f64::from(v) * scale) as usize;
+    let (fx, fy, fw, fh) = (s(face.x), s(face.y), s(face.w), s(face.h));
+    let w = plain.width() as usize;
+    let px = |img: &Decoded, x: usize, y: usize| -> [i32; 3] {
+        let i = (y * w + x) * 3;
+        [
+            img.rgb()[i] as i32,
+            img.rgb()[i + 1] as i32,
+            img.rgb()[i + 2] as i32,
+        ]
+    };
+    // Detail inside the face: sum of neighbour differences (edges, texture).
+    let detail = |img: &Decoded| -> f64 {
+        let mut sum = 0i64;
+        for y in fy..fy + fh {
+            for x in fx..fx + fw - 1 {
+                let (a, b) = (px(img, x, y), px(img, x + 1, y));
+                sum += (0..3).map(|c| (a[c] - b[c]).abs() as i64).sum::<i64>();
+            }
+        }
+        sum as f64 / (fw * fh) as f64
+    };
+    let mut changed = 0i64;
+    for y in fy..fy + fh {
+        for x in fx..fx + fw {
+            let (a, b) = (px(&plain, x, y), px(&blurred, x, y));
+            changed += (0..3).map(|c| (a[c] - b[c]).abs() as i64).sum::<i64>();
+        }
+    }
+    let mean_change = changed as f64 / (fw * fh * 3) as f64;
+    let (before, after) = (detail(&plain), detail(&blurred));
+    eprintln!("face: mean change {mean_change:.1}/255, detail {before:.1} -> {after:.1}");
+    assert!(
+        mean_change > 8.0,
+        "the face region differs clearly from the source ({mean_change:.1})"
+    );
+    assert!(
+        after < before / 4.0,
+        "fine detail is gone ({before:.1} -> {after:.1})"
+    );
+    // Far from the face (beyond the padding), the pixels are the same.
+    let (a, b) = (px(&plain, 5, 5), px(&blurred, 5, 5));
+    assert_eq!(a, b, "pixels away from the face are untouched");
+}
+
+#[test]
+fn thumbnail_from_a_dct_scaled_decode_has_the_requested_long_edge() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let bytes = common::read(&corpus.join("exiv2/exiv2-bug2565.jpg"));
+    let d = ok(decode_scaled(&bytes, 256), "decode_scaled");
+    assert!(
+        d.width().max(d.height()) >= 256 && d.width().max(d.height()) < 1024,
+        "{}×{}",
+        d.width(),
+        d.height()
+    );
+    let ev = ok(inspect(&ok(d.thumbnail_jpeg(256), "thumb")), "inspect");
+    assert_eq!(ev.width.max(ev.height), 256);
+}
