@@ -90,7 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut big_count = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        big_count = det.detect_with_threshold(big.as_raw(), bw, bh, threshold)?.len();
+        big_count = det
+            .detect_with_threshold(big.as_raw(), bw, bh, threshold)?
+            .len();
         times.push(t.elapsed());
     }
     times.sort();
@@ -102,9 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n| metric | value | goal |");
     println!("|---|---:|---|");
-    println!(
-        "| photos (with faces / without) | {photos} ({with_faces} / {without_faces}) | |"
-    );
+    println!("| photos (with faces / without) | {photos} ({with_faces} / {without_faces}) | |");
     println!(
         "| labelled faces found, count-based (min(detected, labelled) / labelled) | {found}/{lab_faces} = {:.1}% | recall ≥ 95% |",
         100.0 * found as f64 / lab_faces.max(1) as f64
@@ -113,11 +113,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "| extra faces per photo, count-based (Σ max(0, detected − labelled) / photos) | {extra}/{photos} = {:.2} | ≤ 0.1 |",
         extra as f64 / photos as f64
     );
-    println!("| faces reported on photos with no face | {extra_on_empty} on {without_faces} photos | 0 |");
+    println!(
+        "| faces reported on photos with no face | {extra_on_empty} on {without_faces} photos | 0 |"
+    );
     println!("| photos with exactly the labelled count | {exact}/{photos} | |");
     println!(
         "| ms per 12 MP photo ({bw}×{bh}, median of 5, {} threads; {big_count} faces) | {:.0} | ≤ 1000 |",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         median.as_secs_f64() * 1000.0
     );
     println!(

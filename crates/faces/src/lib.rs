@@ -21,7 +21,10 @@ use std::sync::Arc;
 pub use model::{MODEL_BYTES, MODEL_FILE_NAME, MODEL_SHA256};
 
 /// Scores below this are not faces. Chosen on the benchmark in `benches/`.
-pub const MIN_SCORE: f32 = 0.6;
+pub const MIN_SCORE: f32 = 0.8;
+
+/// Largest face (in tile pixels) a tiled level reports.
+const MAX_TILE_FACE: f32 = 100.0;
 
 /// Side of the square the model sees.
 const INPUT: usize = 256;
@@ -125,6 +128,9 @@ impl Cand {
     }
 }
 
+/// Candidates of one window, with the window's index.
+type Indexed = (usize, Vec<Cand>);
+
 /// One model run: a 256×256 window of a (scaled) image.
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -145,7 +151,7 @@ impl Detector {
             .clamp(1, 8);
         Ok(Detector {
             net: Arc::new(net),
-            levels: vec![640, 1280],
+            levels: vec![512, 1024],
             threads,
         })
     }
@@ -241,44 +247,38 @@ impl Detector {
         let threads = self.threads.min(windows.len()).max(1);
         let mut per_window: Vec<Vec<Cand>> = vec![Vec::new(); windows.len()];
         let chunk = windows.len().div_ceil(threads);
-        let results: Vec<Result<Vec<(usize, Vec<Cand>)>, FaceError>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = windows
-                    .chunks(chunk)
-                    .enumerate()
-                    .map(|(ci, ws)| {
-                        let scaled = &scaled;
-                        let sizes = &sizes;
-                        let net = &self.net;
-                        scope.spawn(move || {
-                            let mut out = Vec::with_capacity(ws.len());
-                            let mut input = vec![0f32; INPUT * INPUT * 3];
-                            for (k, win) in ws.iter().enumerate() {
-                                let img = &scaled[win.level];
-                                img.crop_into(win.ox, win.oy, INPUT, &mut input);
-                                let raw = net.run(&input)?;
-                                let cands = decode_window(
-                                    &raw,
-                                    win,
-                                    img,
-                                    sizes[win.level],
-                                    min_score * 0.8,
-                                );
-                                out.push((ci * chunk + k, cands));
-                            }
-                            Ok(out)
-                        })
+        let results: Vec<Result<Vec<Indexed>, FaceError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = windows
+                .chunks(chunk)
+                .enumerate()
+                .map(|(ci, ws)| {
+                    let scaled = &scaled;
+                    let sizes = &sizes;
+                    let net = &self.net;
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(ws.len());
+                        let mut input = vec![0f32; INPUT * INPUT * 3];
+                        for (k, win) in ws.iter().enumerate() {
+                            let img = &scaled[win.level];
+                            img.crop_into(win.ox, win.oy, INPUT, &mut input);
+                            let raw = net.run(&input)?;
+                            let cands =
+                                decode_window(&raw, win, img, sizes[win.level], min_score * 0.8);
+                            out.push((ci * chunk + k, cands));
+                        }
+                        Ok(out)
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(FaceError::Inference("worker thread panicked".into()))
-                        })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(FaceError::Inference("worker thread panicked".into()))
                     })
-                    .collect()
-            });
+                })
+                .collect()
+        });
         for r in results {
             for (i, c) in r? {
                 per_window[i] = c;
@@ -328,6 +328,11 @@ fn decode_window(
         // d: centre and size in window pixels.
         let (x0, y0) = (d.cx - d.w / 2.0, d.cy - d.h / 2.0);
         let (x1, y1) = (d.cx + d.w / 2.0, d.cy + d.h / 2.0);
+        // A tiled level answers only for faces small in its tiles; bigger ones
+        // are seen whole (and more reliably) by a coarser level.
+        if win.level != 0 && d.w.max(d.h) > MAX_TILE_FACE {
+            continue;
+        }
         // Drop a face cut by an inner tile edge: another tile (tiles overlap by a
         // quarter) or a coarser level sees it whole.
         if win.level != 0 {
@@ -381,7 +386,6 @@ fn merge(mut cands: Vec<Cand>, min_score: f32) -> Vec<Cand> {
             top.h * top.score,
             top.score,
         );
-        let mut support = 1usize;
         for j in i + 1..cands.len() {
             if used[j] {
                 continue;
@@ -395,13 +399,11 @@ fn merge(mut cands: Vec<Cand>, min_score: f32) -> Vec<Cand> {
                 sw += c.w * c.score;
                 sh += c.h * c.score;
                 ss += c.score;
-                support += 1;
             } else if top.iomin(c) >= 0.6 {
                 // A part of this face, or this face inside a bigger false box: drop.
                 used[j] = true;
             }
         }
-        let _ = support;
         if top.score < min_score {
             continue;
         }
@@ -413,7 +415,10 @@ fn merge(mut cands: Vec<Cand>, min_score: f32) -> Vec<Cand> {
             score: top.score,
         };
         // A merged box may now swallow an earlier kept one; keep the earlier.
-        if out.iter().any(|o| o.iou(&merged) >= 0.3 || o.iomin(&merged) >= 0.6) {
+        if out
+            .iter()
+            .any(|o| o.iou(&merged) >= 0.3 || o.iomin(&merged) >= 0.6)
+        {
             continue;
         }
         out.push(merged);

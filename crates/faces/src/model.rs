@@ -57,8 +57,7 @@ fn patch_constant_of_shape(proto: &mut pb::ModelProto) {
         return;
     };
     for node in &mut graph.node {
-        if node.op_type == "ConstantOfShape" && !node.attribute.iter().any(|a| a.name == "value")
-        {
+        if node.op_type == "ConstantOfShape" && !node.attribute.iter().any(|a| a.name == "value") {
             node.attribute.push(pb::AttributeProto {
                 name: "value".to_string(),
                 r#type: pb::attribute_proto::AttributeType::Tensor as i32,
@@ -101,9 +100,7 @@ impl Net {
             .iter()
             .map(|o| model.node(o.node).name.clone())
             .collect();
-        let typed = model
-            .into_optimized()
-            .map_err(model_err)?;
+        let typed = model.into_optimized().map_err(model_err)?;
         let outs = Self::find_outputs(&typed, &names)?;
         let plan = typed.into_runnable().map_err(model_err)?;
         Ok(Net { plan, outs })
@@ -112,7 +109,12 @@ impl Net {
     /// Finds the four outputs by their sizes (names vary between conversions).
     fn find_outputs(model: &TypedModel, _names: &[String]) -> Result<[usize; 4], FaceError> {
         let mut outs = [usize::MAX; 4];
-        for (i, o) in model.output_outlets().map_err(model_err)?.iter().enumerate() {
+        for (i, o) in model
+            .output_outlets()
+            .map_err(model_err)?
+            .iter()
+            .enumerate()
+        {
             let fact = model.outlet_fact(*o).map_err(model_err)?;
             let n: usize = fact
                 .shape
