@@ -276,6 +276,13 @@ const MAX_FIELD_CHARS: usize = 200;
 pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     let (text, encoding) = decode_text(bytes);
     let delimiter = sniff_delimiter(&text);
+    // The csv crate reads an unclosed quote as one field running to the end of the file: the
+    // rows after it would vanish (and be marked as left), so such a file is refused outright.
+    if let Some(line) = unclosed_quote_line(text.as_bytes(), delimiter) {
+        return Err(Error::Invalid(format!(
+            "line {line}: a quoted field is never closed, so the rest of the file cannot be read; nothing was imported"
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -291,7 +298,11 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             Some(Ok(r)) => break r,
         }
     };
-    let header_line = header.position().map(|p| p.line() as usize).unwrap_or(1);
+    // The csv crate's own line count drifts after the first record (and ignores CRLF), so
+    // line numbers are counted here from the records' byte offsets.
+    let mut lines = LineCounter::new(text.as_bytes());
+    let header_line =
+        lines.line_of_record(header.position().map(|p| p.byte() as usize).unwrap_or(0));
 
     // Map columns: explicit --map first, then synonyms.
     let mut overrides: HashMap<String, Field> = HashMap::new();
@@ -361,7 +372,10 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             Err(e) => {
                 let row = e
                     .position()
-                    .map(|p| p.line() as usize + 1 - header_line - embedded_newlines)
+                    .map(|p| {
+                        (lines.line_of_record(p.byte() as usize) + 1)
+                            .saturating_sub(header_line + embedded_newlines)
+                    })
                     .unwrap_or(0);
                 rejected.push(Rejected {
                     row,
@@ -371,11 +385,11 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        let row = line + 1 - header_line - embedded_newlines;
+        let line = lines.line_of_record(record.position().map(|p| p.byte() as usize).unwrap_or(0));
+        let row = (line + 1).saturating_sub(header_line + embedded_newlines);
         embedded_newlines += record
             .iter()
-            .map(|f| f.matches('\n').count())
+            .map(|f| LineCounter::new(f.as_bytes()).line_of(f.len()) - 1)
             .sum::<usize>();
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -447,6 +461,78 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         warnings,
         upns_present,
     })
+}
+
+/// The line on which a quoted field opens and never closes, if any. A quote opens a quoted
+/// field only at the start of a field (as the csv crate reads it); `""` inside is a quote.
+fn unclosed_quote_line(text: &[u8], delimiter: u8) -> Option<usize> {
+    let mut line = 1;
+    let mut opened_on = 0;
+    let mut quoted = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if quoted {
+            if b == b'"' {
+                if text.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && field_start {
+            quoted = true;
+            opened_on = line;
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        field_start = !quoted && (b == delimiter || b == b'\n' || b == b'\r');
+        i += 1;
+    }
+    quoted.then_some(opened_on)
+}
+
+/// 1-based line numbers of byte offsets in a text, counting `\n`, `\r\n` and a lone `\r` as one
+/// line break each. Offsets are asked for in increasing order, so the whole file is scanned once.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        LineCounter {
+            text,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line on which a record starts. The csv crate reports a record's offset as the end
+    /// of the previous one, before its line break, so line breaks at the offset are skipped.
+    fn line_of_record(&mut self, offset: usize) -> usize {
+        let mut start = offset;
+        while matches!(self.text.get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        self.line_of(start)
+    }
+
+    fn line_of(&mut self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        while self.at < end {
+            match self.text[self.at] {
+                b'\n' => self.line += 1,
+                b'\r' if self.text.get(self.at + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+            self.at += 1;
+        }
+        self.line
+    }
 }
 
 fn norm_header(h: &str) -> String {
@@ -658,6 +744,16 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_found_and_escaped_quotes_are_not() {
+        assert_eq!(unclosed_quote_line(b"a,b\nc,\"d\ne,f\n", b','), Some(2));
+        assert_eq!(
+            unclosed_quote_line(b"a,\"b \"\"x\"\" \nc\",d\n", b','),
+            None
+        );
+        assert_eq!(unclosed_quote_line(b"a,O\"Neil\n", b','), None);
     }
 
     #[test]
