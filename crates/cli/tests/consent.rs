@@ -1,0 +1,884 @@
+//! `clearshot consent …` and `clearshot pupils list/show/flag/unflag`: every status of the
+//! contract, the Year 6 → 7 lapse, sixth form, flags and the chase list, through the binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Register, kent, line, roll};
+use serde_json::Value;
+
+/// The pupils of the school used below, recorded for the academic year 2025/26.
+struct School {
+    reg: Register,
+    year6: String,
+    year9: String,
+    year12: String,
+    reception: String,
+    nursery: String,
+    year3: String,
+}
+
+fn school() -> School {
+    let reg = Register::with_academy();
+    let s = School {
+        year6: kent(1),
+        year9: kent(2),
+        year12: kent(3),
+        reception: kent(4),
+        nursery: kent(5),
+        year3: kent(6),
+        reg,
+    };
+    let csv = roll(&[
+        line(&s.year6, "Six", "Sam", "10/03/2015", "6"),
+        line(&s.year9, "Nine", "Nia", "15/01/2012", "Year 9"),
+        line(&s.year12, "Twelve", "Tom", "02/02/2009", "12"),
+        line(&s.reception, "Recep", "Rae", "20/01/2021", "R"),
+        line(&s.nursery, "Nurse", "Ned", "01/11/2021", "N"),
+        line(&s.year3, "Three", "Tia", "05/05/2018", "Y3"),
+    ]);
+    let report = s.reg.import(
+        "OAK",
+        csv,
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    assert_eq!(report["imported"], 6, "{report}");
+    s
+}
+
+fn record(reg: &Register, upn: &str, signatory: &str, signed_on: &str, more: &[&str]) -> Value {
+    let mut args = vec![
+        "consent",
+        "record",
+        upn,
+        "--signatory",
+        signatory,
+        "--signed-on",
+        signed_on,
+    ];
+    args.extend_from_slice(more);
+    reg.json(&args)
+}
+
+fn sorted(v: &Value) -> Vec<String> {
+    let mut s: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    s.sort();
+    s
+}
+
+#[test]
+fn status_rows_follow_the_contract_shape() {
+    let s = school();
+    let rows = s.reg.json(&[
+        "consent",
+        "status",
+        "--academy",
+        "OAK",
+        "--on",
+        "2025-10-01",
+    ]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 6 * 5, "one row per pupil on roll per channel");
+    for r in rows {
+        for key in [
+            "upn",
+            "name",
+            "academy",
+            "year_group",
+            "channel",
+            "required",
+            "status",
+            "detail",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing from {r}");
+        }
+        assert!(r["year_group"].is_i64(), "year_group is an integer: {r}");
+        assert_eq!(r["status"], "missing", "nobody has signed anything yet");
+    }
+    let channels: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        channels.into_iter().collect::<Vec<_>>(),
+        [
+            "academy_social",
+            "press",
+            "print",
+            "trust_social",
+            "website"
+        ]
+    );
+}
+
+#[test]
+fn reception_is_year_group_0_and_nursery_is_minus_1() {
+    let s = school();
+    let r = s.reg.status(&s.reception, "website", "2025-10-01");
+    assert_eq!(r["year_group"], 0);
+    assert_eq!(sorted(&r["required"]), ["parent"]);
+    let n = s.reg.status(&s.nursery, "website", "2025-10-01");
+    assert_eq!(n["year_group"], -1);
+    let list = s
+        .reg
+        .json(&["pupils", "list", "--year-group", "-1", "--on", "2025-10-01"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["upn"], s.nursery.as_str());
+    let list = s
+        .reg
+        .json(&["pupils", "list", "--year-group", "R", "--on", "2025-10-01"]);
+    assert_eq!(list[0]["upn"], s.reception.as_str());
+}
+
+#[test]
+fn secondary_pupil_needs_both_pupil_and_parent() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year9,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let r = s.reg.status(&s.year9, "website", "2025-10-01");
+    assert_eq!(sorted(&r["required"]), ["parent", "pupil"]);
+    assert_eq!(r["status"], "missing", "the pupil has not signed: {r}");
+    record(
+        &s.reg,
+        &s.year9,
+        "pupil",
+        "2025-09-12",
+        &["--grant", "website"],
+    );
+    assert_eq!(
+        s.reg.status(&s.year9, "website", "2025-10-01")["status"],
+        "granted"
+    );
+    assert_eq!(
+        s.reg.status(&s.year9, "press", "2025-10-01")["status"],
+        "missing",
+        "consent is per channel"
+    );
+}
+
+#[test]
+fn a_no_from_a_required_signatory_beats_a_yes() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year9,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    record(
+        &s.reg,
+        &s.year9,
+        "pupil",
+        "2025-09-10",
+        &["--refuse", "website"],
+    );
+    assert_eq!(
+        s.reg.status(&s.year9, "website", "2025-10-01")["status"],
+        "refused"
+    );
+}
+
+#[test]
+fn two_parents_disagreeing_is_refused_and_the_detail_says_so() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &[
+            "--grant",
+            "website",
+            "--signer-name",
+            "Ann Three",
+            "--relationship",
+            "mother",
+        ],
+    );
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-11",
+        &[
+            "--refuse",
+            "website",
+            "--signer-name",
+            "Bob Three",
+            "--relationship",
+            "father",
+        ],
+    );
+    let r = s.reg.status(&s.year3, "website", "2025-10-01");
+    assert_eq!(r["status"], "refused", "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("disagree"),
+        "detail should say the parents disagree: {r}"
+    );
+}
+
+#[test]
+fn a_form_may_grant_some_channels_and_refuse_others() {
+    let s = school();
+    let rec = record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "academy_social,website", "--refuse", "press"],
+    );
+    assert_eq!(rec["answer_ids"].as_array().unwrap().len(), 3);
+    let by: Vec<(String, String)> = s
+        .reg
+        .status_of(&s.year3, "2025-10-01")
+        .iter()
+        .map(|r| {
+            (
+                r["channel"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (ch, want) in [
+        ("academy_social", "granted"),
+        ("website", "granted"),
+        ("press", "refused"),
+        ("print", "missing"),
+        ("trust_social", "missing"),
+    ] {
+        assert!(
+            by.contains(&(ch.to_string(), want.to_string())),
+            "{ch} should be {want}: {by:?}"
+        );
+    }
+}
+
+#[test]
+fn parent_only_form_lapses_on_entering_year_7() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year6,
+        "parent",
+        "2025-09-10",
+        &["--grant", "academy_social,trust_social,website,print,press"],
+    );
+    let before = s.reg.status(&s.year6, "website", "2026-08-31");
+    assert_eq!(before["year_group"], 6);
+    assert_eq!(before["status"], "granted", "{before}");
+    let after = s.reg.status(&s.year6, "website", "2026-09-01");
+    assert_eq!(
+        after["year_group"], 7,
+        "the year group advances on 1 September"
+    );
+    assert_eq!(sorted(&after["required"]), ["parent", "pupil"]);
+    assert_eq!(
+        after["status"], "missing",
+        "a parent-only form is not enough in Year 7: {after}"
+    );
+    let chase = s.reg.json(&[
+        "consent",
+        "chase",
+        "--year-group",
+        "7",
+        "--channel",
+        "website",
+        "--on",
+        "2026-09-01",
+    ]);
+    let chase = chase.as_array().unwrap();
+    assert_eq!(chase.len(), 1, "{chase:?}");
+    assert_eq!(chase[0]["upn"], s.year6.as_str());
+    assert_eq!(
+        sorted(&chase[0]["needed"]),
+        ["pupil"],
+        "only the pupil is still needed"
+    );
+}
+
+#[test]
+fn sixth_form_needs_the_pupil_only_unless_flagged_parent_also_required() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year12,
+        "pupil",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let r = s.reg.status(&s.year12, "website", "2025-10-01");
+    assert_eq!(sorted(&r["required"]), ["pupil"]);
+    assert_eq!(r["status"], "granted");
+
+    s.reg.ok(&[
+        "pupils",
+        "flag",
+        &s.year12,
+        "--parent-also-required",
+        "--reason",
+        "parent holds decision-making rights",
+        "--on",
+        "2025-10-01",
+    ]);
+    assert_eq!(
+        s.reg.status(&s.year12, "website", "2025-09-30")["status"],
+        "granted",
+        "the flag takes effect from its date"
+    );
+    let r = s.reg.status(&s.year12, "website", "2025-10-01");
+    assert_eq!(sorted(&r["required"]), ["parent", "pupil"]);
+    assert_eq!(r["status"], "missing", "{r}");
+    record(
+        &s.reg,
+        &s.year12,
+        "parent",
+        "2025-10-02",
+        &["--grant", "website"],
+    );
+    assert_eq!(
+        s.reg.status(&s.year12, "website", "2025-10-02")["status"],
+        "granted"
+    );
+
+    s.reg.ok(&[
+        "pupils",
+        "unflag",
+        &s.year12,
+        "--parent-also-required",
+        "--reason",
+        "order lapsed",
+        "--on",
+        "2025-11-01",
+    ]);
+    let r = s.reg.status(&s.year12, "website", "2025-11-01");
+    assert_eq!(sorted(&r["required"]), ["pupil"]);
+}
+
+#[test]
+fn a_no_from_a_parent_of_a_sixth_former_is_a_warning_not_a_block() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year12,
+        "pupil",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    record(
+        &s.reg,
+        &s.year12,
+        "parent",
+        "2025-09-10",
+        &["--refuse", "website"],
+    );
+    let r = s.reg.status(&s.year12, "website", "2025-10-01");
+    assert_eq!(r["status"], "granted", "{r}");
+    assert!(
+        !r["warnings"].as_array().unwrap().is_empty(),
+        "the parent's no is shown as a warning: {r}"
+    );
+}
+
+#[test]
+fn withdrawal_takes_effect_from_its_date_and_keeps_history() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website,press"],
+    );
+    let w = s.reg.json(&[
+        "consent",
+        "withdraw",
+        &s.year3,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-11-01",
+        "--channels",
+        "website",
+    ]);
+    assert_eq!(w["withdrawal_ids"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-10-31")["status"],
+        "granted"
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-11-01")["status"],
+        "withdrawn"
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "press", "2025-11-01")["status"],
+        "granted",
+        "only the named channel was withdrawn"
+    );
+    let show = s
+        .reg
+        .json(&["pupils", "show", &s.year3, "--on", "2025-11-01"]);
+    assert_eq!(
+        show["history"].as_array().unwrap().len(),
+        2,
+        "withdrawal never deletes history: {show}"
+    );
+    assert_eq!(show["withdrawals"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn withdrawal_without_channels_covers_every_channel() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.reception,
+        "parent",
+        "2025-09-10",
+        &["--grant", "academy_social,trust_social,website,print,press"],
+    );
+    s.reg.ok(&[
+        "consent",
+        "withdraw",
+        &s.reception,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-12-01",
+    ]);
+    for r in s.reg.status_of(&s.reception, "2025-12-01") {
+        assert_eq!(r["status"], "withdrawn", "{r}");
+    }
+}
+
+#[test]
+fn a_yes_past_its_expiry_is_expired_and_on_the_chase_list() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website", "--expires", "2026-07-31"],
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2026-07-31")["status"],
+        "granted"
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2026-08-01")["status"],
+        "expired"
+    );
+    let chase = s.reg.json(&[
+        "consent",
+        "chase",
+        "--channel",
+        "website",
+        "--on",
+        "2026-08-01",
+    ]);
+    let mine: Vec<&Value> = chase
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["upn"] == s.year3.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["status"], "expired");
+    assert_eq!(sorted(&mine[0]["needed"]), ["parent"]);
+}
+
+#[test]
+fn answers_signed_after_the_date_are_invisible() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-10-10",
+        &["--grant", "website"],
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-10-09")["status"],
+        "missing"
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-10-10")["status"],
+        "granted"
+    );
+}
+
+#[test]
+fn never_publish_blocks_whatever_the_consent_and_hides_its_reason() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let set = s.reg.json(&[
+        "pupils",
+        "flag",
+        &s.year3,
+        "--never-publish",
+        "--reason",
+        "court order",
+        "--on",
+        "2025-10-01",
+    ]);
+    assert_eq!(set["set_on"], "2025-10-01");
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-09-30")["status"],
+        "granted"
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-10-01")["status"],
+        "never_publish"
+    );
+    let show = s
+        .reg
+        .json(&["pupils", "show", &s.year3, "--on", "2025-10-01"]);
+    assert_eq!(show["never_publish"], true);
+    let text = show.to_string();
+    assert!(
+        !text.contains("court order"),
+        "the safeguarding reason is not shown on the pupil's page: {text}"
+    );
+    let table = s
+        .reg
+        .ok(&["consent", "status", "--upn", &s.year3, "--on", "2025-10-01"]);
+    assert!(table.contains("never_publish"), "{table}");
+    assert!(!table.contains("court order"), "{table}");
+
+    s.reg.ok(&[
+        "pupils",
+        "unflag",
+        &s.year3,
+        "--never-publish",
+        "--reason",
+        "order discharged",
+        "--on",
+        "2025-12-01",
+    ]);
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-12-01")["status"],
+        "granted"
+    );
+}
+
+#[test]
+fn pupils_show_gives_details_year_signatories_statuses_and_history() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year9,
+        "parent",
+        "2025-09-10",
+        &[
+            "--grant",
+            "website",
+            "--signer-name",
+            "Kay Nine",
+            "--relationship",
+            "carer",
+        ],
+    );
+    let show = s
+        .reg
+        .json(&["pupils", "show", &s.year9, "--on", "2025-10-01"]);
+    assert_eq!(show["upn"], s.year9.as_str());
+    assert_eq!(show["year_group"], 9);
+    assert_eq!(show["legal_surname"], "Nine");
+    assert_eq!(show["dob"], "2012-01-15");
+    assert_eq!(sorted(&show["required"]), ["parent", "pupil"]);
+    assert_eq!(show["statuses"].as_array().unwrap().len(), 5);
+    let h = &show["history"][0];
+    assert_eq!(h["signer_name"], "Kay Nine");
+    assert_eq!(h["relationship"], "carer");
+    assert_eq!(h["channel"], "website");
+    assert_eq!(h["granted"], true);
+    let text = s
+        .reg
+        .ok(&["pupils", "show", &s.year9, "--on", "2025-10-01"]);
+    assert!(text.contains("Nine"), "{text}");
+    assert!(text.contains("Kay Nine"), "{text}");
+}
+
+#[test]
+fn pupils_list_filters_by_academy_and_year_group_on_a_date() {
+    let s = school();
+    s.reg
+        .ok(&["academies", "add", "ASH", "--name", "Ash Primary"]);
+    let all = s.reg.json(&["pupils", "list", "--on", "2025-10-01"]);
+    assert_eq!(all.as_array().unwrap().len(), 6);
+    let oak = s
+        .reg
+        .json(&["pupils", "list", "--academy", "OAK", "--on", "2025-10-01"]);
+    assert_eq!(oak.as_array().unwrap().len(), 6);
+    let ash = s
+        .reg
+        .json(&["pupils", "list", "--academy", "ASH", "--on", "2025-10-01"]);
+    assert!(ash.as_array().unwrap().is_empty());
+    let y7 = s
+        .reg
+        .json(&["pupils", "list", "--year-group", "7", "--on", "2026-09-01"]);
+    assert_eq!(y7.as_array().unwrap().len(), 1);
+    assert_eq!(
+        y7[0]["upn"],
+        s.year6.as_str(),
+        "last year's Year 6 is Year 7"
+    );
+    let table = s.reg.ok(&["pupils", "list", "--on", "2025-10-01"]);
+    assert!(
+        table.contains("Year 9") && table.contains("Reception"),
+        "{table}"
+    );
+}
+
+#[test]
+fn consent_status_filters_by_year_group_channel_and_academy() {
+    let s = school();
+    let rows = s.reg.json(&[
+        "consent",
+        "status",
+        "--academy",
+        "OAK",
+        "--year-group",
+        "9",
+        "--channel",
+        "press",
+        "--on",
+        "2025-10-01",
+    ]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["upn"], s.year9.as_str());
+    assert_eq!(rows[0]["channel"], "press");
+}
+
+#[test]
+fn the_chase_list_names_the_signatories_still_needed() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year9,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let chase = s.reg.json(&[
+        "consent",
+        "chase",
+        "--academy",
+        "OAK",
+        "--channel",
+        "website",
+        "--on",
+        "2025-10-01",
+    ]);
+    let chase = chase.as_array().unwrap();
+    assert_eq!(chase.len(), 6, "nobody has full consent yet: {chase:?}");
+    let y9 = chase.iter().find(|r| r["upn"] == s.year9.as_str()).unwrap();
+    assert_eq!(sorted(&y9["needed"]), ["pupil"]);
+    assert_eq!(y9["status"], "missing");
+    let csv = s.reg.ok(&[
+        "consent",
+        "chase",
+        "--channel",
+        "website",
+        "--csv",
+        "--on",
+        "2025-10-01",
+    ]);
+    assert_eq!(csv.lines().count(), 7, "a header and six pupils: {csv}");
+    let table = s.reg.ok(&["consent", "chase", "--on", "2025-10-01"]);
+    assert!(table.contains(&s.year9), "{table}");
+}
+
+#[test]
+fn recording_a_form_is_audited() {
+    let s = school();
+    let before = s.reg.json(&["audit", "verify"])["entries"]
+        .as_i64()
+        .unwrap();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let after = s.reg.json(&["audit", "verify"]);
+    assert!(after["entries"].as_i64().unwrap() > before);
+    assert_eq!(after["ok"], true);
+}
+
+#[test]
+fn bad_consent_input_is_refused_with_one_line_and_exit_2() {
+    let s = school();
+    let upn = s.year3.as_str();
+    let base = ["consent", "record", upn, "--signatory", "parent"];
+    let with = |more: &[&'static str]| -> Vec<&str> {
+        let mut v = base.to_vec();
+        v.extend_from_slice(more);
+        v
+    };
+    let e = s.reg.bad_input(&with(&["--signed-on", "2025-09-10"]));
+    assert!(e.contains("grant"), "{e}");
+    let e = s.reg.bad_input(&with(&[
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+        "--refuse",
+        "website",
+    ]));
+    assert!(e.contains("website"), "{e}");
+    let e = s.reg.bad_input(&with(&[
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "instagram",
+    ]));
+    assert!(e.contains("instagram"), "{e}");
+    let e = s
+        .reg
+        .bad_input(&with(&["--signed-on", "10/09/2025", "--grant", "website"]));
+    assert!(e.contains("10/09/2025"), "{e}");
+    s.reg
+        .bad_input(&with(&["--signed-on", "2025-02-30", "--grant", "website"]));
+    s.reg.bad_input(&with(&[
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+        "--expires",
+        "2025-09-01",
+    ]));
+    s.reg.bad_input(&with(&[
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+        "--evidence",
+        "/nonexistent/form.pdf",
+    ]));
+    s.reg.bad_input(&[
+        "consent",
+        "record",
+        upn,
+        "--signatory",
+        "grandparent",
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+    ]);
+    let unknown = kent(999);
+    let e = s.reg.bad_input(&[
+        "consent",
+        "record",
+        &unknown,
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+    ]);
+    assert!(e.contains(&unknown), "names the unknown pupil: {e}");
+    s.reg.bad_input(&[
+        "consent",
+        "record",
+        "NOT-A-UPN",
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+    ]);
+    s.reg.bad_input(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-11-01",
+        "--channels",
+        "tiktok",
+    ]);
+    s.reg.bad_input(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "yesterday",
+    ]);
+    s.reg.bad_input(&[
+        "consent",
+        "status",
+        "--channel",
+        "bogus",
+        "--on",
+        "2025-10-01",
+    ]);
+    s.reg
+        .bad_input(&["consent", "status", "--on", "2025-13-01"]);
+    s.reg
+        .bad_input(&["consent", "status", "--upn", &unknown, "--on", "2025-10-01"]);
+    s.reg.bad_input(&[
+        "consent",
+        "chase",
+        "--academy",
+        "NOPE",
+        "--on",
+        "2025-10-01",
+    ]);
+    s.reg.bad_input(&["pupils", "show", &unknown]);
+    s.reg.bad_input(&[
+        "pupils",
+        "flag",
+        &unknown,
+        "--never-publish",
+        "--reason",
+        "x",
+    ]);
+    s.reg.bad_input(&[
+        "pupils",
+        "flag",
+        upn,
+        "--never-publish",
+        "--parent-also-required",
+        "--reason",
+        "x",
+    ]);
+    s.reg
+        .bad_input(&["pupils", "flag", upn, "--never-publish", "--reason", " "]);
+    s.reg.bad_input(&[
+        "pupils",
+        "unflag",
+        upn,
+        "--never-publish",
+        "--reason",
+        "was never set",
+        "--on",
+        "2025-10-01",
+    ]);
+    s.reg
+        .bad_input(&["pupils", "list", "--year-group", "Year Z"]);
+}

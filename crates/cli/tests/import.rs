@@ -1,0 +1,559 @@
+//! `clearshot pupils import`: the MIS exports offices actually have, bad rows with spreadsheet
+//! row numbers, re-imports and dry runs, through the binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{HEADER, Register, kent, line, roll, upn, wrong_check_letter};
+use serde_json::Value;
+
+/// Import options used throughout: the file's year groups are for 2025/26.
+const AY: [&str; 4] = ["--academic-year", "2025", "--on", "2025-09-05"];
+
+fn show(reg: &Register, upn: &str) -> Value {
+    reg.json(&["pupils", "show", upn, "--on", "2025-10-01"])
+}
+
+fn reasons(report: &Value) -> Vec<(i64, String, String)> {
+    report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_i64().unwrap(),
+                r["upn"].as_str().unwrap().to_string(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_report_has_the_contract_shape() {
+    let reg = Register::with_academy();
+    let report = reg.import(
+        "OAK",
+        roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "9")]),
+        &AY,
+    );
+    for key in ["imported", "updated", "unchanged", "left"] {
+        assert!(report[key].is_u64(), "{key} is a count: {report}");
+    }
+    assert!(report["rejected"].is_array() && report["warnings"].is_array());
+    assert_eq!(report["imported"], 1);
+    let text = reg.ok(&[
+        "pupils",
+        "import",
+        reg.path("roll.csv").to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-09-05",
+    ]);
+    assert!(!text.trim().is_empty(), "a readable summary without --json");
+}
+
+#[test]
+fn header_synonyms_match_whatever_their_case_and_spacing() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let csv = format!(
+        " unique PUPIL number ,Last Name,first name,Known As,Date of Birth,NC Year,Form,Adno,Ethnicity\n\
+         {u},Able,Annabel,Bel,15/01/2012,9,9B,001234,not imported\n"
+    );
+    let report = reg.import("OAK", csv, &AY);
+    assert_eq!(report["imported"], 1, "{report}");
+    let p = show(&reg, &u);
+    assert_eq!(p["legal_surname"], "Able");
+    assert_eq!(p["legal_forename"], "Annabel");
+    assert_eq!(p["preferred_forename"], "Bel");
+    assert_eq!(p["dob"], "2012-01-15");
+    assert_eq!(p["year_group"], 9);
+    assert_eq!(p["reg_group"], "9B");
+    assert_eq!(p["admission_number"], "001234", "leading zeros kept");
+
+    let u2 = kent(2);
+    let csv = format!(
+        "UPN,Surname,Forename,Preferred Name,DOB,Curriculum Year,Registration Group,Admission Number\n\
+         {u2},Bee,Ben,,15/01/2012,Year 9,9C,7\n"
+    );
+    let report = reg.import("OAK", csv, &["--no-mark-left", AY[0], AY[1], AY[2], AY[3]]);
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(show(&reg, &u2)["reg_group"], "9C");
+}
+
+#[test]
+fn map_names_columns_the_synonyms_do_not_know() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let csv = format!("Pupil Ref,Family,Given,Born,Yr\n{u},Able,Ann,15/01/2012,9\n");
+    let out = reg.run(&[
+        "--json",
+        "pupils",
+        "import",
+        reg.write("roll.csv", &csv).to_str().unwrap(),
+        "--academy",
+        "OAK",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "required columns are missing");
+    let report = reg.import(
+        "OAK",
+        &csv,
+        &[
+            "--map",
+            "Pupil Ref=upn",
+            "--map",
+            "family=legal_surname",
+            "--map",
+            "Given=legal_forename",
+            "--map",
+            "Born=dob",
+            "--map",
+            "Yr=year_group",
+            AY[0],
+            AY[1],
+            AY[2],
+            AY[3],
+        ],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(show(&reg, &u)["legal_forename"], "Ann");
+
+    // --map wins over a synonym: here "Year" holds something else and is ignored.
+    let u2 = kent(2);
+    let csv = format!("{HEADER}\n{u2},Bee,Ben,,15/01/2012,Blue house,,\n");
+    let report = reg.import(
+        "OAK",
+        csv,
+        &[
+            "--map",
+            "Year=ignore",
+            "--no-mark-left",
+            AY[0],
+            AY[1],
+            AY[2],
+            AY[3],
+        ],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(show(&reg, &u2)["year_group"], 9, "derived from the DOB");
+}
+
+#[test]
+fn every_date_spelling_is_read() {
+    let reg = Register::with_academy();
+    let spellings = ["05/03/2015", "5/3/2015", "2015-03-05", "05-Mar-2015"];
+    let upns: Vec<String> = (1..=4).map(kent).collect();
+    let lines: Vec<String> = upns
+        .iter()
+        .zip(spellings)
+        .map(|(u, d)| line(u, "Date", "Dee", d, "4"))
+        .collect();
+    let report = reg.import("OAK", roll(&lines), &AY);
+    assert_eq!(report["imported"], 4, "{report}");
+    assert!(report["rejected"].as_array().unwrap().is_empty());
+    for (u, d) in upns.iter().zip(spellings) {
+        assert_eq!(show(&reg, u)["dob"], "2015-03-05", "{d}");
+    }
+}
+
+#[test]
+fn every_year_group_spelling_is_read() {
+    let reg = Register::with_academy();
+    let cases: [(&str, &str, i64); 12] = [
+        ("7", "10/10/2013", 7),
+        ("Year 7", "10/10/2013", 7),
+        ("Y7", "10/10/2013", 7),
+        ("Yr 7", "10/10/2013", 7),
+        ("R", "10/10/2020", 0),
+        ("Reception", "10/10/2020", 0),
+        ("N", "10/10/2021", -1),
+        ("Nursery", "10/10/2021", -1),
+        ("N1", "10/10/2022", -2),
+        ("N2", "10/10/2021", -1),
+        ("12", "10/10/2008", 12),
+        ("Year 13", "10/10/2007", 13),
+    ];
+    let upns: Vec<String> = (1..=cases.len() as u32).map(kent).collect();
+    let lines: Vec<String> = upns
+        .iter()
+        .zip(cases)
+        .map(|(u, (y, dob, _))| line(u, "Year", "Yan", dob, y))
+        .collect();
+    let report = reg.import("OAK", roll(&lines), &AY);
+    assert_eq!(report["imported"], 12, "{report}");
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "every DOB matches its year group: {report}"
+    );
+    for (u, (spelling, _, want)) in upns.iter().zip(cases) {
+        assert_eq!(show(&reg, u)["year_group"], want, "{spelling:?}");
+    }
+}
+
+#[test]
+fn a_missing_year_group_is_derived_from_the_date_of_birth() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let report = reg.import(
+        "OAK",
+        roll(&[line(&u, "Derive", "Dan", "15/01/2012", "")]),
+        &AY,
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(show(&reg, &u)["year_group"], 9);
+    assert!(report["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_mis_year_group_wins_over_the_dob_and_is_a_warning() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(2), "Fine", "Fay", "15/01/2012", "9"),
+            line(&u, "Held", "Hal", "15/01/2012", "8"),
+        ]),
+        &AY,
+    );
+    assert_eq!(report["imported"], 2);
+    let w = report["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1, "{report}");
+    assert_eq!(w[0]["row"], 3);
+    assert_eq!(w[0]["upn"], u.as_str());
+    assert!(
+        w[0]["message"].as_str().unwrap().contains("Year 8"),
+        "{w:?}"
+    );
+    assert_eq!(show(&reg, &u)["year_group"], 8);
+}
+
+#[test]
+fn utf8_with_bom_is_read_and_accents_apostrophes_hyphens_survive() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(roll(&[line(&u, "D'Arcy-Núñez", "Zoë", "15/01/2012", "9")]).as_bytes());
+    let report = reg.import("OAK", bytes, &AY);
+    assert_eq!(
+        report["imported"], 1,
+        "the BOM must not hide the UPN column: {report}"
+    );
+    let p = show(&reg, &u);
+    assert_eq!(p["legal_surname"], "D'Arcy-Núñez");
+    assert_eq!(p["legal_forename"], "Zoë");
+}
+
+#[test]
+fn windows_1252_names_come_back_byte_exact() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let mut bytes = HEADER.as_bytes().to_vec();
+    bytes.extend_from_slice(format!("\r\n{u},O").as_bytes());
+    bytes.push(0x92); // right single quotation mark in Windows-1252
+    bytes.extend_from_slice(b"Neil,Ren");
+    bytes.push(0xE9); // é
+    bytes.extend_from_slice(b"e,,15/01/2012,9,,\r\n");
+    let report = reg.import("OAK", bytes, &AY);
+    assert_eq!(report["imported"], 1, "{report}");
+    let p = show(&reg, &u);
+    assert_eq!(
+        p["legal_forename"].as_str().unwrap().as_bytes(),
+        "Renée".as_bytes()
+    );
+    assert_eq!(
+        p["legal_surname"].as_str().unwrap().as_bytes(),
+        "O\u{2019}Neil".as_bytes()
+    );
+}
+
+#[test]
+fn semicolon_and_tab_delimiters_are_sniffed() {
+    for (name, sep) in [("semicolon", ";"), ("tab", "\t")] {
+        let reg = Register::with_academy();
+        let u = kent(1);
+        let csv = format!(
+            "{}\n{}\n",
+            HEADER.replace(',', sep),
+            [u.as_str(), "Semi", "Sue", "", "15/01/2012", "9", "9A", "12"].join(sep)
+        );
+        let report = reg.import("OAK", csv, &AY);
+        assert_eq!(report["imported"], 1, "{name}: {report}");
+        assert_eq!(show(&reg, &u)["reg_group"], "9A", "{name}");
+    }
+}
+
+#[test]
+fn row_numbers_stay_spreadsheet_rows_after_a_quoted_newline_and_with_crlf() {
+    let reg = Register::with_academy();
+    let bad = wrong_check_letter(&kent(3));
+    let csv = format!(
+        "{HEADER},Notes\r\n\
+         {},One,Ola,,15/01/2012,9,,,\"two\r\nlines\"\r\n\
+         {bad},Two,Tia,,15/01/2012,9,,,\r\n\
+         {},Three,Tom,,15/01/2012,8,,,\r\n",
+        kent(1),
+        kent(2)
+    );
+    let report = reg.import("OAK", csv, &AY);
+    assert_eq!(report["imported"], 2, "{report}");
+    let r = reasons(&report);
+    assert_eq!(r.len(), 1, "{report}");
+    assert_eq!(
+        r[0].0, 3,
+        "the bad row is the third spreadsheet row: {report}"
+    );
+    assert_eq!(report["warnings"][0]["row"], 4, "{report}");
+}
+
+#[test]
+fn bad_rows_are_reported_with_their_row_and_reason_and_good_rows_still_import() {
+    let reg = Register::with_academy();
+    let good1 = kent(1);
+    let good2 = kent(2);
+    let wrong = wrong_check_letter(&kent(3));
+    let unknown_la = upn("999", "4021", "15", "004");
+    let no_dob = kent(5);
+    let bad_dob = kent(6);
+    let bad_year = kent(7);
+    let twice = kent(8);
+    let csv = roll(&[
+        line(&good1, "Good", "Gus", "15/01/2012", "9"),
+        line(&wrong, "Wrong", "Wes", "15/01/2012", "9"),
+        line(&unknown_la, "Nowhere", "Nat", "15/01/2012", "9"),
+        line(&no_dob, "Nodob", "Ned", "", "9"),
+        line(&bad_dob, "Baddob", "Bea", "31/02/2012", "9"),
+        line(&bad_year, "Badyear", "Bo", "15/01/2012", "Year Z"),
+        line(&twice, "Twice", "Tess", "15/01/2012", "9"),
+        line(&good2, "Good", "Gwen", "15/01/2012", "9"),
+        line(&twice, "Twice", "Tess", "15/01/2012", "9"),
+    ]);
+    let report = reg.import("OAK", csv, &AY);
+    assert_eq!(report["imported"], 2, "{report}");
+    let r = reasons(&report);
+    let expect: [(i64, &str, &str); 7] = [
+        (3, &wrong, "check letter"),
+        (4, &unknown_la, "LA"),
+        (5, &no_dob, "missing date of birth"),
+        (6, &bad_dob, "date of birth"),
+        (7, &bad_year, "year group"),
+        (8, &twice, "more than once"),
+        (10, &twice, "more than once"),
+    ];
+    assert_eq!(r.len(), expect.len(), "{r:#?}");
+    for ((row, upn, reason), (want_row, want_upn, want_reason)) in r.iter().zip(expect) {
+        assert_eq!((*row, upn.as_str()), (want_row, want_upn), "{r:#?}");
+        assert!(
+            reason.contains(want_reason),
+            "row {row}: {reason:?} should mention {want_reason:?}"
+        );
+    }
+    let listed = reg.json(&["pupils", "list", "--on", "2025-10-01"]);
+    let upns: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["upn"].as_str().unwrap())
+        .collect();
+    assert_eq!(upns.len(), 2);
+    assert!(upns.contains(&good1.as_str()) && upns.contains(&good2.as_str()));
+}
+
+/// Three pupils in 2025; in 2026 one changes, one stays, one is gone and one is new.
+fn reimport_files(reg: &Register) -> (String, Vec<&'static str>) {
+    let first = roll(&[
+        line(&kent(1), "Stay", "Sid", "15/01/2012", "9"),
+        line(&kent(2), "Change", "Cal", "15/01/2012", "9"),
+        line(&kent(3), "Gone", "Gil", "15/01/2012", "9"),
+    ]);
+    let report = reg.import("OAK", first, &AY);
+    assert_eq!(report["imported"], 3);
+    let second = roll(&[
+        line(&kent(1), "Stay", "Sid", "15/01/2012", "9"),
+        line(&kent(2), "Change-Smith", "Cal", "15/01/2012", "9"),
+        line(&kent(4), "New", "Nell", "15/01/2012", "9"),
+    ]);
+    (second, AY.to_vec())
+}
+
+#[test]
+fn a_reimport_updates_changed_leaves_unchanged_and_marks_missing_as_left() {
+    let reg = Register::with_academy();
+    let (second, _) = reimport_files(&reg);
+    let report = reg.import(
+        "OAK",
+        second,
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(report["unchanged"], 1, "{report}");
+    assert_eq!(report["left"], 1, "{report}");
+    assert_eq!(show(&reg, &kent(2))["legal_surname"], "Change-Smith");
+    let gone = reg.json(&["pupils", "show", &kent(3), "--on", "2025-11-01"]);
+    assert_eq!(
+        gone["left_on"], "2025-11-01",
+        "never deleted, marked left on the import date"
+    );
+    let on_roll = reg.json(&["pupils", "list", "--on", "2025-11-01"]);
+    assert_eq!(on_roll.as_array().unwrap().len(), 3);
+    let everyone = reg.json(&["pupils", "list", "--include-left", "--on", "2025-11-01"]);
+    assert_eq!(everyone.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn no_mark_left_keeps_pupils_missing_from_the_file_on_roll() {
+    let reg = Register::with_academy();
+    let (second, _) = reimport_files(&reg);
+    let report = reg.import(
+        "OAK",
+        second,
+        &[
+            "--no-mark-left",
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-11-01",
+        ],
+    );
+    assert_eq!(report["left"], 0, "{report}");
+    let on_roll = reg.json(&["pupils", "list", "--on", "2025-11-01"]);
+    assert_eq!(on_roll.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_dry_run_reports_what_the_real_import_does_and_changes_nothing() {
+    let reg = Register::with_academy();
+    let (second, _) = reimport_files(&reg);
+    let mut second = second;
+    second.push_str(&line(
+        &wrong_check_letter(&kent(9)),
+        "Bad",
+        "Bo",
+        "15/01/2012",
+        "9",
+    ));
+    second.push('\n');
+    second.push_str(&line(&kent(10), "Held", "Hal", "15/01/2012", "8"));
+    second.push('\n');
+    let before = reg.fingerprint();
+    let opts = ["--academic-year", "2025", "--on", "2025-11-01"];
+    let mut dry_opts = vec!["--dry-run"];
+    dry_opts.extend_from_slice(&opts);
+    let mut dry = reg.import("OAK", &second, &dry_opts);
+    assert_eq!(before, reg.fingerprint(), "a dry run changes nothing");
+    let mut real = reg.import("OAK", &second, &opts);
+    assert_ne!(
+        before,
+        reg.fingerprint(),
+        "the real import does change the register"
+    );
+    for r in [&mut dry, &mut real] {
+        r.as_object_mut().unwrap().remove("dry_run");
+    }
+    assert_eq!(dry, real, "the dry run reports exactly what the import did");
+    assert_eq!(real["imported"], 2);
+    assert_eq!(real["left"], 1);
+    assert_eq!(real["rejected"].as_array().unwrap().len(), 1);
+    assert_eq!(real["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_sample_roll_imports_with_its_deliberately_bad_rows_rejected() {
+    let reg = Register::with_academy();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/sample-roll.csv");
+    let report = reg.json(&[
+        "pupils",
+        "import",
+        sample,
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2026",
+        "--on",
+        "2026-09-05",
+    ]);
+    assert!(report["imported"].as_u64().unwrap() >= 150, "{report}");
+    let rejected = report["rejected"].as_array().unwrap();
+    assert!(!rejected.is_empty());
+    let lines: Vec<String> = std::fs::read_to_string(sample)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for r in rejected {
+        let row = r["row"].as_u64().unwrap() as usize;
+        let upn = r["upn"].as_str().unwrap();
+        assert!(
+            lines[row - 1].starts_with(upn),
+            "row {row} of the sample is {:?}, not {upn}",
+            lines[row - 1]
+        );
+    }
+}
+
+#[test]
+fn files_that_cannot_be_a_roll_are_refused_with_nothing_imported() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    let bad = |name: &str, bytes: &[u8], extra: &[&str]| -> String {
+        let file = reg.write(name, bytes);
+        let mut args = vec![
+            "pupils",
+            "import",
+            file.to_str().unwrap(),
+            "--academy",
+            "OAK",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&AY);
+        reg.bad_input(&args)
+    };
+    let e = bad("empty.csv", b"", &[]);
+    assert!(e.contains("empty.csv"), "names the file: {e}");
+    bad("header-only.csv", format!("{HEADER}\n").as_bytes(), &[]);
+    let e = bad("no-upn.csv", b"Name,Age\nAnn,9\n", &[]);
+    assert!(e.contains("UPN"), "{e}");
+    bad("binary.csv", &[0u8, 159, 146, 150, 0, 255, 1, 2, 3], &[]);
+    bad(
+        "unclosed.csv",
+        format!("{HEADER}\n{u},\"Unclosed,Ann,,15/01/2012,9,,\n").as_bytes(),
+        &[],
+    );
+    let ok = roll(&[line(&u, "Able", "Ann", "15/01/2012", "9")]);
+    bad("map1.csv", ok.as_bytes(), &["--map", "UPN"]);
+    bad("map2.csv", ok.as_bytes(), &["--map", "UPN=shoe_size"]);
+    bad("map3.csv", ok.as_bytes(), &["--map", "Nothing=upn"]);
+    let file = reg.write("ok.csv", &ok);
+    let e = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "NOPE",
+    ]);
+    assert!(e.contains("NOPE"), "{e}");
+    let missing = reg.path("missing.csv");
+    let e = reg.bad_input(&[
+        "pupils",
+        "import",
+        missing.to_str().unwrap(),
+        "--academy",
+        "OAK",
+    ]);
+    assert!(e.contains("missing.csv"), "{e}");
+    reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--on",
+        "05/09/2025",
+    ]);
+    reg.bad_input(&["pupils", "import", file.to_str().unwrap()]);
+}

@@ -1,0 +1,231 @@
+//! `clearshot init`, `academies`, `settings`, `audit` and the register file itself: creation,
+//! refusal of files that are not (or not yet) a register, and tamper detection.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Register, kent, line, roll};
+
+#[test]
+fn init_creates_the_register_and_is_idempotent() {
+    let reg = Register::new();
+    let v = reg.json(&["init"]);
+    assert!(v["schema_version"].as_i64().unwrap() >= 1, "{v}");
+    assert!(reg.db.exists());
+    let again = reg.json(&["init"]);
+    assert_eq!(v, again, "a second init changes nothing");
+    assert_eq!(reg.json(&["audit", "verify"])["ok"], true);
+}
+
+#[test]
+fn any_command_creates_the_register_as_needed() {
+    let reg = Register::new();
+    let list = reg.json(&["academies", "list"]);
+    assert_eq!(list, serde_json::json!([]));
+    assert!(reg.db.exists());
+}
+
+#[test]
+fn the_register_path_comes_from_clearshot_db_when_db_is_not_given() {
+    let reg = Register::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clearshot"))
+        .args(["--json", "academies", "add", "ELM", "--name", "Elm"])
+        .env("CLEARSHOT_DB", &reg.db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(reg.json(&["academies", "list"])[0]["code"], "ELM");
+}
+
+#[test]
+fn academies_are_added_and_listed() {
+    let reg = Register::new();
+    let a = reg.json(&["academies", "add", "OAK", "--name", "Oak Academy"]);
+    assert_eq!(a["code"], "OAK");
+    assert_eq!(a["name"], "Oak Academy");
+    reg.ok(&["academies", "add", "ASH", "--name", "Ash Primary"]);
+    let list = reg.json(&["academies", "list"]);
+    let codes: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 2);
+    assert!(codes.contains(&"OAK") && codes.contains(&"ASH"));
+    let table = reg.ok(&["academies", "list"]);
+    assert!(
+        table.contains("Oak Academy") && table.contains("Ash Primary"),
+        "{table}"
+    );
+    let e = reg.bad_input(&["academies", "add", "OAK", "--name", "Oak again"]);
+    assert!(
+        e.contains("OAK"),
+        "a duplicate code is refused and named: {e}"
+    );
+}
+
+#[test]
+fn settings_are_set_read_and_listed() {
+    let reg = Register::new();
+    let set = reg.json(&[
+        "settings",
+        "set",
+        "trust-domains",
+        "oaktrust.org,oak.sch.uk",
+    ]);
+    assert_eq!(set["key"], "trust-domains");
+    let got = reg.json(&["settings", "get", "trust-domains"]);
+    assert_eq!(got["value"], "oaktrust.org,oak.sch.uk");
+    reg.ok(&["settings", "set", "retention-years", "7"]);
+    let all = reg.ok(&["settings", "list"]);
+    assert!(
+        all.contains("retention-years") && all.contains("oaktrust.org"),
+        "{all}"
+    );
+    reg.bad_input(&["settings", "set", "retention-years", "soon"]);
+    reg.bad_input(&["settings", "set", "favourite-colour", "blue"]);
+    reg.bad_input(&["settings", "get", "favourite-colour"]);
+}
+
+#[test]
+fn audit_verify_counts_an_intact_chain_and_log_lists_every_change() {
+    let reg = Register::with_academy();
+    let report = reg.import(
+        "OAK",
+        roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "9")]),
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    assert_eq!(report["imported"], 1);
+    reg.ok(&[
+        "consent",
+        "record",
+        &kent(1),
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website",
+    ]);
+    let v = reg.json(&["audit", "verify"]);
+    assert_eq!(v["ok"], true, "{v}");
+    let n = v["entries"].as_i64().unwrap();
+    assert!(n >= 4, "academy, pupil, import, consent: {v}");
+    let log = reg.json(&["audit", "log"]);
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len() as i64, n);
+    assert!(log.iter().all(|e| e["actor"] == "office@test"), "{log:?}");
+    let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(
+        actions.contains(&"academy.add") && actions.contains(&"roll.import"),
+        "{actions:?}"
+    );
+    let since = reg.json(&["audit", "log", "--since", "2999-01-01"]);
+    assert!(since.as_array().unwrap().is_empty(), "nothing after 2999");
+    let table = reg.ok(&["audit", "log"]);
+    assert!(table.contains("academy.add"), "{table}");
+    let text = reg.ok(&["audit", "verify"]);
+    assert!(text.contains("intact"), "{text}");
+    reg.bad_input(&["audit", "log", "--since", "last week"]);
+}
+
+#[test]
+fn audit_verify_exits_1_naming_the_first_altered_entry() {
+    let reg = Register::with_academy();
+    reg.ok(&["academies", "add", "ASH", "--name", "Ash"]);
+    reg.ok(&["academies", "add", "ELM", "--name", "Elm"]);
+    reg.ok(&["academies", "add", "FIR", "--name", "Fir"]);
+    {
+        let conn = register::db::open(&reg.db).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_redact_only; UPDATE audit_log SET actor = 'x' WHERE seq = 3",
+        )
+        .unwrap();
+    }
+    let out = reg.run(&["--json", "audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "a broken chain exits 1");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["first_bad_seq"], 3, "{v}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("entry 3"), "{stderr}");
+    let out = reg.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("entry 3"));
+}
+
+#[test]
+fn audit_verify_notices_a_removed_entry() {
+    let reg = Register::with_academy();
+    reg.ok(&["academies", "add", "ASH", "--name", "Ash"]);
+    reg.ok(&["academies", "add", "ELM", "--name", "Elm"]);
+    {
+        let conn = register::db::open(&reg.db).unwrap();
+        conn.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2")
+            .unwrap();
+    }
+    let out = reg.run(&["--json", "audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["first_bad_seq"], 2, "{v}");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_unchanged() {
+    let reg = Register::new();
+    let text = "Pupil list - DO NOT DELETE\nAnn Able, 9B\n";
+    std::fs::write(&reg.db, text).unwrap();
+    for args in [
+        vec!["init"],
+        vec!["academies", "list"],
+        vec!["academies", "add", "OAK", "--name", "Oak"],
+    ] {
+        let e = reg.bad_input(&args);
+        assert!(e.contains("register.sqlite3"), "names the file: {e}");
+        assert_eq!(std::fs::read_to_string(&reg.db).unwrap(), text);
+    }
+}
+
+#[test]
+fn a_register_from_a_newer_version_is_refused_and_left_unchanged() {
+    let reg = Register::with_academy();
+    let mut bytes = std::fs::read(&reg.db).unwrap();
+    // user_version: a big-endian u32 at offset 60 of the SQLite header.
+    bytes[60..64].copy_from_slice(&9999u32.to_be_bytes());
+    std::fs::write(&reg.db, &bytes).unwrap();
+    for args in [vec!["init"], vec!["academies", "list"]] {
+        let out = reg.run(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("9999") || stderr.contains("newer"),
+            "{stderr}"
+        );
+        assert_eq!(
+            std::fs::read(&reg.db).unwrap(),
+            bytes,
+            "the file is not touched"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    let reg = Register::new();
+    for args in [
+        vec!["academies", "add", "OAK"],
+        vec!["frobnicate"],
+        vec!["consent", "withdraw"],
+        vec!["pupils", "list", "--on", "tomorrow"],
+    ] {
+        reg.bad_input(&args);
+    }
+    let help = reg.ok(&["consent", "record", "--help"]);
+    assert!(help.contains("--signed-on"), "{help}");
+}
