@@ -1,1 +1,312 @@
-fn main() {}
+//! `cargo bench -p photo`: ClearShot's photo pipeline against the reference tools, side by side.
+//!
+//! 1. `inspect` over every corpus JPEG vs `exiftool -j -n -fast2` on the same files in one batch.
+//! 2. 256-px thumbnails of ≥12 MP JPEGs (the corpus's, plus 12 MP and 24 MP copies upscaled
+//!    from corpus photos into a temp dir) vs `vipsthumbnail -s 256` on the same files.
+//! 3. decode + perceptual hash + 2048-px export of N generated 12 MP photos
+//!    (N = `PHOTO_BENCH_N`, default 50; the full run uses 500).
+//!
+//! Tools that are missing are skipped with a note. Prints a markdown table.
+
+use photo::{decode, decode_scaled, inspect, read_file};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Row {
+    task: String,
+    ours: String,
+    reference: String,
+    ratio: String,
+}
+
+fn main() -> BenchResult<()> {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let n: usize = std::env::var("PHOTO_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let mut rows = Vec::new();
+    if corpus.join("oracle.json").is_file() {
+        rows.push(bench_inspect(&corpus)?);
+        rows.extend(bench_thumbnails(&corpus)?);
+    } else {
+        println!(
+            "note: corpus not found at {}; skipping the corpus benchmarks",
+            corpus.display()
+        );
+    }
+    rows.push(bench_pipeline(n)?);
+    println!();
+    println!("| task | ClearShot (photo crate) | reference tool | ratio |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} |",
+            r.task, r.ours, r.reference, r.ratio
+        );
+    }
+    Ok(())
+}
+
+fn tool(name: &str) -> bool {
+    Command::new("which")
+        .arg(name)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn corpus_jpegs(corpus: &Path) -> BenchResult<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for dir in ["exiftool", "exiv2"] {
+        for e in std::fs::read_dir(corpus.join(dir))? {
+            let p = e?.path();
+            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("jpg")) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn bench_inspect(corpus: &Path) -> BenchResult<Row> {
+    let files = corpus_jpegs(corpus)?;
+    let n = files.len() as f64;
+    let runs = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let mut ok = 0;
+            for f in &files {
+                if read_file(f).and_then(|b| inspect(&b)).is_ok() {
+                    ok += 1;
+                }
+            }
+            std::hint::black_box(ok);
+            t.elapsed()
+        })
+        .collect();
+    let ours = median(runs);
+    let ours_rate = n / ours.as_secs_f64();
+    let (reference, ratio) = if tool("exiftool") {
+        let runs = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let _ = Command::new("exiftool")
+                    .args(["-j", "-n", "-fast2"])
+                    .args(&files)
+                    .output();
+                t.elapsed()
+            })
+            .collect();
+        let theirs = median(runs);
+        let rate = n / theirs.as_secs_f64();
+        (
+            format!(
+                "exiftool -j -n -fast2: {:.2} s, {rate:.0} photos/s",
+                theirs.as_secs_f64()
+            ),
+            format!("{:.1}× faster (goal ≥10×)", ours_rate / rate),
+        )
+    } else {
+        ("exiftool not installed: skipped".to_owned(), "–".to_owned())
+    };
+    Ok(Row {
+        task: format!(
+            "inspect {} corpus JPEGs (read + parse, median of 5)",
+            files.len()
+        ),
+        ours: format!("{:.3} s, {ours_rate:.0} photos/s", ours.as_secs_f64()),
+        reference,
+        ratio,
+    })
+}
+
+/// Upscales a corpus photo to about `megapixels` and writes it as a quality-90 JPEG.
+fn upscaled_copy(src: &Path, megapixels: f64, out: &Path) -> BenchResult<()> {
+    let d = decode(&std::fs::read(src)?)?;
+    let scale = (megapixels * 1e6 / (f64::from(d.width()) * f64::from(d.height()))).sqrt();
+    let (w, h) = (
+        (f64::from(d.width()) * scale) as u32,
+        (f64::from(d.height()) * scale) as u32,
+    );
+    let src_image = fast_image_resize::images::ImageRef::new(
+        d.width(),
+        d.height(),
+        d.rgb(),
+        fast_image_resize::PixelType::U8x3,
+    )?;
+    let mut dst = fast_image_resize::images::Image::new(w, h, fast_image_resize::PixelType::U8x3);
+    fast_image_resize::Resizer::new().resize(&src_image, &mut dst, None)?;
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 90).encode(
+        dst.buffer(),
+        u16::try_from(w)?,
+        u16::try_from(h)?,
+        jpeg_encoder::ColorType::Rgb,
+    )?;
+    std::fs::write(out, jpeg)?;
+    Ok(())
+}
+
+fn bench_thumbnails(corpus: &Path) -> BenchResult<Vec<Row>> {
+    let tmp = tempfile::tempdir()?;
+    let mut files = Vec::new();
+    for f in corpus_jpegs(corpus)? {
+        if let Ok(ev) = inspect(&std::fs::read(&f)?)
+            && u64::from(ev.width) * u64::from(ev.height) >= 12_000_000
+        {
+            files.push(f);
+        }
+    }
+    let corpus_count = files.len();
+    for (i, src) in [
+        "exiv2/DSC_3079.jpg",
+        "exiv2/exiv2-bug876.jpg",
+        "exiv2/exiv2-bug922.jpg",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for mp in [12.0, 24.0] {
+            let out = tmp.path().join(format!("up{i}_{mp}mp.jpg"));
+            upscaled_copy(&corpus.join(src), mp, &out)?;
+            files.push(out);
+        }
+    }
+    let total_mb: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let n = files.len() as f64;
+    let out_dir = tmp.path().join("ours");
+    std::fs::create_dir_all(&out_dir)?;
+    let thumb = |f: &Path| -> BenchResult<()> {
+        let bytes = read_file(f)?;
+        let jpeg = decode_scaled(&bytes, 256)?.thumbnail_jpeg(256)?;
+        let name = f.file_name().ok_or("no file name")?;
+        std::fs::write(out_dir.join(name), jpeg)?;
+        Ok(())
+    };
+    let one_thread = median(
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                for f in &files {
+                    let _ = thumb(f);
+                }
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let two_threads = median(
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let thumb = &thumb;
+                std::thread::scope(|s| {
+                    for half in files.chunks(files.len().div_ceil(2)) {
+                        s.spawn(move || {
+                            for f in half {
+                                let _ = thumb(f);
+                            }
+                        });
+                    }
+                });
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let mut rows = Vec::new();
+    let task = format!(
+        "256-px thumbnails of {} JPEGs ≥12 MP ({} from the corpus, {} upscaled to 12/24 MP; {} MB)",
+        files.len(),
+        corpus_count,
+        files.len() - corpus_count,
+        total_mb / 1_000_000
+    );
+    let (reference, theirs) = if tool("vipsthumbnail") {
+        let vips_dir = tmp.path().join("vips");
+        std::fs::create_dir_all(&vips_dir)?;
+        let out_pattern = format!("{}/%s.jpg", vips_dir.display());
+        let runs = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let _ = Command::new("vipsthumbnail")
+                    .args(["-s", "256", "-o", &out_pattern])
+                    .args(&files)
+                    .output();
+                t.elapsed()
+            })
+            .collect();
+        let theirs = median(runs);
+        (
+            format!(
+                "vipsthumbnail -s 256 (one batch): {:.2} s, {:.1} photos/s",
+                theirs.as_secs_f64(),
+                n / theirs.as_secs_f64()
+            ),
+            Some(theirs),
+        )
+    } else {
+        ("vipsthumbnail not installed: skipped".to_owned(), None)
+    };
+    for (label, ours) in [("1 thread", one_thread), ("2 threads", two_threads)] {
+        rows.push(Row {
+            task: format!("{task}, ours on {label}"),
+            ours: format!(
+                "{:.2} s, {:.1} photos/s",
+                ours.as_secs_f64(),
+                n / ours.as_secs_f64()
+            ),
+            reference: reference.clone(),
+            ratio: theirs.map_or("–".to_owned(), |t| {
+                format!(
+                    "{:.2}× vips's time (goal ≤1.2×)",
+                    ours.as_secs_f64() / t.as_secs_f64()
+                )
+            }),
+        });
+    }
+    Ok(rows)
+}
+
+fn bench_pipeline(n: usize) -> BenchResult<Row> {
+    // Eight distinct 12 MP photos (4000×3000), cycled: generating 500 would dominate the run.
+    let distinct = n.clamp(1, 8);
+    let photos: Vec<Vec<u8>> = (0..distinct as u64)
+        .map(|seed| photo::testing::plain_jpeg(4000, 3000, seed + 1, 90))
+        .collect::<Result<_, _>>()?;
+    let t = Instant::now();
+    let mut bytes_out = 0;
+    for i in 0..n {
+        let d = decode(&photos[i % distinct])?;
+        let hash = d.perceptual_hash();
+        std::hint::black_box(hash);
+        bytes_out += d.export_jpeg(2048, &[])?.len();
+    }
+    let took = t.elapsed();
+    std::hint::black_box(bytes_out);
+    Ok(Row {
+        task: format!(
+            "decode + perceptual hash + 2048-px export, {n} generated 12 MP photos (1 thread)"
+        ),
+        ours: format!(
+            "{:.2} s, {:.1} photos/s, {:.0} ms/photo",
+            took.as_secs_f64(),
+            n as f64 / took.as_secs_f64(),
+            took.as_secs_f64() * 1000.0 / n as f64
+        ),
+        reference: "–".to_owned(),
+        ratio: "–".to_owned(),
+    })
+}

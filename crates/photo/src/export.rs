@@ -70,8 +70,19 @@ fn fit_within(image: &RgbImage, max_edge: u32) -> RgbImage {
 
 /// SIMD resize (`fast_image_resize`, Lanczos3 convolution) to exactly `width × height`.
 pub(crate) fn resize_exact(image: &RgbImage, width: u32, height: u32) -> RgbImage {
+    resize_with(image, width, height, FilterType::Lanczos3)
+}
+
+/// As [`resize_exact`] with a chosen filter. `Box` (an area average) suits large reductions
+/// where only coarse structure matters: its kernel is a sixth of Lanczos3's.
+pub(crate) fn resize_with(
+    image: &RgbImage,
+    width: u32,
+    height: u32,
+    filter: FilterType,
+) -> RgbImage {
     let mut out = RgbImage::new(width.max(1), height.max(1));
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     if Resizer::new().resize(image, &mut out, &options).is_err() {
         // Unreachable for two RGB8 buffers of non-zero size; fall back to the slow, sure path.
         out = image::imageops::resize(

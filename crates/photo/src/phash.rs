@@ -53,9 +53,10 @@ impl PerceptualHash {
 
 impl Decoded {
     pub fn perceptual_hash(&self) -> PerceptualHash {
-        // Shrink with the SIMD resizer first: the hasher's own resize of a 12 MP image would
-        // cost more than the decode. 64×64 keeps more than the hasher's 17×16 input needs.
-        let small = crate::export::resize_exact(&self.image, 64, 64);
+        // Shrink with the SIMD resizer first (an area average): the hasher's own resize of a
+        // 12 MP image would cost more than the decode. 64×64 keeps more than its 17×16 input needs.
+        let small =
+            crate::export::resize_with(&self.image, 64, 64, fast_image_resize::FilterType::Box);
         let hasher = image_hasher::HasherConfig::new()
             .hash_size(16, 16)
             .hash_alg(image_hasher::HashAlg::DoubleGradient)
