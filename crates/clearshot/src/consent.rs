@@ -184,6 +184,8 @@ pub struct FormInput {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Recorded {
     pub upn: String,
+    /// Takedown tasks raised because the form refuses a channel with clearances.
+    pub takedowns_raised: usize,
     pub answer_ids: Vec<i64>,
     pub evidence_sha256: Option<String>,
 }
@@ -245,8 +247,24 @@ pub fn record(
         },
         stamp,
     )?;
+    // A new "no" turns every clearance already given for that channel into a takedown task.
+    let refused: Vec<&str> = form.refuse.iter().map(|c| c.as_str()).collect();
+    let takedowns = if refused.is_empty() {
+        0
+    } else {
+        register::takedowns::raise_for_pupil(
+            &tx,
+            pupil.id,
+            &pupil.subject(),
+            &refused,
+            &format!("{} refused {}", form.signatory.as_str(), refused.join(", ")),
+            form.signed_on,
+            stamp,
+        )?
+    };
     tx.commit()?;
     Ok(Recorded {
+        takedowns_raised: takedowns,
         upn: pupil.upn,
         answer_ids: ids,
         evidence_sha256,
@@ -271,7 +289,7 @@ pub fn withdraw(
     channels: &[Channel],
     on: NaiveDate,
     stamp: &Stamp,
-) -> Result<Vec<i64>> {
+) -> Result<Withdrawn> {
     let pupil = register::pupils::require(&store.conn, upn)?;
     let channels: Vec<Channel> = if channels.is_empty() {
         Channel::ALL.to_vec()
@@ -280,6 +298,33 @@ pub fn withdraw(
     };
     let tx = register::begin(&mut store.conn)?;
     let ids = register::consents::withdraw(&tx, &pupil, signatory, &channels, on, stamp)?;
+    let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+    let takedowns = register::takedowns::raise_for_pupil(
+        &tx,
+        pupil.id,
+        &pupil.subject(),
+        &names,
+        &format!(
+            "{} withdrew consent for {}",
+            signatory.as_str(),
+            names.join(", ")
+        ),
+        on,
+        stamp,
+    )?;
     tx.commit()?;
-    Ok(ids)
+    Ok(Withdrawn {
+        upn: pupil.upn,
+        withdrawal_ids: ids,
+        takedowns_raised: takedowns,
+    })
+}
+
+/// What a withdrawal did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Withdrawn {
+    pub upn: String,
+    pub withdrawal_ids: Vec<i64>,
+    /// Takedown tasks raised for clearances already given.
+    pub takedowns_raised: usize,
 }

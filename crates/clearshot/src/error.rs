@@ -9,6 +9,12 @@ pub enum Error {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
+    /// A rule refused the action (an export whose consent lapsed, a file that is not the one cleared).
+    #[error("{0}")]
+    Refused(String),
+    /// A photo could not be read: unsupported, too large or malformed.
+    #[error("{0}")]
+    Photo(String),
     #[error("{path}: {source}")]
     Io {
         path: std::path::PathBuf,
@@ -23,6 +29,8 @@ pub enum Error {
 pub enum ErrorKind {
     Invalid,
     NotFound,
+    Refused,
+    Photo,
     NotARegister,
     NewerVersion,
     Io,
@@ -35,6 +43,8 @@ impl Error {
         match self {
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Refused(_) => ErrorKind::Refused,
+            Error::Photo(_) => ErrorKind::Photo,
             Error::Io { .. } => ErrorKind::Io,
             Error::Register(e) => match e {
                 register::Error::Invalid(_) => ErrorKind::Invalid,

@@ -3,9 +3,11 @@
 //! Time and the acting person are passed in ([`register::Stamp`], `on` dates); nothing here
 //! reads a clock.
 
+pub mod admin;
 pub mod consent;
 mod error;
 pub mod evidence;
+pub mod photos;
 pub mod pupils;
 pub mod settings;
 pub mod store;

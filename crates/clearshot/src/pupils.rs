@@ -220,7 +220,7 @@ pub fn reveal_never_publish_reason(
         .collect())
 }
 
-/// Sets a flag on a pupil from a date.
+/// Sets a flag on a pupil from a date. Returns the number of takedown tasks raised.
 pub fn flag(
     store: &mut Store,
     upn: &str,
@@ -228,12 +228,26 @@ pub fn flag(
     reason: &str,
     on: NaiveDate,
     stamp: &Stamp,
-) -> Result<()> {
+) -> Result<usize> {
     let p = register::pupils::require(&store.conn, upn)?;
     let tx = register::begin(&mut store.conn)?;
     register::flags::set(&tx, &p, kind, reason, on, stamp)?;
+    // A never-publish flag turns every clearance naming the pupil into a takedown task.
+    let takedowns = if kind == FlagKind::NeverPublish {
+        register::takedowns::raise_for_pupil(
+            &tx,
+            p.id,
+            &p.subject(),
+            &[],
+            "never-publish flag set",
+            on,
+            stamp,
+        )?
+    } else {
+        0
+    };
     tx.commit()?;
-    Ok(())
+    Ok(takedowns)
 }
 
 /// Clears a pupil's flag from a date.

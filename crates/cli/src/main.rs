@@ -4,8 +4,10 @@
 //! Exit codes: 0 success; 1 a check that found a problem (audit chain broken, a file in a batch
 //! unreadable); 2 bad input or an error, with nothing changed.
 
+mod admin_cmds;
 #[macro_use]
 mod output;
+mod photo_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +61,24 @@ enum Command {
     /// Trust-wide settings.
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Trust-owned devices (provenance).
+    #[command(subcommand)]
+    Devices(admin_cmds::DevicesCmd),
+    /// Staff approved to post.
+    #[command(subcommand)]
+    Staff(admin_cmds::StaffCmd),
+    /// Trust-affiliated social media accounts.
+    #[command(subcommand)]
+    Accounts(admin_cmds::AccountsCmd),
+    /// Posting holds (policy 4.6).
+    #[command(subcommand)]
+    Hold(admin_cmds::HoldCmd),
+    /// Photos: ingest, inspect, check (clear) and export.
+    #[command(subcommand)]
+    Photos(photo_cmds::PhotosCmd),
+    /// Takedown tasks raised when consent changes after a clearance.
+    #[command(subcommand)]
+    Takedowns(admin_cmds::TakedownsCmd),
 }
 
 #[derive(Subcommand)]
@@ -75,10 +95,10 @@ enum AcademiesCmd {
 }
 
 #[derive(Args, Clone)]
-struct OnDate {
+pub struct OnDate {
     /// The date that matters (default: today).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
-    on: Option<NaiveDate>,
+    pub on: Option<NaiveDate>,
 }
 
 #[derive(Args)]
@@ -278,7 +298,15 @@ enum SettingsCmd {
     List,
 }
 
-fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
+fn takedown_note(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; {n} takedown task(s) raised: see `clearshot takedowns list --open`")
+    }
+}
+
+pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| format!("{s:?} is not a date; use YYYY-MM-DD"))
 }
@@ -292,7 +320,7 @@ fn parse_year_group_arg(s: &str) -> Result<i32, String> {
         .ok_or_else(|| format!("{s:?} is not a year group (e.g. 7, R, N, -1)"))
 }
 
-fn parse_channel(s: &str) -> Result<Channel, String> {
+pub fn parse_channel(s: &str) -> Result<Channel, String> {
     s.trim().parse::<Channel>().map_err(|_| {
         format!(
             "unknown channel {s:?}; channels are {}",
@@ -308,9 +336,9 @@ fn parse_signatory(s: &str) -> Result<Signatory, String> {
 }
 
 /// A failure: message for stderr and the exit code.
-struct Failure {
-    code: u8,
-    message: String,
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
 }
 
 impl From<clearshot::Error> for Failure {
@@ -322,7 +350,7 @@ impl From<clearshot::Error> for Failure {
     }
 }
 
-fn fail(message: impl Into<String>) -> Failure {
+pub fn fail(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,
         message: message.into(),
@@ -330,7 +358,25 @@ fn fail(message: impl Into<String>) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to stdout as clap prints them; a usage error is one line on
+        // stderr with exit code 2, like every other error (the contract for bad input).
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let text = e.to_string();
+            let line = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = line.trim_start_matches("error: ");
+            eprintln!("clearshot: {line} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
@@ -340,7 +386,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn today() -> NaiveDate {
+pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
@@ -386,6 +432,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             });
         }
         Command::Pupils(cmd) => return pupils(cmd, &mut store, &out, &stamp, on),
+        Command::Devices(cmd) => return admin_cmds::devices(cmd, &mut store, &out, &stamp),
+        Command::Staff(cmd) => return admin_cmds::staff(cmd, &mut store, &out, &stamp),
+        Command::Accounts(cmd) => return admin_cmds::accounts(cmd, &mut store, &out, &stamp),
+        Command::Hold(cmd) => return admin_cmds::hold(cmd, &mut store, &out, &stamp),
+        Command::Takedowns(cmd) => return admin_cmds::takedowns(cmd, &mut store, &out, &stamp),
+        Command::Photos(cmd) => return photo_cmds::photos(cmd, &mut store, &out, &stamp),
         Command::Consent(cmd) => return consent(cmd, &mut store, &out, &stamp, on),
         Command::Audit(AuditCmd::Verify) => {
             let v = register::audit::verify(&store.conn).map_err(clearshot::Error::from)?;
@@ -569,10 +621,18 @@ fn pupils(
             reason,
             on: date,
         } => {
-            clearshot::pupils::flag(store, &upn, which.kind(), &reason, on(&date), stamp)?;
+            let raised =
+                clearshot::pupils::flag(store, &upn, which.kind(), &reason, on(&date), stamp)?;
             out.value(
-                &serde_json::json!({"upn": upn, "flag": which.kind(), "set_on": on(&date)}),
-                || format!("{upn}: {} set from {}", which.kind().as_str(), on(&date)),
+                &serde_json::json!({"upn": upn, "flag": which.kind(), "set_on": on(&date), "takedowns_raised": raised}),
+                || {
+                    format!(
+                        "{upn}: {} set from {}{}",
+                        which.kind().as_str(),
+                        on(&date),
+                        takedown_note(raised)
+                    )
+                },
             );
         }
         PupilsCmd::Unflag {
@@ -649,11 +709,15 @@ fn consent(
             channels,
         } => {
             let channels = clearshot::parse_channels(channels.as_deref().unwrap_or(""))?;
-            let ids = clearshot::consent::withdraw(store, &upn, signatory, &channels, date, stamp)?;
-            out.value(
-                &serde_json::json!({"upn": upn, "withdrawn_on": date, "withdrawal_ids": ids}),
-                || format!("{upn}: {} withdrawal(s) recorded from {date}", ids.len()),
-            );
+            let w = clearshot::consent::withdraw(store, &upn, signatory, &channels, date, stamp)?;
+            out.value(&w, || {
+                format!(
+                    "{}: {} withdrawal(s) recorded from {date}{}",
+                    w.upn,
+                    w.withdrawal_ids.len(),
+                    takedown_note(w.takedowns_raised)
+                )
+            });
         }
         ConsentCmd::Status(args) => {
             let rows = clearshot::consent::status(store, &args.filter(), on(&args.on))?;

@@ -12,7 +12,10 @@ pub const APPLICATION_ID: i64 = 0x436C_5368;
 
 /// The migrations, in order. **Append-only**: never edit one that has shipped; add a new one.
 /// Migration `i` (0-based) takes the schema from `user_version = i` to `i + 1`, atomically.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_register.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_register.sql"),
+    include_str!("migrations/0002_clearance.sql"),
+];
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {

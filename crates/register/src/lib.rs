@@ -2,14 +2,21 @@
 //! takes a [`rusqlite::Transaction`] and appends its audit entry inside it.
 
 pub mod academies;
+pub mod accounts;
 pub mod audit;
+pub mod clearances;
 pub mod consents;
 pub mod db;
+pub mod devices;
 mod error;
 pub mod flags;
+pub mod holds;
 pub mod import;
+pub mod ledger;
 pub mod pupils;
 pub mod settings;
+pub mod staff;
+pub mod takedowns;
 
 pub use error::{Error, Result};
 pub use rusqlite::{Connection, Error as SqlError, Transaction, TransactionBehavior};

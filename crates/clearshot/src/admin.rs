@@ -1,0 +1,220 @@
+//! The trust IT lead's registers: devices, staff approved to post, affiliated accounts,
+//! posting holds, and takedown tasks.
+
+use chrono::NaiveDate;
+use register::accounts::Account;
+use register::devices::{Device, NewDevice};
+use register::holds::Hold;
+use register::staff::Staff;
+use register::takedowns::Takedown;
+use serde::Serialize;
+
+use crate::{Error, Result, Stamp, Store};
+
+fn academy_id(store: &Store, code: Option<&str>) -> Result<Option<i64>> {
+    Ok(match code {
+        Some(c) => Some(register::academies::require(&store.conn, c)?.id),
+        None => None,
+    })
+}
+
+/// A device to register.
+#[derive(Debug, Clone)]
+pub struct DeviceInput {
+    pub label: String,
+    pub kind: String,
+    pub make: String,
+    pub model: String,
+    pub serial: Option<String>,
+    pub academy: Option<String>,
+    pub added_on: NaiveDate,
+}
+
+pub fn add_device(store: &mut Store, d: &DeviceInput, stamp: &Stamp) -> Result<Device> {
+    let academy_id = academy_id(store, d.academy.as_deref())?;
+    let tx = register::begin(&mut store.conn)?;
+    let id = register::devices::add(
+        &tx,
+        &NewDevice {
+            label: d.label.clone(),
+            kind: d.kind.trim().to_lowercase(),
+            make: d.make.clone(),
+            model: d.model.clone(),
+            serial: d.serial.clone(),
+            academy_id,
+            added_on: d.added_on,
+        },
+        stamp,
+    )?;
+    let device = register::devices::by_id(&tx, id)?;
+    tx.commit()?;
+    Ok(device)
+}
+
+pub fn devices(store: &Store) -> Result<Vec<Device>> {
+    Ok(register::devices::list(&store.conn)?)
+}
+
+pub fn retire_device(store: &mut Store, label: &str, on: NaiveDate, stamp: &Stamp) -> Result<()> {
+    let device = register::devices::require(&store.conn, label)?;
+    let tx = register::begin(&mut store.conn)?;
+    register::devices::retire(&tx, &device, on, stamp)?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn add_staff(
+    store: &mut Store,
+    email: &str,
+    name: &str,
+    academy: Option<&str>,
+    approved_on: NaiveDate,
+    trained_on: Option<NaiveDate>,
+    stamp: &Stamp,
+) -> Result<Staff> {
+    let academy_id = academy_id(store, academy)?;
+    let tx = register::begin(&mut store.conn)?;
+    register::staff::add(&tx, email, name, academy_id, approved_on, trained_on, stamp)?;
+    let s = register::staff::by_email(&tx, email)?
+        .ok_or_else(|| Error::NotFound(format!("{email} was not stored")))?;
+    tx.commit()?;
+    Ok(s)
+}
+
+pub fn staff(store: &Store) -> Result<Vec<Staff>> {
+    Ok(register::staff::list(&store.conn)?)
+}
+
+pub fn revoke_staff(store: &mut Store, email: &str, on: NaiveDate, stamp: &Stamp) -> Result<()> {
+    let tx = register::begin(&mut store.conn)?;
+    register::staff::revoke(&tx, email, on, stamp)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// An account with the problems the two-administrator rule finds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub account: Account,
+    pub problems: Vec<String>,
+}
+
+pub fn add_account(
+    store: &mut Store,
+    platform: &str,
+    handle: &str,
+    academy: &str,
+    admins: &[String],
+    stamp: &Stamp,
+) -> Result<AccountView> {
+    let academy_id = register::academies::require(&store.conn, academy)?.id;
+    let tx = register::begin(&mut store.conn)?;
+    register::accounts::add(&tx, platform, handle, academy_id, admins, stamp)?;
+    tx.commit()?;
+    let handle = register::accounts::normalise_handle(handle);
+    accounts(store)?
+        .into_iter()
+        .find(|a| {
+            a.account.handle == handle && a.account.platform == platform.trim().to_lowercase()
+        })
+        .ok_or_else(|| Error::NotFound(format!("account @{handle} was not stored")))
+}
+
+/// Every account, with a problem for fewer than two administrators or an administrator
+/// outside the trust's domains (policy 4.4: work addresses, never personal ones).
+pub fn accounts(store: &Store) -> Result<Vec<AccountView>> {
+    let domains = crate::settings::trust_domains(store)?;
+    Ok(register::accounts::list(&store.conn)?
+        .into_iter()
+        .map(|account| {
+            let mut problems = Vec::new();
+            if account.admins.len() < 2 {
+                problems.push(format!(
+                    "only {} administrator{}: policy 4.4 needs two",
+                    account.admins.len(),
+                    if account.admins.len() == 1 { "" } else { "s" }
+                ));
+            }
+            if domains.is_empty() {
+                problems.push(
+                    "trust domains are not set, so administrators' addresses cannot be checked (`clearshot settings set trust-domains …`)".into(),
+                );
+            } else {
+                for a in &account.admins {
+                    let domain = a.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+                    if !domains
+                        .iter()
+                        .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
+                    {
+                        problems.push(format!("administrator {a} is not a trust address"));
+                    }
+                }
+            }
+            AccountView { account, problems }
+        })
+        .collect())
+}
+
+pub fn start_hold(
+    store: &mut Store,
+    academy: Option<&str>,
+    reason: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<()> {
+    let a = match academy {
+        Some(c) => Some(register::academies::require(&store.conn, c)?),
+        None => None,
+    };
+    let tx = register::begin(&mut store.conn)?;
+    register::holds::start(
+        &tx,
+        a.as_ref().map(|a| (a.id, a.code.as_str())),
+        reason,
+        on,
+        stamp,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn end_hold(
+    store: &mut Store,
+    academy: Option<&str>,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<()> {
+    let a = match academy {
+        Some(c) => Some(register::academies::require(&store.conn, c)?),
+        None => None,
+    };
+    let tx = register::begin(&mut store.conn)?;
+    register::holds::end(&tx, a.as_ref().map(|a| (a.id, a.code.as_str())), on, stamp)?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn holds(store: &Store) -> Result<Vec<Hold>> {
+    Ok(register::holds::list(&store.conn)?)
+}
+
+/// Holds in force on a date (for the banner on every screen).
+pub fn holds_in_force(store: &Store, on: NaiveDate) -> Result<Vec<Hold>> {
+    Ok(holds(store)?
+        .into_iter()
+        .filter(|h| h.in_force(on))
+        .collect())
+}
+
+pub fn takedowns(store: &Store, open_only: bool) -> Result<Vec<Takedown>> {
+    Ok(register::takedowns::list(&store.conn, open_only)?)
+}
+
+pub fn takedown_done(store: &mut Store, id: i64, note: &str, stamp: &Stamp) -> Result<()> {
+    let tx = register::begin(&mut store.conn)?;
+    register::takedowns::done(&tx, id, note, stamp)?;
+    tx.commit()?;
+    Ok(())
+}

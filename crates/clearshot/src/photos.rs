@@ -1,0 +1,833 @@
+//! Clearing a photo for publication: evidence, provenance, every rule, the verdict, the audit
+//! entry, and the safe export copy.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use photo::{Evidence, PerceptualHash};
+use register::devices::Device;
+use register::flags::FlagKind;
+use rules::clearance::{ProvenanceLevel, Rule, RuleOutcome, Verdict};
+use rules::consent::{Channel, ConsentStatus};
+use serde::Serialize;
+
+use crate::consent::StatusFilter;
+use crate::{Error, Result, Stamp, Store};
+
+/// The long edge of an exported copy unless asked otherwise: enough for every social platform.
+pub const DEFAULT_MAX_EDGE: u32 = 2048;
+
+impl From<photo::PhotoError> for Error {
+    fn from(e: photo::PhotoError) -> Self {
+        Error::Photo(e.to_string())
+    }
+}
+
+/// `photos inspect` for one file: the evidence, with the path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspected {
+    pub path: PathBuf,
+    #[serde(flatten)]
+    pub evidence: Evidence,
+}
+
+pub fn inspect(path: &Path) -> Result<Inspected> {
+    let bytes = photo::read_file(path)?;
+    Ok(Inspected {
+        path: path.to_path_buf(),
+        evidence: photo::inspect(&bytes)?,
+    })
+}
+
+/// The date part of an EXIF `taken_at` ("2024-05-01T10:00:00+01:00").
+fn taken_on(evidence: &Evidence) -> Option<NaiveDate> {
+    evidence
+        .taken_at
+        .as_deref()
+        .and_then(|t| t.get(..10))
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+}
+
+/// The provenance found for a photo.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Provenance {
+    pub level: ProvenanceLevel,
+    pub device: Option<String>,
+    /// In words: what matched.
+    pub evidence: String,
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// Finds the strongest evidence that a photo was captured on a registered, unretired device
+/// (DOMAIN.md, rule 4). C2PA manifests are not read (see README: no maintained pure-Rust C2PA
+/// reader fits this build), so the strongest level reached here is the ledger.
+pub fn provenance(
+    store: &Store,
+    sha256: &str,
+    evidence: &Evidence,
+    phash: impl FnOnce() -> Result<PerceptualHash>,
+    on: NaiveDate,
+) -> Result<Provenance> {
+    let devices = register::devices::list(&store.conn)?;
+    let by_id = |id: i64| devices.iter().find(|d| d.id == id);
+    let shot_on = taken_on(evidence).unwrap_or(on);
+    let mut notes = Vec::new();
+
+    if let Some(entry) = register::ledger::by_sha256(&store.conn, sha256)?
+        && let Some(d) = by_id(entry.device_id)
+    {
+        {
+            let taken = entry
+                .taken_at
+                .as_deref()
+                .and_then(|t| t.get(..10))
+                .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+                .unwrap_or(shot_on);
+            if d.counts_on(taken) {
+                return Ok(Provenance {
+                    level: ProvenanceLevel::Ledger,
+                    device: Some(d.label.clone()),
+                    evidence: format!(
+                        "these exact bytes were ingested from {} on {}",
+                        d.label,
+                        entry.ingested_at.get(..10).unwrap_or(&entry.ingested_at)
+                    ),
+                });
+            }
+            notes.push(format!(
+                "in the ledger for {}, but taken after it was retired",
+                d.label
+            ));
+        }
+    }
+
+    let ledger = register::ledger::all(&store.conn)?;
+    if !ledger.is_empty() {
+        let hash = phash()?;
+        let best = ledger
+            .iter()
+            .filter_map(|e| {
+                PerceptualHash::from_hex(&e.phash)
+                    .ok()
+                    .map(|h| (h.distance(&hash), e))
+            })
+            .filter(|(dist, _)| *dist <= photo::SIMILAR_MAX_DISTANCE)
+            .min_by_key(|(dist, _)| *dist);
+        if let Some((dist, entry)) = best
+            && let Some(d) = by_id(entry.device_id)
+        {
+            if d.counts_on(shot_on) {
+                return Ok(Provenance {
+                    level: ProvenanceLevel::LedgerSimilar,
+                    device: Some(d.label.clone()),
+                    evidence: format!(
+                        "a resized or edited copy of a photo ingested from {} (perceptual distance {dist})",
+                        d.label
+                    ),
+                });
+            }
+            notes.push(format!(
+                "similar to a photo from {}, but taken after it was retired",
+                d.label
+            ));
+        }
+    }
+
+    let make_matches = |d: &Device| evidence.make.as_deref().is_some_and(|m| same(m, &d.make));
+    let model_matches = |d: &Device| evidence.model.as_deref().is_some_and(|m| same(m, &d.model));
+    if let Some(serial) = evidence.serial.as_deref().filter(|s| !s.trim().is_empty())
+        && let Some(d) = devices.iter().find(|d| {
+            d.serial.as_deref().is_some_and(|s| same(s, serial))
+                && (evidence.make.is_none() || make_matches(d))
+        })
+    {
+        {
+            if d.counts_on(shot_on) {
+                return Ok(Provenance {
+                    level: ProvenanceLevel::Serial,
+                    device: Some(d.label.clone()),
+                    evidence: format!(
+                        "serial number {serial} ({}) matches {}",
+                        evidence.serial_tag.as_deref().unwrap_or("EXIF"),
+                        d.label
+                    ),
+                });
+            }
+            notes.push(format!(
+                "serial matches {}, but taken after it was retired",
+                d.label
+            ));
+        }
+    }
+    // Make and model alone: weak. A photo whose serial differs from the device's recorded
+    // serial is from another camera of the same model, and does not count.
+    let photo_serial = evidence.serial.as_deref().filter(|s| !s.trim().is_empty());
+    if let Some(d) = devices.iter().find(|d| {
+        make_matches(d)
+            && model_matches(d)
+            && d.counts_on(shot_on)
+            && match (photo_serial, d.serial.as_deref()) {
+                (Some(p), Some(s)) => same(p, s),
+                _ => true,
+            }
+    }) {
+        return Ok(Provenance {
+            level: ProvenanceLevel::MakeModel,
+            device: Some(d.label.clone()),
+            evidence: format!(
+                "make and model ({} {}) match {}, but nothing proves it is that device",
+                d.make, d.model, d.label
+            ),
+        });
+    }
+    let mut evidence_text = "no evidence that a trust-owned device took this photo".to_string();
+    if let (Some(make), Some(model)) = (&evidence.make, &evidence.model) {
+        evidence_text.push_str(&format!(" (it says {} {})", make.trim(), model.trim()));
+    } else {
+        evidence_text.push_str(" (it carries no camera make or model)");
+    }
+    if !notes.is_empty() {
+        evidence_text.push_str(&format!("; {}", notes.join("; ")));
+    }
+    Ok(Provenance {
+        level: ProvenanceLevel::None,
+        device: None,
+        evidence: evidence_text,
+    })
+}
+
+/// What a teacher asks.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub file: PathBuf,
+    pub channel: Channel,
+    pub staff: String,
+    pub academy: String,
+    /// UPNs of the identifiable pupils; empty = no identifiable pupils.
+    pub pupils: Vec<String>,
+    pub caption: Option<String>,
+    pub on: NaiveDate,
+    pub faces_acknowledged: bool,
+}
+
+/// The `photos check --json` contract.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    pub clearance_id: Option<String>,
+    pub sha256: String,
+    pub provenance: ProvenanceView,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProvenanceView {
+    pub level: ProvenanceLevel,
+    pub device: Option<String>,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Reason {
+    pub rule: Rule,
+    pub passed: bool,
+    /// Not a block, but a person must look (weak provenance, more faces than tagged pupils).
+    pub review: bool,
+    pub detail: String,
+}
+
+impl From<RuleOutcome> for Reason {
+    fn from(o: RuleOutcome) -> Self {
+        Reason {
+            rule: o.rule,
+            passed: o.passed,
+            review: o.review,
+            detail: o.detail,
+        }
+    }
+}
+
+fn outcome(rule: Rule, passed: bool, detail: String) -> RuleOutcome {
+    RuleOutcome {
+        rule,
+        passed,
+        review: false,
+        detail,
+    }
+}
+
+/// The hold rule on a date for an academy.
+fn hold_outcome(
+    store: &Store,
+    academy_id: i64,
+    academy: &str,
+    on: NaiveDate,
+) -> Result<RuleOutcome> {
+    let holds: Vec<_> = register::holds::list(&store.conn)?
+        .into_iter()
+        .filter(|h| h.in_force(on) && h.covers(academy_id))
+        .collect();
+    Ok(match holds.first() {
+        Some(h) => outcome(
+            Rule::Hold,
+            false,
+            format!(
+                "posting is on hold for {} since {}: {}",
+                h.academy
+                    .clone()
+                    .unwrap_or_else(|| "the whole trust".into()),
+                h.started_on,
+                h.reason
+            ),
+        ),
+        None => outcome(
+            Rule::Hold,
+            true,
+            format!("no posting hold for {academy} or the trust"),
+        ),
+    })
+}
+
+fn staff_outcome(
+    store: &Store,
+    email: &str,
+    academy_id: i64,
+    on: NaiveDate,
+) -> Result<RuleOutcome> {
+    let s = register::staff::by_email(&store.conn, email)?;
+    Ok(match s {
+        None => outcome(
+            Rule::Staff,
+            false,
+            format!("{} is not approved to post for the trust", email.trim()),
+        ),
+        Some(s) if !s.approved(on) => outcome(
+            Rule::Staff,
+            false,
+            match s.revoked_on {
+                Some(r) if r <= on => format!("{}'s approval to post was revoked on {r}", s.email),
+                _ => format!(
+                    "{} is approved to post only from {}",
+                    s.email, s.approved_on
+                ),
+            },
+        ),
+        Some(s) if s.academy_id.is_some_and(|a| a != academy_id) => outcome(
+            Rule::Staff,
+            false,
+            format!(
+                "{} is approved to post for {} only",
+                s.email,
+                s.academy.clone().unwrap_or_default()
+            ),
+        ),
+        Some(s) => outcome(
+            Rule::Staff,
+            true,
+            format!(
+                "{} ({}) approved on {}{}",
+                s.name,
+                s.email,
+                s.approved_on,
+                s.trained_on
+                    .map(|t| format!(", trained on {t}"))
+                    .unwrap_or_else(|| ", no training recorded".into())
+            ),
+        ),
+    })
+}
+
+/// The consent rule for the tagged pupils on a date. Returns the outcome and the pupils.
+fn consent_outcome(
+    store: &Store,
+    upns: &[String],
+    channel: Channel,
+    on: NaiveDate,
+) -> Result<(RuleOutcome, Vec<register::pupils::Pupil>)> {
+    if upns.is_empty() {
+        return Ok((
+            outcome(Rule::Consent, true, "no identifiable pupils".into()),
+            Vec::new(),
+        ));
+    }
+    let mut pupils = Vec::new();
+    let mut parts = Vec::new();
+    let mut all_granted = true;
+    for upn in upns {
+        let p = register::pupils::require(&store.conn, upn)?;
+        if pupils
+            .iter()
+            .any(|q: &register::pupils::Pupil| q.id == p.id)
+        {
+            continue;
+        }
+        let rows = crate::consent::status(
+            store,
+            &StatusFilter {
+                upn: Some(p.upn.clone()),
+                channel: Some(channel),
+                include_left: true,
+                ..StatusFilter::default()
+            },
+            on,
+        )?;
+        let (status, detail) = rows
+            .first()
+            .map(|r| (r.status, r.detail.clone()))
+            .unwrap_or((ConsentStatus::Missing, "no status".into()));
+        let status_text = if status == ConsentStatus::NeverPublish {
+            // The block is always shown; the safeguarding reason never is.
+            "never publish (safeguarding flag)".to_string()
+        } else {
+            format!("{}: {detail}", status.as_str())
+        };
+        let left = if p.on_roll(on) {
+            String::new()
+        } else {
+            " (has left)".to_string()
+        };
+        parts.push(format!(
+            "{} {}{left} — {status_text}",
+            p.upn,
+            p.display_name()
+        ));
+        if status != ConsentStatus::Granted {
+            all_granted = false;
+        }
+        pupils.push(p);
+    }
+    Ok((
+        outcome(Rule::Consent, all_granted, parts.join("; ")),
+        pupils,
+    ))
+}
+
+fn caption_outcome(store: &Store, caption: Option<&str>) -> Result<RuleOutcome> {
+    let Some(caption) = caption.filter(|c| !c.trim().is_empty()) else {
+        return Ok(outcome(Rule::Caption, true, "no caption".into()));
+    };
+    let names: Vec<rules::caption::PupilName> = register::pupils::list(&store.conn, None)?
+        .into_iter()
+        .map(|p| rules::caption::PupilName {
+            upn: p.upn,
+            forenames: std::iter::once(p.legal_forename)
+                .chain(p.preferred_forename)
+                .collect(),
+            surname: p.legal_surname,
+        })
+        .collect();
+    let handles: Vec<String> = register::accounts::list(&store.conn)?
+        .into_iter()
+        .map(|a| a.handle)
+        .collect();
+    let domains = crate::settings::trust_domains(store)?;
+    let problems = rules::caption::check_caption(
+        caption,
+        &rules::caption::CaptionContext {
+            pupil_names: &names,
+            trust_handles: &handles,
+            allowed_domains: &domains,
+        },
+    );
+    Ok(if problems.is_empty() {
+        outcome(Rule::Caption, true, "caption is safe".into())
+    } else {
+        outcome(
+            Rule::Caption,
+            false,
+            problems
+                .iter()
+                .map(|p| p.detail.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
+}
+
+/// The live caption check for the app: the problems, in words.
+pub fn check_caption(store: &Store, caption: &str) -> Result<Vec<String>> {
+    let o = caption_outcome(store, Some(caption))?;
+    Ok(if o.passed {
+        Vec::new()
+    } else {
+        o.detail.split("; ").map(str::to_string).collect()
+    })
+}
+
+/// Counts faces when face detection is available (None: not run).
+fn count_faces(_bytes: &[u8]) -> Result<Option<usize>> {
+    Ok(None)
+}
+
+/// Clears (or refuses) a photo: every rule evaluated and reported, the verdict, a clearance id
+/// when cleared, and an audit entry either way.
+pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<CheckResult> {
+    let bytes = photo::read_file(&req.file)?;
+    let sha256 = photo::sha256_hex(&bytes);
+    let evidence = photo::inspect(&bytes)?;
+    let academy = register::academies::require(&store.conn, &req.academy)?;
+
+    let hold = hold_outcome(store, academy.id, &academy.code, req.on)?;
+    let staff = staff_outcome(store, &req.staff, academy.id, req.on)?;
+    let (consent, pupils) = consent_outcome(store, &req.pupils, req.channel, req.on)?;
+    let prov = provenance(
+        store,
+        &sha256,
+        &evidence,
+        || Ok(photo::decode_scaled(&bytes, 256)?.perceptual_hash()),
+        req.on,
+    )?;
+    let provenance_rule =
+        rules::clearance::provenance_outcome(prov.level, prov.device.as_deref(), &prov.evidence);
+    let caption = caption_outcome(store, req.caption.as_deref())?;
+    let faces =
+        rules::clearance::faces_outcome(count_faces(&bytes)?, pupils.len(), req.faces_acknowledged);
+    let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
+    let verdict = rules::clearance::verdict(&outcomes);
+
+    let tx = register::begin(&mut store.conn)?;
+    let clearance_id = if verdict == Verdict::Cleared {
+        let id = uuid::Uuid::now_v7().to_string();
+        let device_id = match &prov.device {
+            Some(label) => register::devices::by_label(&tx, label)?.map(|d| d.id),
+            None => None,
+        };
+        let pupil_ids: Vec<i64> = pupils.iter().map(|p| p.id).collect();
+        register::clearances::insert(
+            &tx,
+            &register::clearances::NewClearance {
+                id: &id,
+                photo_sha256: &sha256,
+                channel: req.channel.as_str(),
+                academy_id: academy.id,
+                staff_email: &req.staff.trim().to_lowercase(),
+                cleared_on: req.on,
+                provenance: level_str(prov.level),
+                device_id,
+                faces_acknowledged: req.faces_acknowledged,
+                caption: req.caption.as_deref(),
+                pupil_ids: &pupil_ids,
+                created_at: &stamp.at,
+            },
+        )?;
+        Some(id)
+    } else {
+        None
+    };
+    // Pupils are named by their pseudonymous subject ids, never by name or UPN.
+    let subjects: Vec<String> = pupils.iter().map(|p| p.subject()).collect();
+    stamp.audit(
+        &tx,
+        "photo.check",
+        Some(&format!("photo:{sha256}")),
+        serde_json::json!({
+            "sha256": sha256, "staff": req.staff.trim().to_lowercase(), "channel": req.channel.as_str(),
+            "academy": academy.code, "on": req.on, "pupils": subjects, "verdict": verdict,
+            "clearance_id": clearance_id, "faces_acknowledged": req.faces_acknowledged,
+            "provenance": {"level": prov.level, "device": prov.device},
+            "rules": outcomes.iter().map(|o| serde_json::json!({"rule": o.rule, "passed": o.passed, "review": o.review})).collect::<Vec<_>>(),
+        }),
+    )?;
+    tx.commit()?;
+    Ok(CheckResult {
+        verdict,
+        clearance_id,
+        sha256,
+        provenance: ProvenanceView {
+            level: prov.level,
+            device: prov.device,
+            evidence: prov.evidence,
+        },
+        reasons: outcomes.into_iter().map(Reason::from).collect(),
+    })
+}
+
+fn level_str(level: ProvenanceLevel) -> &'static str {
+    match level {
+        ProvenanceLevel::C2pa => "c2pa",
+        ProvenanceLevel::Ledger => "ledger",
+        ProvenanceLevel::LedgerSimilar => "ledger_similar",
+        ProvenanceLevel::Serial => "serial",
+        ProvenanceLevel::MakeModel => "make_model",
+        ProvenanceLevel::None => "none",
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Exported {
+    pub clearance_id: String,
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: usize,
+    pub sha256: String,
+}
+
+/// Writes the safe copy of a cleared photo: `<clearance id>.jpg` in `out_dir`, decoded,
+/// orientation applied, resized, re-encoded with no metadata at all. Refuses a file whose bytes
+/// are not the cleared ones, and re-checks consent and holds on the export date.
+pub fn export(
+    store: &mut Store,
+    clearance_id: &str,
+    file: &Path,
+    out_dir: &Path,
+    max_edge: u32,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<Exported> {
+    let clearance = register::clearances::by_id(&store.conn, clearance_id)?
+        .ok_or_else(|| Error::NotFound(format!("no clearance {}", clearance_id.trim())))?;
+    let bytes = photo::read_file(file)?;
+    let sha256 = photo::sha256_hex(&bytes);
+    if sha256 != clearance.photo_sha256 {
+        return Err(Error::Refused(format!(
+            "{} is not the photo cleared by {} (its bytes differ): check the photo again",
+            file.display(),
+            clearance.id
+        )));
+    }
+    let channel: Channel = clearance.channel.parse().map_err(|_| {
+        Error::Invalid(format!(
+            "clearance has unknown channel {}",
+            clearance.channel
+        ))
+    })?;
+    let mut problems = Vec::new();
+    let hold = hold_outcome(store, clearance.academy_id, &clearance.academy, on)?;
+    if !hold.passed {
+        problems.push(hold.detail);
+    }
+    let upns: Vec<String> = clearance
+        .pupil_ids
+        .iter()
+        .map(|id| register::pupils::by_id(&store.conn, *id).map(|p| p.upn))
+        .collect::<register::Result<_>>()?;
+    let (consent, _) = consent_outcome(store, &upns, channel, on)?;
+    if !consent.passed {
+        problems.push(consent.detail);
+    }
+    if !problems.is_empty() {
+        let tx = register::begin(&mut store.conn)?;
+        stamp.audit(
+            &tx,
+            "photo.export_refused",
+            Some(&format!("photo:{sha256}")),
+            serde_json::json!({"clearance_id": clearance.id, "on": on, "problems": problems.len()}),
+        )?;
+        tx.commit()?;
+        return Err(Error::Refused(format!(
+            "export refused on {on}: {}",
+            problems.join("; ")
+        )));
+    }
+    let decoded = photo::decode(&bytes)?;
+    let jpeg = decoded.export_jpeg(max_edge.max(16), &[])?;
+    let check = photo::inspect(&jpeg)?;
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let path = out_dir.join(format!("{}.jpg", clearance.id));
+    write_atomic(&path, &jpeg)?;
+    let out_sha = photo::sha256_hex(&jpeg);
+    let tx = register::begin(&mut store.conn)?;
+    stamp.audit(
+        &tx,
+        "photo.export",
+        Some(&format!("photo:{sha256}")),
+        serde_json::json!({"clearance_id": clearance.id, "on": on, "export_sha256": out_sha,
+            "width": check.width, "height": check.height}),
+    )?;
+    tx.commit()?;
+    Ok(Exported {
+        clearance_id: clearance.id,
+        path,
+        width: check.width,
+        height: check.height,
+        bytes: jpeg.len(),
+        sha256: out_sha,
+    })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension("jpg.partial");
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
+}
+
+/// A JPEG thumbnail (long edge `max_edge`) for the app.
+pub fn thumbnail(path: &Path, max_edge: u32) -> Result<Vec<u8>> {
+    let bytes = photo::read_file(path)?;
+    Ok(photo::decode_scaled(&bytes, max_edge)?.thumbnail_jpeg(max_edge)?)
+}
+
+/// A file the ingest could not take.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RejectedFile {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// The `photos ingest --json` contract.
+#[derive(Debug, Clone, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IngestReport {
+    pub ingested: usize,
+    pub already: usize,
+    pub rejected: Vec<RejectedFile>,
+    /// True when the run was cancelled before every file was seen.
+    pub cancelled: bool,
+}
+
+/// Every file under the paths (folders recursively, hidden files skipped), sorted.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<RejectedFile>) {
+    let mut files = Vec::new();
+    let mut rejected = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => match std::fs::read_dir(&p) {
+                Ok(entries) => {
+                    for e in entries.flatten() {
+                        let hidden = e.file_name().to_string_lossy().starts_with('.');
+                        if !hidden {
+                            stack.push(e.path());
+                        }
+                    }
+                }
+                Err(e) => rejected.push(RejectedFile {
+                    path: p,
+                    reason: format!("cannot read folder: {e}"),
+                }),
+            },
+            Ok(_) => files.push(p),
+            Err(e) => rejected.push(RejectedFile {
+                path: p,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    files.sort();
+    (files, rejected)
+}
+
+struct Prepared {
+    sha256: String,
+    phash: String,
+    taken_at: Option<String>,
+}
+
+fn prepare(path: &Path) -> Result<Prepared> {
+    let bytes = photo::read_file(path)?;
+    let evidence = photo::inspect(&bytes)?;
+    let phash = photo::decode_scaled(&bytes, 256)?.perceptual_hash();
+    Ok(Prepared {
+        sha256: evidence.sha256.clone(),
+        phash: phash.to_hex(),
+        taken_at: evidence.taken_at,
+    })
+}
+
+/// Records photos (files, or folders recursively) as captured on a registered device: the
+/// provenance ledger. Files are hashed on every core; one bad file is named and skipped.
+/// `progress(done, total)` is called as files finish; `cancel` stops the run between files.
+pub fn ingest(
+    store: &mut Store,
+    paths: &[PathBuf],
+    device_label: &str,
+    stamp: &Stamp,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<IngestReport> {
+    let device = register::devices::require(&store.conn, device_label)?;
+    let (files, mut rejected) = collect_files(paths);
+    let total = files.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let mut results: Vec<(usize, Result<Prepared>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        if cancel.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else { break };
+                        out.push((i, prepare(path)));
+                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    let cancelled = results.len() < total;
+    let mut report = IngestReport::default();
+    let tx = register::begin(&mut store.conn)?;
+    for (i, r) in results {
+        let path = &files[i];
+        match r {
+            Ok(p) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let capture = register::ledger::Capture {
+                    sha256: &p.sha256,
+                    phash: &p.phash,
+                    device_id: device.id,
+                    device_label: &device.label,
+                    taken_at: p.taken_at.as_deref(),
+                    source_name: name.as_deref(),
+                };
+                if register::ledger::add(&tx, &capture, stamp)? {
+                    report.ingested += 1;
+                } else {
+                    report.already += 1;
+                }
+            }
+            Err(e) => rejected.push(RejectedFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    tx.commit()?;
+    report.rejected = rejected;
+    report.cancelled = cancelled;
+    Ok(report)
+}
+
+/// Whether a never-publish flag is set on any of the pupils (used by the app's badges).
+pub fn any_never_publish(store: &Store, upns: &[String], on: NaiveDate) -> Result<bool> {
+    for upn in upns {
+        let p = register::pupils::require(&store.conn, upn)?;
+        let flags = register::flags::of_pupil(&store.conn, p.id)?;
+        if crate::pupils::flag_active(&flags, FlagKind::NeverPublish, on) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,408 @@
+//! `devices`, `staff`, `accounts`, `hold` and `takedowns`: the trust IT lead's registers.
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use clearshot::admin::DeviceInput;
+use clearshot::{Stamp, Store};
+
+use crate::output::{Out, Table};
+use crate::{Failure, OnDate, parse_iso_date, today};
+
+#[derive(Subcommand)]
+pub enum DevicesCmd {
+    /// Register a trust-owned device.
+    Add {
+        /// Its label or asset tag, e.g. OAK-CAM-1.
+        #[arg(long)]
+        label: String,
+        /// camera, tablet, phone or other.
+        #[arg(long)]
+        kind: String,
+        /// As the camera writes it in EXIF, e.g. Canon.
+        #[arg(long)]
+        make: String,
+        #[arg(long)]
+        model: String,
+        /// The body serial number, as EXIF records it.
+        #[arg(long)]
+        serial: Option<String>,
+        #[arg(long)]
+        academy: Option<String>,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// List the registered devices.
+    List,
+    /// Retire a device: photos taken after the date no longer count for it.
+    Retire {
+        label: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        on: NaiveDate,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCmd {
+    /// Approve a member of staff to post.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Approved for this academy only (default: every academy).
+        #[arg(long)]
+        academy: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        approved_on: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        trained_on: Option<NaiveDate>,
+    },
+    /// List staff approved to post.
+    List,
+    /// Revoke an approval from a date.
+    Revoke {
+        email: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
+        on: NaiveDate,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AccountsCmd {
+    /// Register a trust-affiliated account. No password is ever asked for or stored.
+    Add {
+        /// facebook, x, instagram, youtube, linkedin or other.
+        #[arg(long)]
+        platform: String,
+        #[arg(long)]
+        handle: String,
+        #[arg(long)]
+        academy: String,
+        /// An administrator's work address (give two).
+        #[arg(long = "admin", value_name = "EMAIL")]
+        admins: Vec<String>,
+    },
+    /// List accounts, with any problem (fewer than two administrators, a non-trust address).
+    List,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub struct HoldScope {
+    /// The whole trust.
+    #[arg(long)]
+    trust: bool,
+    /// One academy.
+    #[arg(long)]
+    academy: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum HoldCmd {
+    /// Put posting on hold.
+    Start {
+        #[command(flatten)]
+        scope: HoldScope,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// End a hold.
+    End {
+        #[command(flatten)]
+        scope: HoldScope,
+        #[command(flatten)]
+        on: OnDate,
+    },
+    /// List holds, current and past.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TakedownsCmd {
+    /// Clearances to take down because a pupil's consent changed.
+    List {
+        /// Only tasks not yet done.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Mark a takedown task done.
+    Done {
+        id: i64,
+        /// What was done, e.g. "post removed from the academy Facebook page".
+        #[arg(long)]
+        note: String,
+    },
+}
+
+fn on_or_today(d: &OnDate) -> NaiveDate {
+    d.on.unwrap_or_else(today)
+}
+
+pub fn devices(
+    cmd: DevicesCmd,
+    store: &mut Store,
+    out: &Out,
+    stamp: &Stamp,
+) -> Result<u8, Failure> {
+    match cmd {
+        DevicesCmd::Add {
+            label,
+            kind,
+            make,
+            model,
+            serial,
+            academy,
+            on,
+        } => {
+            let d = clearshot::admin::add_device(
+                store,
+                &DeviceInput {
+                    label,
+                    kind,
+                    make,
+                    model,
+                    serial,
+                    academy,
+                    added_on: on_or_today(&on),
+                },
+                stamp,
+            )?;
+            out.value(&d, || {
+                format!("registered {} ({} {} {})", d.label, d.kind, d.make, d.model)
+            });
+        }
+        DevicesCmd::List => {
+            let list = clearshot::admin::devices(store)?;
+            out.table(&list, || {
+                let mut t = Table::new([
+                    "label", "kind", "make", "model", "serial", "academy", "added", "retired",
+                ]);
+                for d in &list {
+                    t.row([
+                        d.label.clone(),
+                        d.kind.clone(),
+                        d.make.clone(),
+                        d.model.clone(),
+                        d.serial.clone().unwrap_or_default(),
+                        d.academy.clone().unwrap_or_else(|| "trust".into()),
+                        d.added_on.to_string(),
+                        d.retired_on.map(|r| r.to_string()).unwrap_or_default(),
+                    ]);
+                }
+                t
+            });
+        }
+        DevicesCmd::Retire { label, on } => {
+            clearshot::admin::retire_device(store, &label, on, stamp)?;
+            out.value(
+                &serde_json::json!({"label": label, "retired_on": on}),
+                || format!("{label} retired on {on}"),
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn staff(cmd: StaffCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Result<u8, Failure> {
+    match cmd {
+        StaffCmd::Add {
+            email,
+            name,
+            academy,
+            approved_on,
+            trained_on,
+        } => {
+            let s = clearshot::admin::add_staff(
+                store,
+                &email,
+                &name,
+                academy.as_deref(),
+                approved_on,
+                trained_on,
+                stamp,
+            )?;
+            out.value(&s, || {
+                format!(
+                    "{} ({}) approved to post from {}",
+                    s.name, s.email, s.approved_on
+                )
+            });
+        }
+        StaffCmd::List => {
+            let list = clearshot::admin::staff(store)?;
+            out.table(&list, || {
+                let mut t =
+                    Table::new(["email", "name", "academy", "approved", "trained", "revoked"]);
+                for s in &list {
+                    t.row([
+                        s.email.clone(),
+                        s.name.clone(),
+                        s.academy.clone().unwrap_or_else(|| "trust".into()),
+                        s.approved_on.to_string(),
+                        s.trained_on.map(|d| d.to_string()).unwrap_or_default(),
+                        s.revoked_on.map(|d| d.to_string()).unwrap_or_default(),
+                    ]);
+                }
+                t
+            });
+        }
+        StaffCmd::Revoke { email, on } => {
+            clearshot::admin::revoke_staff(store, &email, on, stamp)?;
+            out.value(
+                &serde_json::json!({"email": email, "revoked_on": on}),
+                || format!("{email}: approval revoked from {on}"),
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn accounts(
+    cmd: AccountsCmd,
+    store: &mut Store,
+    out: &Out,
+    stamp: &Stamp,
+) -> Result<u8, Failure> {
+    match cmd {
+        AccountsCmd::Add {
+            platform,
+            handle,
+            academy,
+            admins,
+        } => {
+            let a =
+                clearshot::admin::add_account(store, &platform, &handle, &academy, &admins, stamp)?;
+            out.value(&a, || {
+                let mut s = format!(
+                    "registered {} @{} for {}",
+                    a.account.platform, a.account.handle, a.account.academy
+                );
+                for p in &a.problems {
+                    s.push_str(&format!("\n  PROBLEM: {p}"));
+                }
+                s
+            });
+        }
+        AccountsCmd::List => {
+            let list = clearshot::admin::accounts(store)?;
+            out.table(&list, || {
+                let mut t = Table::new([
+                    "platform",
+                    "handle",
+                    "academy",
+                    "administrators",
+                    "problems",
+                ]);
+                for a in &list {
+                    t.row([
+                        a.account.platform.clone(),
+                        format!("@{}", a.account.handle),
+                        a.account.academy.clone(),
+                        a.account.admins.join(", "),
+                        if a.problems.is_empty() {
+                            "ok".into()
+                        } else {
+                            a.problems.join("; ")
+                        },
+                    ]);
+                }
+                t
+            });
+        }
+    }
+    Ok(0)
+}
+
+pub fn hold(cmd: HoldCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Result<u8, Failure> {
+    match cmd {
+        HoldCmd::Start { scope, reason, on } => {
+            let on = on_or_today(&on);
+            clearshot::admin::start_hold(store, scope.academy.as_deref(), &reason, on, stamp)?;
+            let who = scope.academy.clone().unwrap_or_else(|| "trust".into());
+            out.value(
+                &serde_json::json!({"scope": who, "started_on": on, "reason": reason}),
+                || format!("posting on hold for {who} from {on}"),
+            );
+        }
+        HoldCmd::End { scope, on } => {
+            let on = on_or_today(&on);
+            clearshot::admin::end_hold(store, scope.academy.as_deref(), on, stamp)?;
+            let who = scope.academy.clone().unwrap_or_else(|| "trust".into());
+            out.value(&serde_json::json!({"scope": who, "ended_on": on}), || {
+                format!("hold for {who} ended on {on}")
+            });
+        }
+        HoldCmd::List => {
+            let list = clearshot::admin::holds(store)?;
+            out.table(&list, || {
+                let mut t = Table::new(["scope", "started", "ended", "by", "reason"]);
+                for h in &list {
+                    t.row([
+                        h.academy.clone().unwrap_or_else(|| "trust".into()),
+                        h.started_on.to_string(),
+                        h.ended_on
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "(in force)".into()),
+                        h.started_by.clone(),
+                        h.reason.clone(),
+                    ]);
+                }
+                t
+            });
+        }
+    }
+    Ok(0)
+}
+
+pub fn takedowns(
+    cmd: TakedownsCmd,
+    store: &mut Store,
+    out: &Out,
+    stamp: &Stamp,
+) -> Result<u8, Failure> {
+    match cmd {
+        TakedownsCmd::List { open } => {
+            let list = clearshot::admin::takedowns(store, open)?;
+            out.table(&list, || {
+                let mut t = Table::new([
+                    "id",
+                    "clearance",
+                    "photo",
+                    "channel",
+                    "academy",
+                    "cleared",
+                    "by",
+                    "pupil",
+                    "cause",
+                    "done",
+                ]);
+                for d in &list {
+                    t.row([
+                        d.id.to_string(),
+                        d.clearance_id.clone(),
+                        d.photo_sha256.get(..12).unwrap_or("").to_string(),
+                        d.channel.clone(),
+                        d.academy.clone(),
+                        d.cleared_on.to_string(),
+                        d.cleared_by.clone(),
+                        d.upn.clone().unwrap_or_else(|| "(purged)".into()),
+                        d.cause.clone(),
+                        d.done_at
+                            .clone()
+                            .map(|at| format!("{at}: {}", d.note.clone().unwrap_or_default()))
+                            .unwrap_or_else(|| "OPEN".into()),
+                    ]);
+                }
+                t
+            });
+        }
+        TakedownsCmd::Done { id, note } => {
+            clearshot::admin::takedown_done(store, id, &note, stamp)?;
+            out.value(&serde_json::json!({"id": id, "done": true}), || {
+                format!("takedown {id} done")
+            });
+        }
+    }
+    Ok(0)
+}

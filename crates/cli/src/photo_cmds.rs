@@ -1,0 +1,249 @@
+//! `photos`: ingest into the provenance ledger, inspect, check (clear) and export.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+use clearshot::photos::CheckRequest;
+use clearshot::{Channel, Stamp, Store};
+
+use crate::output::{Out, Table};
+use crate::{Failure, OnDate, parse_channel, today};
+
+#[derive(Subcommand)]
+pub enum PhotosCmd {
+    /// Record photos as captured on a trust device (the provenance ledger), e.g. a camera's
+    /// card: files, or folders recursively.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The registered device they came from.
+        #[arg(long)]
+        device: String,
+    },
+    /// What a photo says about itself: format, size, camera, serial, time, GPS. Reads the
+    /// metadata only; a file that cannot be read is reported and the rest still are (exit 1).
+    Inspect {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Clear a photo for publication: every rule, the verdict, a clearance id when cleared.
+    Check {
+        file: PathBuf,
+        #[arg(long, value_parser = parse_channel)]
+        channel: Channel,
+        /// The approved member of staff who will post it.
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        academy: String,
+        /// UPNs of every identifiable pupil, comma-separated (empty: none identifiable).
+        #[arg(long, value_name = "UPN,...", default_value = "")]
+        pupils: String,
+        #[arg(long)]
+        caption: Option<String>,
+        #[command(flatten)]
+        on: OnDate,
+        /// Acknowledge that there are more faces than tagged pupils and none is identifiable.
+        #[arg(long)]
+        faces_acknowledged: bool,
+    },
+    /// Write the safe copy of a cleared photo: `<clearance id>.jpg`, re-encoded, orientation
+    /// applied, resized, with no metadata at all.
+    Export {
+        /// The clearance id given by `photos check`.
+        #[arg(long)]
+        clearance: String,
+        file: PathBuf,
+        /// The folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+        /// The long edge in pixels (never upscaled).
+        #[arg(long, default_value_t = clearshot::photos::DEFAULT_MAX_EDGE)]
+        max_edge: u32,
+        #[command(flatten)]
+        on: OnDate,
+    },
+}
+
+pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Result<u8, Failure> {
+    match cmd {
+        PhotosCmd::Ingest { paths, device } => {
+            let show = std::io::stderr().is_terminal();
+            let progress = |done: usize, total: usize| {
+                if total >= 20 && (done.is_multiple_of(10) || done == total) {
+                    if show {
+                        eprint!("\ringesting {done}/{total}");
+                    } else if done.is_multiple_of(100) || done == total {
+                        eprintln!("ingesting {done}/{total}");
+                    }
+                }
+            };
+            let cancel = AtomicBool::new(false);
+            let r = clearshot::photos::ingest(store, &paths, &device, stamp, &progress, &cancel)?;
+            if show {
+                eprintln!();
+            }
+            out.value(&r, || {
+                let mut s = format!(
+                    "{} photo(s) ingested for {device}, {} already in the ledger, {} rejected",
+                    r.ingested,
+                    r.already,
+                    r.rejected.len()
+                );
+                for x in &r.rejected {
+                    s.push_str(&format!("\n  {}: {}", x.path.display(), x.reason));
+                }
+                s
+            });
+            Ok(if r.rejected.is_empty() { 0 } else { 1 })
+        }
+        PhotosCmd::Inspect { paths } => {
+            let mut failed = false;
+            let results: Vec<serde_json::Value> = paths
+                .iter()
+                .map(|p| match clearshot::photos::inspect(p) {
+                    Ok(i) => serde_json::to_value(&i).unwrap_or(serde_json::Value::Null),
+                    Err(e) => {
+                        failed = true;
+                        serde_json::json!({"path": p, "error": e.to_string()})
+                    }
+                })
+                .collect();
+            out.table(&results, || {
+                let mut t =
+                    Table::new(["path", "format", "size", "camera", "serial", "taken", "gps"]);
+                for r in &results {
+                    let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    if let Some(err) = r.get("error").and_then(|e| e.as_str()) {
+                        t.row([
+                            s("path"),
+                            "ERROR".into(),
+                            err.to_string(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                        ]);
+                        continue;
+                    }
+                    t.row([
+                        s("path"),
+                        s("format"),
+                        format!("{}x{}", r["width"], r["height"]),
+                        format!("{} {}", s("make"), s("model")).trim().to_string(),
+                        s("serial"),
+                        s("taken_at"),
+                        match r.get("gps") {
+                            Some(g) if !g.is_null() => format!("{}, {}", g["lat"], g["lon"]),
+                            _ => String::new(),
+                        },
+                    ]);
+                }
+                t
+            });
+            if failed {
+                for r in &results {
+                    if let Some(err) = r.get("error").and_then(|e| e.as_str()) {
+                        eprintln!("clearshot: {}: {err}", r["path"].as_str().unwrap_or(""));
+                    }
+                }
+            }
+            Ok(if failed { 1 } else { 0 })
+        }
+        PhotosCmd::Check {
+            file,
+            channel,
+            staff,
+            academy,
+            pupils,
+            caption,
+            on,
+            faces_acknowledged,
+        } => {
+            let on: NaiveDate = on.on.unwrap_or_else(today);
+            let pupils: Vec<String> = pupils
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+            let r = clearshot::photos::check(
+                store,
+                &CheckRequest {
+                    file: file.clone(),
+                    channel,
+                    staff,
+                    academy,
+                    pupils,
+                    caption,
+                    on,
+                    faces_acknowledged,
+                },
+                stamp,
+            )
+            .map_err(|e| crate::fail(format!("{}: {e}", file.display())))?;
+            out.value(&r, || {
+                let mut s = format!(
+                    "{}: {}{}\n  provenance: {} ({})",
+                    file.display(),
+                    r.verdict.as_str().to_uppercase().replace('_', " "),
+                    r.clearance_id
+                        .as_ref()
+                        .map(|id| format!(" — clearance {id}"))
+                        .unwrap_or_default(),
+                    r.provenance.evidence,
+                    serde_json::to_value(r.provenance.level)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                );
+                for reason in &r.reasons {
+                    let mark = if reason.passed {
+                        "ok    "
+                    } else if reason.review {
+                        "REVIEW"
+                    } else {
+                        "FAIL  "
+                    };
+                    s.push_str(&format!(
+                        "\n  {mark} {:<10} {}",
+                        reason.rule.as_str(),
+                        reason.detail
+                    ));
+                }
+                s
+            });
+            Ok(0)
+        }
+        PhotosCmd::Export {
+            clearance,
+            file,
+            out: dir,
+            max_edge,
+            on,
+        } => {
+            let on = on.on.unwrap_or_else(today);
+            let r = clearshot::photos::export(store, &clearance, &file, &dir, max_edge, on, stamp)
+                .map_err(|e| Failure {
+                    code: if matches!(e, clearshot::Error::Refused(_)) {
+                        1
+                    } else {
+                        2
+                    },
+                    message: e.to_string(),
+                })?;
+            out.value(&r, || {
+                format!(
+                    "wrote {} ({}x{}, {} bytes, no metadata)",
+                    r.path.display(),
+                    r.width,
+                    r.height,
+                    r.bytes
+                )
+            });
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The `takedowns` table: clearances to take down after a pupil's consent changed.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, Transaction, params};
+use serde::Serialize;
+
+use crate::{Error, Result, Stamp};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Takedown {
+    pub id: i64,
+    pub clearance_id: String,
+    pub photo_sha256: String,
+    pub channel: String,
+    pub academy: String,
+    pub cleared_on: NaiveDate,
+    pub cleared_by: String,
+    /// The pupil's UPN (None once the pupil has been purged).
+    pub upn: Option<String>,
+    pub cause: String,
+    pub raised_on: NaiveDate,
+    pub done_at: Option<String>,
+    pub done_by: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Raises a takedown task for each clearance naming the pupil (for one of `channels`; empty =
+/// every channel) that has no open task for them yet. Returns how many were raised.
+pub fn raise_for_pupil(
+    tx: &Transaction<'_>,
+    pupil_id: i64,
+    pupil_subject: &str,
+    channels: &[&str],
+    cause: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<usize> {
+    let clearances = crate::clearances::of_pupil(tx, pupil_id)?;
+    let mut raised = 0;
+    for c in clearances {
+        if !channels.is_empty() && !channels.contains(&c.channel.as_str()) {
+            continue;
+        }
+        let open: i64 = tx.query_row(
+            "SELECT count(*) FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2 AND done_at IS NULL",
+            params![c.id, pupil_id],
+            |r| r.get(0),
+        )?;
+        if open > 0 {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO takedowns (clearance_id, pupil_id, cause, raised_on, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![c.id, pupil_id, cause, on, stamp.at],
+        )?;
+        let id = tx.last_insert_rowid();
+        stamp.audit(
+            tx,
+            "takedown.raise",
+            Some(pupil_subject),
+            serde_json::json!({"takedown_id": id, "clearance_id": c.id, "photo_sha256": c.photo_sha256,
+                "channel": c.channel, "cause": cause}),
+        )?;
+        raised += 1;
+    }
+    Ok(raised)
+}
+
+pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Takedown>> {
+    let mut stmt = conn.prepare(
+        "SELECT t.id, c.id, c.photo_sha256, c.channel, a.code, c.cleared_on, c.staff_email, p.upn,
+                t.cause, t.raised_on, t.done_at, t.done_by, t.note
+         FROM takedowns t JOIN clearances c ON c.id = t.clearance_id
+         JOIN academies a ON a.id = c.academy_id
+         LEFT JOIN pupils p ON p.id = t.pupil_id
+         WHERE (?1 = 0 OR t.done_at IS NULL) ORDER BY t.id",
+    )?;
+    let rows = stmt.query_map([open_only], |r| {
+        Ok(Takedown {
+            id: r.get(0)?,
+            clearance_id: r.get(1)?,
+            photo_sha256: r.get(2)?,
+            channel: r.get(3)?,
+            academy: r.get(4)?,
+            cleared_on: r.get(5)?,
+            cleared_by: r.get(6)?,
+            upn: r.get(7)?,
+            cause: r.get(8)?,
+            raised_on: r.get(9)?,
+            done_at: r.get(10)?,
+            done_by: r.get(11)?,
+            note: r.get(12)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn done(tx: &Transaction<'_>, id: i64, note: &str, stamp: &Stamp) -> Result<()> {
+    if note.trim().is_empty() {
+        return Err(Error::Invalid("say what was done (--note)".into()));
+    }
+    let state: Option<Option<String>> = tx
+        .query_row("SELECT done_at FROM takedowns WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    match state {
+        None => return Err(Error::NotFound(format!("no takedown task {id}"))),
+        Some(Some(at)) => {
+            return Err(Error::Invalid(format!(
+                "takedown {id} was already done at {at}"
+            )));
+        }
+        Some(None) => {}
+    }
+    tx.execute(
+        "UPDATE takedowns SET done_at = ?2, done_by = ?3, note = ?4 WHERE id = ?1",
+        params![id, stamp.at, stamp.actor, note.trim()],
+    )?;
+    stamp.audit(
+        tx,
+        "takedown.done",
+        Some(&format!("takedown:{id}")),
+        serde_json::json!({"takedown_id": id, "note": note.trim()}),
+    )?;
+    Ok(())
+}
