@@ -82,8 +82,8 @@ pub fn status(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<Vec
         academy_id
     };
     let mut answers: HashMap<i64, Vec<rules::consent::Answer>> = HashMap::new();
-    for a in register::consents::answers_for(conn, scope)? {
-        answers.entry(a.pupil_id).or_default().push(a.to_rule());
+    for (pupil_id, a) in register::consents::rule_answers_for(conn, scope, on)? {
+        answers.entry(pupil_id).or_default().push(a);
     }
     let mut withdrawals: HashMap<i64, Vec<rules::consent::Withdrawal>> = HashMap::new();
     for w in register::consents::withdrawals_for(conn, scope)? {

@@ -58,12 +58,10 @@ fn payload_hash(payload_text: &str) -> String {
 
 /// Appends an entry. Call it inside the transaction that makes the change it records.
 pub fn append(conn: &Connection, entry: &NewEntry<'_>) -> Result<Entry> {
+    // Cached: an import appends one entry per pupil, and re-preparing this was measurable.
     let head: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev_hash) = match head {
         Some((s, h)) => (s + 1, h),

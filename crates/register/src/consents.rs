@@ -246,6 +246,39 @@ pub fn answers_for(conn: &Connection, academy_id: Option<i64>) -> Result<Vec<Ans
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The answers a status on `on` can see, of every pupil (or one academy's), lean for the
+/// trust-wide report: only the columns the rules read, and only answers signed on or before
+/// the date (later ones are invisible to the rules anyway). One query; (pupil id, answer),
+/// in pupil then recording order.
+pub fn rule_answers_for(
+    conn: &Connection,
+    academy_id: Option<i64>,
+    on: NaiveDate,
+) -> Result<Vec<(i64, Answer)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.pupil_id, c.id, c.signatory, c.signer_name, c.channel, c.granted, c.signed_on, c.expires_on
+         FROM consent_answers c
+         WHERE c.signed_on <= ?2
+           AND (?1 IS NULL OR c.pupil_id IN (SELECT id FROM pupils WHERE academy_id = ?1))
+         ORDER BY c.pupil_id, c.id",
+    )?;
+    let rows = stmt.query_map(params![academy_id, on], |r| {
+        Ok((
+            r.get(0)?,
+            Answer {
+                id: r.get(1)?,
+                signatory: parse(r.get(2)?, "signatory")?,
+                signer: r.get(3)?,
+                channel: parse(r.get(4)?, "channel")?,
+                granted: r.get(5)?,
+                signed_on: r.get(6)?,
+                expires_on: r.get(7)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn withdrawals_for(
     conn: &Connection,
     academy_id: Option<i64>,
