@@ -322,6 +322,7 @@ pub fn withdraw(
 
 /// What a withdrawal did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Withdrawn {
     pub upn: String,
     pub withdrawal_ids: Vec<i64>,

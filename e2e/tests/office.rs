@@ -1,0 +1,91 @@
+//! The office flows through the real app: first run, the sample academy, finding a pupil,
+//! recording a form and seeing the badge change, the class view, the chase list, the audit log
+//! and settings. Each screen is photographed into docs/screenshots/.
+
+use e2e::{TestResult, click, find, run, screenshot, type_into, wait_text};
+use fantoccini::Client;
+
+async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
+    // First run: an empty register offers the sample academy.
+    find(&c, "#ready[data-screen='first-run']").await?;
+    screenshot(&c, "01-first-run").await?;
+    click(&c, "#open-sample").await?;
+    find(&c, "#ready[data-screen='pupils']").await?;
+    wait_text(&c, "#notice", |t| t.contains("pupils imported")).await?;
+
+    // Find a Nursery pupil (a parent must sign) by name and open the page with Enter.
+    type_into(&c, "#pupil-search", "Oliver Okafor").await?;
+    wait_text(&c, ".pupil-result", |t| t.contains("Okafor")).await?;
+    screenshot(&c, "02-find-a-pupil").await?;
+    find(&c, "#pupil-search")
+        .await?
+        .send_keys("\u{E007}")
+        .await?; // Enter
+    wait_text(&c, "#pupil-name", |t| t.contains("Okafor")).await?;
+    wait_text(&c, "#who-must-sign", |t| t == "a parent or carer").await?;
+    wait_text(&c, "tr[data-channel='website'] .badge", |t| {
+        t.contains("Missing")
+    })
+    .await?;
+
+    // Record a returned form: the defaults grant every channel; one click saves it.
+    click(&c, "#record-form").await?;
+    find(&c, "#record-form-panel").await?;
+    type_into(&c, "#form-signer", "Grace Okafor").await?;
+    screenshot(&c, "03-record-a-form").await?;
+    click(&c, "#form-save").await?;
+    wait_text(&c, "tr[data-channel='website'] .badge", |t| {
+        t.contains("Granted")
+    })
+    .await?;
+    wait_text(&c, "tr[data-channel='press'] .badge", |t| {
+        t.contains("Granted")
+    })
+    .await?;
+    screenshot(&c, "04-pupil-page").await?;
+
+    // The class and year view answers "can Nursery be photographed for the website?".
+    click(&c, "#nav-classes").await?;
+    find(&c, "#class-summary").await?;
+    e2e::set_value(&c, "#class-year", "-1").await?;
+    e2e::set_value(&c, "#class-channel", "website").await?;
+    wait_text(&c, "#class-summary", |t| {
+        t.contains("for Website in Nursery")
+    })
+    .await?;
+    let summary = wait_text(&c, "#class-summary", |t| t.contains(" 1 of ")).await?;
+    e2e::ensure!(
+        summary.contains("1 of"),
+        "one Nursery pupil has a form: {summary}"
+    );
+    screenshot(&c, "05-class-view").await?;
+
+    click(&c, "#nav-chase").await?;
+    wait_text(&c, "#chase-count", |t| t.contains("pupils")).await?;
+    screenshot(&c, "06-chase-list").await?;
+
+    click(&c, "#nav-import").await?;
+    find(&c, "#import-choose").await?;
+    screenshot(&c, "07-import").await?;
+
+    click(&c, "#nav-audit").await?;
+    click(&c, "#audit-verify").await?;
+    wait_text(&c, "#audit-result", |t| t.contains("Intact")).await?;
+    screenshot(&c, "08-audit-log").await?;
+
+    click(&c, "#nav-settings").await?;
+    let shown = wait_text(&c, "#register-path", |t| !t.is_empty()).await?;
+    let expected = dir.join("register.sqlite3").display().to_string();
+    e2e::ensure!(
+        shown == expected,
+        "Settings shows the register the app was started on: {shown:?}, not {expected:?}"
+    );
+    screenshot(&c, "09-settings").await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display: run bash scripts/e2e.sh"]
+async fn office_flows_on_the_sample_academy() {
+    run("office_flows_on_the_sample_academy", office).await;
+}

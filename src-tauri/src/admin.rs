@@ -1,0 +1,225 @@
+//! The trust IT lead's commands: devices (with ingest from a card), staff approved to post,
+//! affiliated accounts, posting holds.
+
+use std::path::PathBuf;
+
+use clearshot::Store;
+use clearshot::admin::{AccountView, DeviceInput};
+use clearshot::photos::IngestReport;
+use register::devices::Device;
+use register::holds::Hold;
+use register::staff::Staff;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::blocking;
+use crate::error::WireResult;
+use crate::state::{AppState, stamp, today};
+use crate::wire::{DeviceRequest, Progress};
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn devices_list(state: State<'_, AppState>) -> WireResult<Vec<Device>> {
+    let path = state.register_path.clone();
+    blocking(move || Ok(clearshot::admin::devices(&Store::open(&path)?)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn device_add(state: State<'_, AppState>, device: DeviceRequest) -> WireResult<Device> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        let input = DeviceInput {
+            label: device.label,
+            kind: device.kind,
+            make: device.make,
+            model: device.model,
+            serial: device.serial.filter(|s| !s.trim().is_empty()),
+            academy: device.academy,
+            added_on: today(),
+        };
+        Ok(clearshot::admin::add_device(&mut store, &input, &stamp())?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn device_retire(state: State<'_, AppState>, label: String) -> WireResult<()> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::retire_device(
+            &mut store,
+            &label,
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+/// Ingest from a card: records every photo under the paths as taken on the device, with
+/// progress; cancelling stops between files and reports what was done.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn ingest(
+    app: tauri::AppHandle,
+    paths: Vec<PathBuf>,
+    device: String,
+    job: u32,
+    on_progress: Channel<Progress>,
+) -> WireResult<IngestReport> {
+    blocking(move || {
+        use tauri::Manager;
+        let state = app.state::<AppState>();
+        let job = state.start_job(job)?;
+        let mut store = state.open()?;
+        let progress = |done: usize, total: usize| {
+            let _ = on_progress.send(Progress {
+                done: done as u32,
+                total: total as u32,
+                item: String::new(),
+            });
+        };
+        Ok(clearshot::photos::ingest(
+            &mut store,
+            &paths,
+            &device,
+            &stamp(),
+            &progress,
+            &job.cancel,
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn staff_list(state: State<'_, AppState>) -> WireResult<Vec<Staff>> {
+    let path = state.register_path.clone();
+    blocking(move || Ok(clearshot::admin::staff(&Store::open(&path)?)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn staff_add(
+    state: State<'_, AppState>,
+    email: String,
+    name: String,
+    academy: Option<String>,
+    trained_on: Option<chrono::NaiveDate>,
+) -> WireResult<Staff> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::add_staff(
+            &mut store,
+            &email,
+            &name,
+            academy.as_deref(),
+            today(),
+            trained_on,
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn staff_revoke(state: State<'_, AppState>, email: String) -> WireResult<()> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::revoke_staff(
+            &mut store,
+            &email,
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn accounts_list(state: State<'_, AppState>) -> WireResult<Vec<AccountView>> {
+    let path = state.register_path.clone();
+    blocking(move || Ok(clearshot::admin::accounts(&Store::open(&path)?)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn account_add(
+    state: State<'_, AppState>,
+    platform: String,
+    handle: String,
+    academy: String,
+    admins: Vec<String>,
+) -> WireResult<AccountView> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::add_account(
+            &mut store,
+            &platform,
+            &handle,
+            &academy,
+            &admins,
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn holds_list(state: State<'_, AppState>) -> WireResult<Vec<Hold>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut holds = clearshot::admin::holds(&Store::open(&path)?)?;
+        holds.reverse();
+        Ok(holds)
+    })
+    .await
+}
+
+/// The holds in force today: the banner on every screen.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn holds_in_force(state: State<'_, AppState>) -> WireResult<Vec<Hold>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        Ok(clearshot::admin::holds_in_force(
+            &Store::open(&path)?,
+            today(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn hold_start(
+    state: State<'_, AppState>,
+    academy: Option<String>,
+    reason: String,
+) -> WireResult<()> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::start_hold(
+            &mut store,
+            academy.as_deref(),
+            &reason,
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn hold_end(state: State<'_, AppState>, academy: Option<String>) -> WireResult<()> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::end_hold(
+            &mut store,
+            academy.as_deref(),
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}

@@ -1,0 +1,383 @@
+//! Office commands: first run, roll import, pupils, consent forms, class view, chase list.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clearshot::consent::{ChaseRow, FormInput, Recorded, StatusRow, Withdrawn};
+use clearshot::pupils::{FlagView, PupilDetail, PupilSummary};
+use clearshot::{Channel, ImportOptions, ImportReport, Signatory, Store};
+use register::academies::Academy;
+use register::flags::FlagKind;
+use tauri::State;
+
+use crate::blocking;
+use crate::error::{WireError, WireResult};
+use crate::state::{AppState, stamp, today};
+use crate::wire::{AppInfo, FormRequest, ImportRequest, PupilQuery, StatusQuery};
+
+/// The sample academy's roll, built into the binary so that it works from an installed package.
+const SAMPLE_ROLL: &[u8] = include_bytes!("../../assets/sample-roll.csv");
+const SAMPLE_CODE: &str = "SAMPLE";
+const SAMPLE_NAME: &str = "Sample Academy (demonstration data)";
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn app_info(state: State<'_, AppState>) -> WireResult<AppInfo> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let store = Store::open(&path)?;
+        Ok(AppInfo {
+            register_path: path.display().to_string(),
+            today: today(),
+            actor: crate::state::actor(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            academies: clearshot::pupils::academies(&store)?,
+        })
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn academies(state: State<'_, AppState>) -> WireResult<Vec<Academy>> {
+    let path = state.register_path.clone();
+    blocking(move || Ok(clearshot::pupils::academies(&Store::open(&path)?)?)).await
+}
+
+/// Adds the sample academy (once) and imports the sample roll into it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_sample_academy(state: State<'_, AppState>) -> WireResult<ImportReport> {
+    let path = state.register_path.clone();
+    blocking(move || load_sample(&path)).await
+}
+
+/// The sample academy: added once, its roll (re)imported as of today.
+pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
+    let mut store = Store::open(path)?;
+    let stamp = stamp();
+    let exists = clearshot::pupils::academies(&store)?
+        .iter()
+        .any(|a| a.code == SAMPLE_CODE);
+    if !exists {
+        clearshot::pupils::add_academy(&mut store, SAMPLE_CODE, SAMPLE_NAME, &stamp)?;
+    }
+    let on = today();
+    let opts = ImportOptions {
+        academy: SAMPLE_CODE.to_string(),
+        academic_year: rules::year::academic_year_of(on),
+        on,
+        dry_run: false,
+        maps: Vec::new(),
+        mark_left: true,
+    };
+    Ok(clearshot::pupils::import_roll(
+        &mut store,
+        SAMPLE_ROLL,
+        &opts,
+        &stamp,
+    )?)
+}
+
+fn import_options(req: &ImportRequest, dry_run: bool) -> ImportOptions {
+    let on = today();
+    ImportOptions {
+        academy: req.academy.trim().to_uppercase(),
+        academic_year: req
+            .academic_year
+            .unwrap_or_else(|| rules::year::academic_year_of(on)),
+        on,
+        dry_run,
+        maps: req
+            .maps
+            .iter()
+            .map(|m| (m.header.clone(), m.field.clone()))
+            .collect(),
+        mark_left: req.mark_left,
+    }
+}
+
+fn read_roll(path: &std::path::Path) -> WireResult<Vec<u8>> {
+    std::fs::read(path).map_err(|e| WireError::io(path, e))
+}
+
+/// What importing the file would do, changing nothing. For an academy not yet in the register
+/// the file is tried against an empty in-memory register with that academy.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn import_preview(
+    state: State<'_, AppState>,
+    request: ImportRequest,
+) -> WireResult<ImportReport> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let bytes = read_roll(&request.path)?;
+        let opts = import_options(&request, true);
+        let stamp = stamp();
+        let store = Store::open(&path)?;
+        let known = clearshot::pupils::academies(&store)?
+            .iter()
+            .any(|a| a.code == opts.academy);
+        let mut scratch = if known {
+            store
+        } else {
+            let mut scratch = Store::in_memory()?;
+            let name = request.academy_name.clone().unwrap_or_default();
+            let name = if name.trim().is_empty() {
+                opts.academy.clone()
+            } else {
+                name
+            };
+            clearshot::pupils::add_academy(&mut scratch, &opts.academy, &name, &stamp)?;
+            scratch
+        };
+        Ok(clearshot::pupils::import_roll(
+            &mut scratch,
+            &bytes,
+            &opts,
+            &stamp,
+        )?)
+    })
+    .await
+}
+
+/// Imports the roll, adding the academy first when a name for a new one is given.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn import_roll(
+    state: State<'_, AppState>,
+    request: ImportRequest,
+) -> WireResult<ImportReport> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let bytes = read_roll(&request.path)?;
+        let opts = import_options(&request, false);
+        let stamp = stamp();
+        let mut store = Store::open(&path)?;
+        let known = clearshot::pupils::academies(&store)?
+            .iter()
+            .any(|a| a.code == opts.academy);
+        if !known {
+            let name = request
+                .academy_name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .ok_or_else(|| {
+                    WireError::invalid(format!(
+                        "academy {} is new: give its name to add it",
+                        opts.academy
+                    ))
+                })?;
+            clearshot::pupils::add_academy(&mut store, &opts.academy, &name, &stamp)?;
+        }
+        Ok(clearshot::pupils::import_roll(
+            &mut store, &bytes, &opts, &stamp,
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn pupils_list(
+    state: State<'_, AppState>,
+    query: PupilQuery,
+    on: Option<NaiveDate>,
+) -> WireResult<Vec<PupilSummary>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let store = Store::open(&path)?;
+        Ok(clearshot::pupils::list(
+            &store,
+            &query.into(),
+            on.unwrap_or_else(today),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn pupil_show(
+    state: State<'_, AppState>,
+    upn: String,
+    on: Option<NaiveDate>,
+) -> WireResult<PupilDetail> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let store = Store::open(&path)?;
+        Ok(clearshot::pupils::show(
+            &store,
+            &upn,
+            on.unwrap_or_else(today),
+        )?)
+    })
+    .await
+}
+
+/// Shows a never-publish reason; the request and its reason go to the audit log.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reveal_never_publish_reason(
+    state: State<'_, AppState>,
+    upn: String,
+    why: String,
+) -> WireResult<Vec<FlagView>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::pupils::reveal_never_publish_reason(
+            &mut store,
+            &upn,
+            &why,
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn flag_set(
+    state: State<'_, AppState>,
+    upn: String,
+    kind: FlagKind,
+    reason: String,
+    on: Option<NaiveDate>,
+) -> WireResult<usize> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::pupils::flag(
+            &mut store,
+            &upn,
+            kind,
+            &reason,
+            on.unwrap_or_else(today),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn flag_clear(
+    state: State<'_, AppState>,
+    upn: String,
+    kind: FlagKind,
+    reason: String,
+    on: Option<NaiveDate>,
+) -> WireResult<()> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::pupils::unflag(
+            &mut store,
+            &upn,
+            kind,
+            &reason,
+            on.unwrap_or_else(today),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consent_record(
+    state: State<'_, AppState>,
+    upn: String,
+    form: FormRequest,
+) -> WireResult<Recorded> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        let input = FormInput {
+            signatory: form.signatory,
+            signed_on: form.signed_on,
+            grant: form.grant,
+            refuse: form.refuse,
+            signer_name: form.signer_name,
+            relationship: form.relationship,
+            expires_on: form.expires_on,
+            evidence: form.evidence,
+        };
+        Ok(clearshot::consent::record(
+            &mut store,
+            &upn,
+            &input,
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consent_withdraw(
+    state: State<'_, AppState>,
+    upn: String,
+    signatory: Signatory,
+    channels: Vec<Channel>,
+    on: NaiveDate,
+) -> WireResult<Withdrawn> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::consent::withdraw(
+            &mut store,
+            &upn,
+            signatory,
+            &channels,
+            on,
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consent_status(
+    state: State<'_, AppState>,
+    query: StatusQuery,
+    on: Option<NaiveDate>,
+) -> WireResult<Vec<StatusRow>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let store = Store::open(&path)?;
+        Ok(clearshot::consent::status(
+            &store,
+            &query.into(),
+            on.unwrap_or_else(today),
+        )?)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consent_chase(
+    state: State<'_, AppState>,
+    query: StatusQuery,
+    on: Option<NaiveDate>,
+) -> WireResult<Vec<ChaseRow>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let store = Store::open(&path)?;
+        Ok(clearshot::consent::chase(
+            &store,
+            &query.into(),
+            on.unwrap_or_else(today),
+        )?)
+    })
+    .await
+}
+
+/// Writes a CSV the UI built (the chase list) to the path the user chose in the save dialog.
+/// Only `.csv` files: this is not a general file-writing door for the web view.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_csv(path: PathBuf, contents: String) -> WireResult<()> {
+    blocking(move || {
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !path.is_absolute() || !is_csv {
+            return Err(WireError::invalid(format!(
+                "{}: choose a .csv file",
+                path.display()
+            )));
+        }
+        std::fs::write(&path, contents.as_bytes()).map_err(|e| WireError::io(&path, e))
+    })
+    .await
+}

@@ -1,0 +1,34 @@
+// Typed wrappers for the admin commands (src-tauri/src/admin.rs), one per command.
+import { call, Channel } from './invoke';
+import type { Device } from '../bindings/Device';
+import type { DeviceRequest } from '../bindings/DeviceRequest';
+import type { Staff } from '../bindings/Staff';
+import type { AccountView } from '../bindings/AccountView';
+import type { Hold } from '../bindings/Hold';
+import type { IngestReport } from '../bindings/IngestReport';
+import type { Progress } from '../bindings/Progress';
+
+export const devicesList = () => call<Device[]>('devices_list');
+export const deviceAdd = (device: DeviceRequest) => call<Device>('device_add', { device });
+export const deviceRetire = (label: string) => call<null>('device_retire', { label });
+
+/** Records the photos under the paths as captured on the device (the provenance ledger). */
+export function ingest(paths: string[], device: string, job: number, onProgress: (p: Progress) => void) {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return call<IngestReport>('ingest', { paths, device, job, on_progress: channel });
+}
+
+export const staffList = () => call<Staff[]>('staff_list');
+export const staffAdd = (email: string, name: string, academy: string | null, trained_on: string | null) =>
+  call<Staff>('staff_add', { email, name, academy, trained_on });
+export const staffRevoke = (email: string) => call<null>('staff_revoke', { email });
+
+export const accountsList = () => call<AccountView[]>('accounts_list');
+export const accountAdd = (platform: string, handle: string, academy: string, admins: string[]) =>
+  call<AccountView>('account_add', { platform, handle, academy, admins });
+
+export const holdsList = () => call<Hold[]>('holds_list');
+export const holdsInForce = () => call<Hold[]>('holds_in_force');
+export const holdStart = (academy: string | null, reason: string) => call<null>('hold_start', { academy, reason });
+export const holdEnd = (academy: string | null) => call<null>('hold_end', { academy });

@@ -1,0 +1,13 @@
+// Typed wrappers for the register-wide commands (src-tauri/src/register_admin.rs).
+import { call } from './invoke';
+import type { Entry } from '../bindings/Entry';
+import type { Verification } from '../bindings/Verification';
+import type { SettingView } from '../bindings/SettingView';
+
+export const auditVerify = () => call<Verification>('audit_verify');
+export const auditList = (since: string | null = null) => call<Entry[]>('audit_list', { since });
+export const settingsAll = () => call<SettingView[]>('settings_all');
+export const settingsSet = (key: string, value: string) => call<null>('settings_set', { key, value });
+export const cancelJob = (job: number) => call<boolean>('cancel_job', { job });
+export const openFolder = (path: string) => call<null>('open_folder', { path });
+export const uiReady = () => call<number>('ui_ready');
