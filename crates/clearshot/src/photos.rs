@@ -461,9 +461,74 @@ pub fn check_caption(store: &Store, caption: &str) -> Result<Vec<String>> {
     })
 }
 
-/// Counts faces when face detection is available (None: not run).
-fn count_faces(_bytes: &[u8]) -> Result<Option<usize>> {
-    Ok(None)
+/// `photos faces` for one file: the faces found, in displayed full-size pixels.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacesFound {
+    pub path: PathBuf,
+    pub faces: Vec<photo::FaceBox>,
+}
+
+/// Detects (never identifies) the faces in a photo.
+pub fn faces(path: &Path) -> Result<FacesFound> {
+    let bytes = photo::read_file(path)?;
+    Ok(FacesFound {
+        path: path.to_path_buf(),
+        faces: photo::detect_faces(&bytes)?,
+    })
+}
+
+/// The faces rule: more faces than tagged pupils needs a person to look, until acknowledged.
+/// A photo the detector cannot process is sent for review rather than passed.
+fn faces_rule(bytes: &[u8], tagged: usize, acknowledged: bool) -> RuleOutcome {
+    match photo::detect_faces(bytes) {
+        Ok(found) => rules::clearance::faces_outcome(Some(found.len()), tagged, acknowledged),
+        Err(e) if acknowledged => RuleOutcome {
+            rule: Rule::Faces,
+            passed: true,
+            review: false,
+            detail: format!(
+                "faces could not be counted ({e}); acknowledged by the member of staff"
+            ),
+        },
+        Err(e) => RuleOutcome {
+            rule: Rule::Faces,
+            passed: false,
+            review: true,
+            detail: format!("faces could not be counted ({e}): look at the photo and acknowledge"),
+        },
+    }
+}
+
+/// Which faces to blur in an exported copy, by their index in `photos faces`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BlurFaces {
+    #[default]
+    None,
+    All,
+    Some(Vec<usize>),
+}
+
+impl std::str::FromStr for BlurFaces {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(BlurFaces::All);
+        }
+        if s.is_empty() || s.eq_ignore_ascii_case("none") {
+            return Ok(BlurFaces::None);
+        }
+        s.split(',')
+            .map(|p| {
+                p.trim().parse::<usize>().map_err(|_| {
+                    format!(
+                        "{p:?} is not a face index; use all or indexes like 0,2 from `photos faces`"
+                    )
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(BlurFaces::Some)
+    }
 }
 
 /// Clears (or refuses) a photo: every rule evaluated and reported, the verdict, a clearance id
@@ -487,8 +552,7 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let provenance_rule =
         rules::clearance::provenance_outcome(prov.level, prov.device.as_deref(), &prov.evidence);
     let caption = caption_outcome(store, req.caption.as_deref())?;
-    let faces =
-        rules::clearance::faces_outcome(count_faces(&bytes)?, pupils.len(), req.faces_acknowledged);
+    let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged);
     let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
     let verdict = rules::clearance::verdict(&outcomes);
 
@@ -570,17 +634,21 @@ pub struct Exported {
     pub height: u32,
     pub bytes: usize,
     pub sha256: String,
+    /// How many faces were blurred.
+    pub faces_blurred: usize,
 }
 
 /// Writes the safe copy of a cleared photo: `<clearance id>.jpg` in `out_dir`, decoded,
 /// orientation applied, resized, re-encoded with no metadata at all. Refuses a file whose bytes
 /// are not the cleared ones, and re-checks consent and holds on the export date.
+#[allow(clippy::too_many_arguments)]
 pub fn export(
     store: &mut Store,
     clearance_id: &str,
     file: &Path,
     out_dir: &Path,
     max_edge: u32,
+    blur: &BlurFaces,
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<Exported> {
@@ -630,7 +698,28 @@ pub fn export(
         )));
     }
     let decoded = photo::decode(&bytes)?;
-    let jpeg = decoded.export_jpeg(max_edge.max(16), &[])?;
+    let rects = match blur {
+        BlurFaces::None => Vec::new(),
+        choice => {
+            let found = photo::detect_faces(&bytes)?;
+            let chosen: Vec<photo::FaceBox> = match choice {
+                BlurFaces::Some(idx) => {
+                    if let Some(bad) = idx.iter().find(|i| **i >= found.len()) {
+                        return Err(Error::Invalid(format!(
+                            "no face {bad}: the photo has {} face(s), numbered from 0 (see `photos faces`)",
+                            found.len()
+                        )));
+                    }
+                    idx.iter().map(|i| found[*i]).collect()
+                }
+                _ => found,
+            };
+            let (fw, fh) = photo::faces::displayed_size(&bytes)?;
+            photo::faces::boxes_for(&chosen, fw, fh, &decoded)
+        }
+    };
+    let blurred = rects.len();
+    let jpeg = decoded.export_jpeg(max_edge.max(16), &rects)?;
     let check = photo::inspect(&jpeg)?;
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
         path: out_dir.to_path_buf(),
@@ -645,7 +734,7 @@ pub fn export(
         "photo.export",
         Some(&format!("photo:{sha256}")),
         serde_json::json!({"clearance_id": clearance.id, "on": on, "export_sha256": out_sha,
-            "width": check.width, "height": check.height}),
+            "width": check.width, "height": check.height, "faces_blurred": blurred}),
     )?;
     tx.commit()?;
     Ok(Exported {
@@ -655,6 +744,7 @@ pub fn export(
         height: check.height,
         bytes: jpeg.len(),
         sha256: out_sha,
+        faces_blurred: blurred,
     })
 }
 

@@ -63,8 +63,17 @@ pub enum PhotosCmd {
         /// The long edge in pixels (never upscaled).
         #[arg(long, default_value_t = clearshot::photos::DEFAULT_MAX_EDGE)]
         max_edge: u32,
+        /// Blur faces in the copy: `all`, or indexes from `photos faces` such as 0,2.
+        #[arg(long, value_name = "all|I,J,...", default_value = "")]
+        blur_faces: String,
         #[command(flatten)]
         on: OnDate,
+    },
+    /// Find and count faces (never identify anyone): boxes in the photo's displayed
+    /// orientation, in pixels, numbered from 0 for `export --blur-faces`.
+    Faces {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -222,28 +231,95 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             file,
             out: dir,
             max_edge,
+            blur_faces,
             on,
         } => {
             let on = on.on.unwrap_or_else(today);
-            let r = clearshot::photos::export(store, &clearance, &file, &dir, max_edge, on, stamp)
-                .map_err(|e| Failure {
-                    code: if matches!(e, clearshot::Error::Refused(_)) {
-                        1
-                    } else {
-                        2
-                    },
-                    message: e.to_string(),
-                })?;
+            let blur: clearshot::photos::BlurFaces = blur_faces.parse().map_err(crate::fail)?;
+            let r = clearshot::photos::export(
+                store, &clearance, &file, &dir, max_edge, &blur, on, stamp,
+            )
+            .map_err(|e| Failure {
+                code: if matches!(e, clearshot::Error::Refused(_)) {
+                    1
+                } else {
+                    2
+                },
+                message: e.to_string(),
+            })?;
             out.value(&r, || {
                 format!(
-                    "wrote {} ({}x{}, {} bytes, no metadata)",
+                    "wrote {} ({}x{}, {} bytes, no metadata{})",
                     r.path.display(),
                     r.width,
                     r.height,
-                    r.bytes
+                    r.bytes,
+                    if r.faces_blurred > 0 {
+                        format!(", {} face(s) blurred", r.faces_blurred)
+                    } else {
+                        String::new()
+                    }
                 )
             });
             Ok(0)
+        }
+        PhotosCmd::Faces { paths } => {
+            let mut failed = false;
+            let results: Vec<serde_json::Value> = paths
+                .iter()
+                .map(|p| match clearshot::photos::faces(p) {
+                    Ok(f) => serde_json::to_value(&f).unwrap_or(serde_json::Value::Null),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("clearshot: {}: {e}", p.display());
+                        serde_json::json!({"path": p, "error": e.to_string()})
+                    }
+                })
+                .collect();
+            out.table(&results, || {
+                let mut t = Table::new(["path", "face", "x", "y", "w", "h", "score"]);
+                let blank = String::new;
+                for r in &results {
+                    let path = r["path"].as_str().unwrap_or("").to_string();
+                    if let Some(err) = r.get("error").and_then(|e| e.as_str()) {
+                        t.row([
+                            path,
+                            "ERROR".into(),
+                            err.to_string(),
+                            blank(),
+                            blank(),
+                            blank(),
+                            blank(),
+                        ]);
+                        continue;
+                    }
+                    let faces = r["faces"].as_array().cloned().unwrap_or_default();
+                    if faces.is_empty() {
+                        t.row([
+                            path.clone(),
+                            "none".into(),
+                            blank(),
+                            blank(),
+                            blank(),
+                            blank(),
+                            blank(),
+                        ]);
+                    }
+                    for (i, f) in faces.iter().enumerate() {
+                        t.row([
+                            path.clone(),
+                            i.to_string(),
+                            f["x"].to_string(),
+                            f["y"].to_string(),
+                            f["w"].to_string(),
+                            f["h"].to_string(),
+                            format!("{:.2}", f["score"].as_f64().unwrap_or(0.0)),
+                        ]);
+                    }
+                }
+                t
+            });
+            Ok(if failed { 1 } else { 0 })
         }
     }
 }

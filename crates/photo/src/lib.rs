@@ -23,10 +23,12 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
 
+pub mod faces;
 pub use decode::{Decoded, decode, decode_scaled};
 pub use error::PhotoError;
 pub use evidence::{Evidence, Gps, inspect};
 pub use export::Rect;
+pub use faces::{FaceBox, detect_faces};
 pub use format::{Format, detect_format};
 pub use phash::{PERCEPTUAL_HASH_BYTES, PerceptualHash, SIMILAR_MAX_DISTANCE};
 

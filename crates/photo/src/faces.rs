@@ -1,0 +1,83 @@
+//! Face detection on photos: find and count faces, never identify anyone (DOMAIN.md, "Faces").
+//!
+//! Detection always runs on the same scaled decode of a photo, so `photos faces` and
+//! `photos export --blur-faces` agree on which face has which index.
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::{Decoded, PhotoError, Rect, decode_scaled, inspect};
+
+/// The photo is decoded with its long edge at least this for detection (the detector tiles
+/// copies of up to 1024 px itself).
+pub const DETECT_EDGE: u32 = 1024;
+
+/// A face, in pixels of the photo as displayed (orientation applied), at full size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FaceBox {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    pub score: f32,
+}
+
+static DETECTOR: OnceLock<Result<faces::Detector, String>> = OnceLock::new();
+
+fn detector() -> Result<&'static faces::Detector, PhotoError> {
+    DETECTOR
+        .get_or_init(|| faces::Detector::new().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| PhotoError::Malformed(format!("face detector unavailable: {e}")))
+}
+
+/// The photo's size as displayed: orientations 5-8 swap width and height.
+pub fn displayed_size(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
+    let e = inspect(bytes)?;
+    Ok(match e.orientation {
+        Some(5..=8) => (e.height, e.width),
+        _ => (e.width, e.height),
+    })
+}
+
+/// Faces in a photo, in full-size displayed pixel coordinates, sorted top to bottom.
+pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
+    let (full_w, full_h) = displayed_size(bytes)?;
+    let small = decode_scaled(bytes, DETECT_EDGE)?;
+    faces_in(&small, full_w, full_h)
+}
+
+/// Faces found in a decoded image, scaled to a `full_w`×`full_h` frame.
+pub fn faces_in(d: &Decoded, full_w: u32, full_h: u32) -> Result<Vec<FaceBox>, PhotoError> {
+    let found = detector()?
+        .detect(d.rgb(), d.width(), d.height())
+        .map_err(|e| PhotoError::Malformed(format!("face detection failed: {e}")))?;
+    let sx = f64::from(full_w) / f64::from(d.width().max(1));
+    let sy = f64::from(full_h) / f64::from(d.height().max(1));
+    Ok(found
+        .into_iter()
+        .map(|f| FaceBox {
+            x: (f64::from(f.x) * sx).round() as u32,
+            y: (f64::from(f.y) * sy).round() as u32,
+            w: (f64::from(f.w) * sx).round().max(1.0) as u32,
+            h: (f64::from(f.h) * sy).round().max(1.0) as u32,
+            score: f.score,
+        })
+        .collect())
+}
+
+/// Maps full-size face boxes onto a decoded (possibly resized) copy of the same photo.
+pub fn boxes_for(faces: &[FaceBox], full_w: u32, full_h: u32, d: &Decoded) -> Vec<Rect> {
+    let sx = f64::from(d.width()) / f64::from(full_w.max(1));
+    let sy = f64::from(d.height()) / f64::from(full_h.max(1));
+    faces
+        .iter()
+        .map(|f| Rect {
+            x: (f64::from(f.x) * sx).floor() as u32,
+            y: (f64::from(f.y) * sy).floor() as u32,
+            w: (f64::from(f.w) * sx).ceil().max(1.0) as u32,
+            h: (f64::from(f.h) * sy).ceil().max(1.0) as u32,
+        })
+        .collect()
+}
