@@ -4,13 +4,16 @@
 //! reads a clock.
 
 pub mod admin;
+pub mod backup;
 pub mod consent;
 mod error;
 pub mod evidence;
 pub mod photos;
 pub mod pupils;
+pub mod retention;
 pub mod settings;
 pub mod store;
+pub mod subject_access;
 
 pub use error::{Error, ErrorKind, Result};
 pub use register::{Stamp, audit, import::ImportOptions, import::ImportReport};

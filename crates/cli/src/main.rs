@@ -5,6 +5,7 @@
 //! unreadable); 2 bad input or an error, with nothing changed.
 
 mod admin_cmds;
+mod data_cmds;
 #[macro_use]
 mod output;
 mod photo_cmds;
@@ -79,6 +80,9 @@ enum Command {
     /// Takedown tasks raised when consent changes after a clearance.
     #[command(subcommand)]
     Takedowns(admin_cmds::TakedownsCmd),
+    /// Your data: backup, restore, check, retention.
+    #[command(flatten)]
+    Data(data_cmds::DataCmd),
 }
 
 #[derive(Subcommand)]
@@ -177,6 +181,8 @@ enum PupilsCmd {
         #[arg(long)]
         why: String,
     },
+    /// Subject access: everything held on one pupil, into a folder (audited).
+    Export(data_cmds::ExportArgs),
     /// Set a flag on a pupil.
     Flag {
         upn: String,
@@ -406,6 +412,9 @@ fn stamp(actor: &Option<String>) -> Stamp {
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     let path = cli.db.clone().unwrap_or_else(register::db::default_path);
+    if let Command::Data(cmd) = &cli.command {
+        return data_cmds::run(cmd, &path, &Out { json: cli.json }, &stamp(&cli.actor));
+    }
     let mut store = Store::open(&path)?;
     let out = Out { json: cli.json };
     let stamp = stamp(&cli.actor);
@@ -437,6 +446,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Accounts(cmd) => return admin_cmds::accounts(cmd, &mut store, &out, &stamp),
         Command::Hold(cmd) => return admin_cmds::hold(cmd, &mut store, &out, &stamp),
         Command::Takedowns(cmd) => return admin_cmds::takedowns(cmd, &mut store, &out, &stamp),
+        Command::Data(_) => {} // dispatched above, before the register is opened
         Command::Photos(cmd) => return photo_cmds::photos(cmd, &mut store, &out, &stamp),
         Command::Consent(cmd) => return consent(cmd, &mut store, &out, &stamp, on),
         Command::Audit(AuditCmd::Verify) => {
@@ -600,6 +610,7 @@ fn pupils(
                 output::print_pupil(&d, on(&date));
             }
         }
+        PupilsCmd::Export(args) => return data_cmds::export_pupil(args, store, out, stamp),
         PupilsCmd::RevealReason { upn, why } => {
             let flags = clearshot::pupils::reveal_never_publish_reason(store, &upn, &why, stamp)?;
             out.table(&flags, || {

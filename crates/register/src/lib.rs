@@ -4,6 +4,7 @@
 pub mod academies;
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod clearances;
 pub mod consents;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod holds;
 pub mod import;
 pub mod ledger;
 pub mod pupils;
+pub mod retention;
 pub mod settings;
 pub mod staff;
 pub mod takedowns;

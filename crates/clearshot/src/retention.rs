@@ -1,0 +1,148 @@
+//! Retention: the trust keeps a pupil's record for `retention-years` after they leave, then
+//! deletes it. The audit log keeps its entries about them, pseudonymous and with their details
+//! redacted, so the chain still verifies.
+
+use chrono::{Months, NaiveDate};
+use serde::Serialize;
+
+use crate::{Error, Result, Stamp, Store};
+
+/// What a purge did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct PurgeOutcome {
+    pub dry_run: bool,
+    /// Pupils who left before this date are purged.
+    pub left_before: NaiveDate,
+    /// Where the date came from: "--left-before" or "retention-years = N".
+    pub cutoff_from: String,
+    pub purged: register::retention::Purged,
+    /// Evidence files deleted from the evidence folder (0 in a dry run).
+    pub evidence_files_deleted: usize,
+    /// Evidence files that could not be deleted (named, so someone can remove them by hand).
+    pub evidence_delete_problems: Vec<String>,
+    /// Why the register file was not rebuilt after the purge (`None`: it was, or a dry run).
+    pub file_not_rebuilt: Option<String>,
+}
+
+/// The retention period from the `retention-years` setting, if set.
+pub fn retention_years(store: &Store) -> Result<Option<u32>> {
+    register::settings::get(&store.conn, "retention-years")?
+        .map(|v| {
+            v.parse::<u32>().map_err(|_| {
+                Error::Invalid(format!("the retention-years setting {v:?} is not a number"))
+            })
+        })
+        .transpose()
+}
+
+/// The cut-off date: `today` minus the retention period (29 February falls back to the 28th).
+pub fn cutoff(today: NaiveDate, years: u32) -> Result<NaiveDate> {
+    today
+        .checked_sub_months(Months::new(years.saturating_mul(12)))
+        .ok_or_else(|| Error::Invalid(format!("{years} years before {today} is not a date")))
+}
+
+/// Purges every pupil who left before `left_before` (default: today minus the
+/// `retention-years` setting), with their consents, withdrawals, flags, clearance links and
+/// evidence files no longer needed; their takedown tasks stay, without them; their audit
+/// entries are redacted. A dry run reports the same counts and changes nothing.
+pub fn purge(
+    store: &mut Store,
+    left_before: Option<NaiveDate>,
+    today: NaiveDate,
+    dry_run: bool,
+    stamp: &Stamp,
+) -> Result<PurgeOutcome> {
+    let (left_before, cutoff_from) = match left_before {
+        Some(d) => (d, "--left-before".to_string()),
+        None => {
+            let years = retention_years(store)?.ok_or_else(|| {
+                Error::Invalid(
+                    "give --left-before DATE, or set the trust's retention period first: clearshot settings set retention-years N".into(),
+                )
+            })?;
+            (cutoff(today, years)?, format!("retention-years = {years}"))
+        }
+    };
+    if left_before > today {
+        return Err(Error::Invalid(format!(
+            "--left-before {left_before} is after today ({today}): that would purge pupils who have not left yet"
+        )));
+    }
+    let tx = register::begin(&mut store.conn)?;
+    let purged = register::retention::purge_left_before(&tx, left_before, stamp)?;
+    let mut outcome = PurgeOutcome {
+        dry_run,
+        left_before,
+        cutoff_from,
+        purged,
+        evidence_files_deleted: 0,
+        evidence_delete_problems: Vec::new(),
+        file_not_rebuilt: None,
+    };
+    if dry_run {
+        tx.rollback()?;
+        return Ok(outcome);
+    }
+    tx.commit()?;
+    // The purge has committed: a failure to rebuild the file is reported, not an error.
+    if let Err(e) = register::retention::scrub(&store.conn) {
+        outcome.file_not_rebuilt = Some(format!(
+            "the register file could not be rebuilt ({e}), so purged details may remain in its free space until the next purge; close the app and run the purge again"
+        ));
+    }
+    // Files go only after the commit: a crash in between leaves unreferenced files (reported
+    // by `clearshot check`), never a record whose evidence is gone.
+    for hash in &outcome.purged.evidence_released {
+        let Some(path) = crate::evidence::path_of(store, hash) else {
+            continue;
+        };
+        match std::fs::remove_file(&path) {
+            Ok(()) => outcome.evidence_files_deleted += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => outcome
+                .evidence_delete_problems
+                .push(format!("{}: {e}", path.display())),
+        }
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_cutoff_is_the_same_day_n_years_earlier() {
+        assert_eq!(cutoff(d("2026-05-10"), 6).unwrap(), d("2020-05-10"));
+        assert_eq!(cutoff(d("2028-02-29"), 1).unwrap(), d("2027-02-28"));
+    }
+
+    #[test]
+    fn without_a_date_or_a_retention_period_nothing_is_purged() {
+        let mut store = Store::in_memory().unwrap();
+        let stamp = Stamp::new("dpo", "2026-01-01T00:00:00Z");
+        let err = purge(&mut store, None, d("2026-01-01"), false, &stamp).unwrap_err();
+        assert!(err.to_string().contains("retention-years"), "{err}");
+    }
+
+    #[test]
+    fn a_cutoff_in_the_future_is_refused() {
+        let mut store = Store::in_memory().unwrap();
+        let stamp = Stamp::new("dpo", "2026-01-01T00:00:00Z");
+        assert!(
+            purge(
+                &mut store,
+                Some(d("2027-01-01")),
+                d("2026-01-01"),
+                false,
+                &stamp
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! `clearshot backup`, `restore` and `check` through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod data_common;
+
+use std::path::Path;
+
+use data_common::{Register, roll_csv, upn};
+use serde_json::Value;
+
+fn sha256sum(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+/// A register with 20 pupils and one consent form with a scanned form as evidence.
+fn populated() -> (Register, String) {
+    let r = Register::with_academy();
+    r.import(&roll_csv(0, 20, "Smith"));
+    let form = r.write("form.pdf", b"%PDF-1.4 scanned consent form of pupil 0");
+    r.ok(&[
+        "consent",
+        "record",
+        &upn(0),
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-10",
+        "--grant",
+        "website,print",
+        "--evidence",
+        form.to_str().unwrap(),
+    ]);
+    let hash = sha256sum(&form);
+    (r, hash)
+}
+
+fn pupil_count(r: &Register) -> usize {
+    r.json(&["pupils", "list", "--include-left", "--on", "2025-10-01"])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+fn manifest(file: &Path) -> Value {
+    let text = std::fs::read_to_string(format!("{}.manifest.json", file.display())).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_backup_taken_while_the_app_holds_a_write_transaction_is_a_consistent_verified_copy() {
+    let (r, hash) = populated();
+    // The "app": another connection in the middle of an uncommitted write.
+    let mut app = register::db::open(&r.db).unwrap();
+    let tx = register::begin(&mut app).unwrap();
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ('uncommitted', 'x')",
+        [],
+    )
+    .unwrap();
+
+    let file = r.path("backups/monday.sqlite3");
+    let made = r.json(&["backup", "--out", file.to_str().unwrap()]);
+    tx.commit().unwrap();
+
+    let m = manifest(&file);
+    assert_eq!(
+        made["manifest"], m,
+        "the command reports the manifest it wrote"
+    );
+    assert_eq!(
+        m["sha256"],
+        sha256sum(&file),
+        "the manifest names the file's hash"
+    );
+    assert_eq!(m["tables"]["pupils"], 20);
+    assert_eq!(m["tables"]["consent_answers"], 2);
+    assert_eq!(
+        m["tables"]["settings"], 0,
+        "an uncommitted write of another connection is not in the copy"
+    );
+    assert_eq!(m["schema_version"], register::db::schema_version());
+    let live = r.audit_ok();
+    assert_eq!(m["audit_entries"], live["entries"]);
+    assert_eq!(m["audit_head"], live["head"]);
+    assert_eq!(m["evidence"], serde_json::json!([hash]));
+    let copied = r.path("backups/monday.sqlite3.evidence").join(&hash);
+    assert_eq!(sha256sum(&copied), hash);
+    #[cfg(unix)]
+    {
+        use data_common::mode;
+        assert_eq!(mode(&file), 0o600, "the backup holds children's data");
+        assert_eq!(mode(&r.path("backups")), 0o700);
+        assert_eq!(mode(&r.path("backups/monday.sqlite3.evidence")), 0o700);
+        assert_eq!(mode(&copied), 0o600);
+    }
+    // A backup never overwrites.
+    let again = r.run(&["backup", "--out", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn restore_brings_back_the_backup_keeps_the_replaced_register_and_its_evidence() {
+    let (r, hash) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    // Life goes on after the backup: more pupils, and the evidence folder is lost.
+    r.import(&roll_csv(100, 5, "Jones"));
+    assert_eq!(pupil_count(&r), 25);
+    std::fs::remove_dir_all(r.path("register.sqlite3.evidence")).unwrap();
+    assert_eq!(r.run(&["check"]).status.code(), Some(1), "evidence missing");
+
+    let out = r.json(&["restore", file.to_str().unwrap()]);
+    assert_eq!(pupil_count(&r), 20, "the backup's content is live again");
+    assert_eq!(out["evidence_restored"], 1);
+    assert_eq!(
+        out["entries_only_in_replaced"], 6,
+        "five pupils and their import were recorded after the backup"
+    );
+    let evidence = r.path("register.sqlite3.evidence").join(&hash);
+    assert_eq!(sha256sum(&evidence), hash);
+    let check = r.run(&["check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let log = r.json(&["audit", "log"]);
+    assert_eq!(
+        log.as_array().unwrap().last().unwrap()["action"],
+        "register.restore",
+        "the restore itself is audited"
+    );
+
+    let replaced = Path::new(out["replaced"].as_str().unwrap());
+    assert!(
+        replaced
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("register.sqlite3.replaced-")
+    );
+    let old = data_common::command(replaced, &["--json", "pupils", "list", "--include-left"])
+        .output()
+        .unwrap();
+    let old: Value = serde_json::from_slice(&old.stdout).unwrap();
+    assert_eq!(
+        old.as_array().unwrap().len(),
+        25,
+        "the replaced register, with the later changes, is kept aside"
+    );
+}
+
+#[test]
+fn a_backup_that_fails_any_check_is_refused_and_the_register_left_alone() {
+    let (r, _) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    let before = std::fs::read(&r.db).unwrap();
+    let fingerprint = || {
+        (
+            pupil_count(&r),
+            r.audit_ok()["head"].clone(),
+            // No `register.sqlite3.replaced-…` appears.
+            std::fs::read_dir(r.dir.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("register.sqlite3")
+                })
+                .count(),
+        )
+    };
+    let reference = fingerprint();
+
+    // 1. One byte of the file changed: the manifest hash says so.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let tampered = r.path("t1.sqlite3");
+    let n = bytes.len() - 100;
+    bytes[n] ^= 0x55;
+    std::fs::write(&tampered, &bytes).unwrap();
+    std::fs::copy(
+        r.path("b.sqlite3.manifest.json"),
+        r.path("t1.sqlite3.manifest.json"),
+    )
+    .unwrap();
+    let out = r.run(&["restore", tampered.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has changed since it was made"), "{err}");
+    assert!(err.contains("not restored"), "{err}");
+
+    // 2. No manifest: an incomplete backup.
+    let bare = r.path("t2.sqlite3");
+    std::fs::copy(&file, &bare).unwrap();
+    let out = r.run(&["restore", bare.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("manifest.json is missing"));
+
+    // 3. An audit entry rewritten and the manifest forged to match: the chain catches it.
+    let forged = r.path("t3.sqlite3");
+    std::fs::copy(&file, &forged).unwrap();
+    {
+        let c = register::Connection::open(&forged).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER audit_log_redact_only;
+             UPDATE audit_log SET actor = 'mallory' WHERE seq = 2;",
+        )
+        .unwrap();
+    }
+    let mut m = manifest(&file);
+    m["sha256"] = Value::String(sha256sum(&forged));
+    m["bytes"] = std::fs::metadata(&forged).unwrap().len().into();
+    std::fs::write(
+        r.path("t3.sqlite3.manifest.json"),
+        serde_json::to_string(&m).unwrap(),
+    )
+    .unwrap();
+    let out = r.run(&["restore", forged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("audit log") && err.contains("entry 2"),
+        "{err}"
+    );
+
+    assert_eq!(fingerprint(), reference, "nothing was replaced");
+    assert_eq!(std::fs::read(&r.db).unwrap().len(), before.len());
+}
+
+#[test]
+fn restore_replaces_a_register_that_can_no_longer_be_opened() {
+    let (r, _) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    std::fs::write(&r.db, b"this laptop's disk ate the register").unwrap();
+    let _ = std::fs::remove_file(r.path("register.sqlite3-wal"));
+    let _ = std::fs::remove_file(r.path("register.sqlite3-shm"));
+    assert_eq!(r.run(&["check"]).status.code(), Some(1));
+    let out = r.json(&["restore", file.to_str().unwrap()]);
+    assert_eq!(pupil_count(&r), 20);
+    let aside = out["replaced"].as_str().unwrap();
+    assert_eq!(
+        std::fs::read(aside).unwrap(),
+        b"this laptop's disk ate the register",
+        "the broken file is kept, not deleted"
+    );
+    #[cfg(unix)]
+    assert_eq!(data_common::mode(&r.db), 0o600);
+    r.audit_ok();
+}
+
+#[test]
+fn check_passes_a_healthy_register_and_names_each_kind_of_damage() {
+    let (r, hash) = populated();
+    let ok = r.run(&["check"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("all checks passed"));
+
+    // A scanned form altered on disk.
+    let evidence = r.path("register.sqlite3.evidence").join(&hash);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&evidence, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    std::fs::write(&evidence, b"something else").unwrap();
+    let out = r.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("has been altered"), "{text}");
+    std::fs::remove_file(&evidence).unwrap();
+    let text = String::from_utf8_lossy(&r.run(&["check"]).stdout).into_owned();
+    assert!(text.contains("is missing"), "{text}");
+
+    // The audit log edited behind ClearShot's back, and a row pointing nowhere.
+    {
+        let c = register::Connection::open(&r.db).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER audit_log_redact_only;
+             UPDATE audit_log SET at = '2020-01-01T00:00:00Z' WHERE seq = 3;
+             PRAGMA foreign_keys = OFF;
+             INSERT INTO holds (academy_id, reason, started_on, started_by) VALUES (99, 'x', '2025-01-01', 'x');",
+        )
+        .unwrap();
+    }
+    let out = r.json_status(&["check"]);
+    assert_eq!(out.0, 1);
+    let problems = out.1["report"]["problems"].as_array().unwrap().clone();
+    let all = serde_json::to_string(&problems).unwrap();
+    assert!(
+        all.contains("audit log has been tampered with or damaged at entry 3"),
+        "{all}"
+    );
+    assert!(
+        all.contains("1 row(s) of holds point at a missing row of academies"),
+        "{all}"
+    );
+    assert!(all.contains("evidence file"), "{all}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&r.db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let text = String::from_utf8_lossy(&r.run(&["check"]).stdout).into_owned();
+        assert!(text.contains("can be read by other users"), "{text}");
+    }
+}
+
+#[test]
+fn check_reports_a_damaged_database_file() {
+    let (r, _) = populated();
+    // Fold the WAL into the main file, then damage pages in the middle of it.
+    {
+        let c = register::Connection::open(&r.db).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    let mut bytes = std::fs::read(&r.db).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 6 * page);
+    for b in &mut bytes[3 * page + 100..5 * page] {
+        *b = 0xA5;
+    }
+    std::fs::write(&r.db, &bytes).unwrap();
+    let out = r.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1), "a damaged file fails the check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("PROBLEM"),
+        "the check says plainly what is wrong: {text}"
+    );
+}
+
+trait JsonStatus {
+    fn json_status(&self, args: &[&str]) -> (i32, Value);
+}
+
+impl JsonStatus for Register {
+    fn json_status(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        )
+    }
+}

@@ -1,0 +1,349 @@
+//! Copies of the register and their health: SQLite's online backup API (a consistent snapshot
+//! taken while the app keeps the register open and writing), restoring a copy into the live
+//! register, and the checks a copy must pass before anyone trusts it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::{audit, db};
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes a consistent snapshot of `conn`'s register to `dest`, a new file (never overwritten)
+/// readable by its owner only. The copy is a single self-contained file (rollback journal, not
+/// WAL), so it can be moved, hashed and opened on its own.
+///
+/// The whole copy is made in one backup step, under one read transaction of the source: in WAL
+/// mode writers carry on meanwhile, and the copy is exactly the register as of one commit.
+pub fn snapshot(conn: &Connection, dest: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(dest).map_err(io(dest))?;
+    let result = (|| -> Result<()> {
+        let mut out = Connection::open(dest)?;
+        {
+            let backup = Backup::new(conn, &mut out)?;
+            copy_all(&backup)?;
+        }
+        let _mode: String =
+            out.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+        out.close().map_err(|(_, e)| e)?;
+        std::fs::File::open(dest)
+            .and_then(|f| f.sync_all())
+            .map_err(io(dest))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(dest);
+    }
+    result
+}
+
+/// Replaces the content of the live register `conn` with the register in `src`, through the
+/// backup API: one write transaction on the live file, so a crash leaves the old content, and
+/// other connections (the app) see the new content on their next read.
+pub fn replace_from(conn: &mut Connection, src: &Path) -> Result<()> {
+    let from = open_read_only(src)?;
+    let backup = Backup::new(&from, conn)?;
+    copy_all(&backup)
+}
+
+/// Copies every page in one step (-1: one consistent snapshot, no restart when the source
+/// changes), retrying while the destination is locked by another connection, up to a minute.
+fn copy_all(backup: &Backup<'_, '_>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ if Instant::now() > deadline => {
+                return Err(Error::Invalid(
+                    "the register stayed locked by another program for a minute; close the app and try again".into(),
+                ));
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// Opens a register file read-only, refusing a file that is not a ClearShot register.
+/// Nothing is migrated or written.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    let not_a_register = |reason: String| Error::NotARegister {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(Error::NotFound(format!("{}: no such file", path.display())));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| not_a_register(e.to_string()))?;
+    let app_id: i64 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| not_a_register(e.to_string()))?;
+    if app_id != db::APPLICATION_ID {
+        return Err(not_a_register(
+            "it is not a ClearShot register (wrong application id)".into(),
+        ));
+    }
+    Ok(conn)
+}
+
+/// The schema version (`PRAGMA user_version`) of an open register.
+pub fn schema_version_of(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// One row that breaks a foreign key: the table, its rowid, and the table it should point at.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ForeignKeyProblem {
+    pub table: String,
+    pub rowid: Option<i64>,
+    pub parent: String,
+}
+
+/// What `PRAGMA integrity_check`, `PRAGMA foreign_key_check` and the audit chain say.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Health {
+    /// `PRAGMA integrity_check` lines; `["ok"]` when the file is sound.
+    pub integrity: Vec<String>,
+    pub foreign_keys: Vec<ForeignKeyProblem>,
+    /// `None` when the chain could not be read at all (see `problems`).
+    pub audit: Option<audit::Verification>,
+    /// Everything wrong, one plain sentence each; empty when healthy.
+    pub problems: Vec<String>,
+}
+
+impl Health {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Runs every check on an open register. Damage is reported in [`Health::problems`], not as an
+/// error: an error means the checks themselves could not run.
+pub fn health(conn: &Connection) -> Result<Health> {
+    let mut problems = Vec::new();
+    let integrity: Vec<String> = match conn
+        .prepare("PRAGMA integrity_check")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+    {
+        Ok(lines) => lines,
+        Err(e) => vec![format!("integrity check could not run: {e}")],
+    };
+    if integrity != ["ok"] {
+        let shown: Vec<&str> = integrity.iter().take(5).map(String::as_str).collect();
+        problems.push(format!(
+            "the database file is damaged (integrity check: {}{})",
+            shown.join("; "),
+            if integrity.len() > 5 { "; …" } else { "" }
+        ));
+    }
+    let foreign_keys: Vec<ForeignKeyProblem> =
+        match conn.prepare("PRAGMA foreign_key_check").and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok(ForeignKeyProblem {
+                    table: r.get(0)?,
+                    rowid: r.get(1)?,
+                    parent: r.get(2)?,
+                })
+            })?
+            .collect()
+        }) {
+            Ok(rows) => rows,
+            Err(e) => {
+                problems.push(format!("the foreign-key check could not run: {e}"));
+                Vec::new()
+            }
+        };
+    if !foreign_keys.is_empty() {
+        let mut by_table: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for f in &foreign_keys {
+            *by_table.entry((&f.table, &f.parent)).or_default() += 1;
+        }
+        for ((table, parent), n) in by_table {
+            problems.push(format!(
+                "{n} row(s) of {table} point at a missing row of {parent}"
+            ));
+        }
+    }
+    let audit = match audit::verify(conn) {
+        Ok(v) => {
+            if !v.ok {
+                problems.push(format!(
+                    "the audit log has been tampered with or damaged at entry {}: {}",
+                    v.first_bad_seq.unwrap_or(0),
+                    v.problem.clone().unwrap_or_default()
+                ));
+            }
+            Some(v)
+        }
+        Err(e) => {
+            problems.push(format!("the audit log could not be read: {e}"));
+            None
+        }
+    };
+    Ok(Health {
+        integrity,
+        foreign_keys,
+        audit,
+        problems,
+    })
+}
+
+/// Row counts of every table of the register (not SQLite's own), by name.
+pub fn table_counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = BTreeMap::new();
+    for name in names {
+        // The name comes from sqlite_master, quoted as an identifier.
+        let n: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
+            [],
+            |r| r.get(0),
+        )?;
+        out.insert(name, n);
+    }
+    Ok(out)
+}
+
+/// The evidence files (by SHA-256) that consent answers refer to.
+pub fn evidence_in_use(conn: &Connection) -> Result<BTreeSet<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT evidence_sha256 FROM consent_answers WHERE evidence_sha256 IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Stamp;
+
+    fn register_with_entries(path: &Path, n: usize) -> Connection {
+        let mut conn = db::open(path).unwrap();
+        let stamp = Stamp::new("office", "2026-01-01T00:00:00Z");
+        for i in 0..n {
+            let tx = crate::begin(&mut conn).unwrap();
+            crate::academies::add(&tx, &format!("A{i}"), "Academy", &stamp).unwrap();
+            tx.commit().unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn a_snapshot_is_a_private_self_contained_copy_of_the_register() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = register_with_entries(&dir.path().join("r.sqlite3"), 3);
+        let copy = dir.path().join("copy.sqlite3");
+        snapshot(&live, &copy).unwrap();
+        let c = open_read_only(&copy).unwrap();
+        assert_eq!(table_counts(&c).unwrap()["academies"], 3);
+        let h = health(&c).unwrap();
+        assert!(h.ok(), "{h:?}");
+        assert_eq!(h.audit.unwrap().head, audit::verify(&live).unwrap().head);
+        let mode: String = c
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete", "a backup must not depend on a -wal file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let m = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+            assert_eq!(m, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_snapshot_never_overwrites_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = register_with_entries(&dir.path().join("r.sqlite3"), 1);
+        let copy = dir.path().join("copy.sqlite3");
+        std::fs::write(&copy, "keep me").unwrap();
+        assert!(snapshot(&live, &copy).is_err());
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn replacing_from_a_copy_brings_back_its_content_and_keeps_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut live = register_with_entries(&dir.path().join("r.sqlite3"), 2);
+        let copy = dir.path().join("copy.sqlite3");
+        snapshot(&live, &copy).unwrap();
+        let stamp = Stamp::new("office", "2026-01-02T00:00:00Z");
+        let tx = crate::begin(&mut live).unwrap();
+        crate::academies::add(&tx, "LATE", "Late", &stamp).unwrap();
+        tx.commit().unwrap();
+        replace_from(&mut live, &copy).unwrap();
+        assert_eq!(table_counts(&live).unwrap()["academies"], 2);
+        let mode: String = live
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert!(health(&live).unwrap().ok());
+    }
+
+    #[test]
+    fn a_broken_foreign_key_and_a_broken_chain_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = register_with_entries(&dir.path().join("r.sqlite3"), 2);
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO holds (academy_id, reason, started_on, started_by) VALUES (999, 'x', '2026-01-01', 'x');
+             DROP TRIGGER audit_log_redact_only;
+             UPDATE audit_log SET actor = 'mallory' WHERE seq = 1;",
+        )
+        .unwrap();
+        let h = health(&conn).unwrap();
+        assert_eq!(h.foreign_keys.len(), 1);
+        assert!(
+            h.problems.iter().any(|p| p.contains("holds")),
+            "{:?}",
+            h.problems
+        );
+        assert!(
+            h.problems.iter().any(|p| p.contains("entry 1")),
+            "{:?}",
+            h.problems
+        );
+    }
+
+    #[test]
+    fn another_programs_database_is_not_opened_as_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x)")
+            .unwrap();
+        assert!(matches!(
+            open_read_only(&path),
+            Err(Error::NotARegister { .. })
+        ));
+    }
+}
