@@ -224,7 +224,12 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                 }
                 s
             });
-            Ok(0)
+            // Like every check: 0 when cleared, 1 when a problem was found (blocked or review).
+            Ok(if r.verdict == rules::clearance::Verdict::Cleared {
+                0
+            } else {
+                1
+            })
         }
         PhotosCmd::Export {
             clearance,

@@ -78,7 +78,28 @@ pub fn jpeg_with_exif(spec: &ExifSpec) -> Vec<u8> {
 
 /// As [`jpeg_with_exif`], returning the error instead.
 pub fn try_jpeg_with_exif(spec: &ExifSpec) -> Result<Vec<u8>, PhotoError> {
-    let mut jpeg = plain_jpeg(spec.width, spec.height, spec.seed, 90)?;
+    add_exif(plain_jpeg(spec.width, spec.height, spec.seed, 90)?, spec)
+}
+
+/// A JPEG of the given RGB8 pixels (row-major, `width*height*3` bytes), no metadata.
+pub fn jpeg_from_rgb(
+    rgb: &[u8],
+    width: u32,
+    height: u32,
+    quality: u8,
+) -> Result<Vec<u8>, PhotoError> {
+    let too_large = || PhotoError::TooLarge(format!("{width}×{height} is too large for a JPEG"));
+    let w = u16::try_from(width).map_err(|_| too_large())?;
+    let h = u16::try_from(height).map_err(|_| too_large())?;
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, quality)
+        .encode(rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| PhotoError::Io(std::io::Error::other(e.to_string())))?;
+    Ok(out)
+}
+
+/// Adds the EXIF fields set in `spec` (its size and seed are ignored) to a JPEG.
+pub fn add_exif(mut jpeg: Vec<u8>, spec: &ExifSpec) -> Result<Vec<u8>, PhotoError> {
     let mut metadata = Metadata::new();
     if let Some(v) = &spec.make {
         metadata.set_tag(ExifTag::Make(v.clone()));
@@ -119,15 +140,7 @@ pub fn try_jpeg_with_exif(spec: &ExifSpec) -> Result<Vec<u8>, PhotoError> {
 
 /// A JPEG with no metadata at all: a smooth scene of a few shapes that depends on `seed`.
 pub fn plain_jpeg(width: u32, height: u32, seed: u64, quality: u8) -> Result<Vec<u8>, PhotoError> {
-    let rgb = scene(width, height, seed);
-    let too_large = || PhotoError::TooLarge(format!("{width}×{height} is too large for a JPEG"));
-    let w = u16::try_from(width).map_err(|_| too_large())?;
-    let h = u16::try_from(height).map_err(|_| too_large())?;
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, quality)
-        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| PhotoError::Io(std::io::Error::other(e.to_string())))?;
-    Ok(out)
+    jpeg_from_rgb(&scene(width, height, seed), width, height, quality)
 }
 
 /// RGB8 pixels of a synthetic scene: a gradient sky with discs and bars placed by `seed`, so

@@ -1,0 +1,653 @@
+//! `clearshot photos …` through the real binary: ingest, faces, check (every rule), export.
+//! Photos are generated with chosen EXIF (`photo::testing`, an EXIF writer independent of the
+//! reader) or are the labelled face images committed in `crates/faces/tests/data`, so these tests
+//! need no corpus.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Register, kent, line, roll};
+use photo::testing::{ExifSpec, jpeg_with_exif};
+use serde_json::Value;
+
+const ON: &str = "2026-11-20";
+const STAFF: &str = "t.teacher@oak.sch.uk";
+
+/// A register ready to clear photos: academy OAK, two Year 5 pupils (a parent signs), pupil 1
+/// with academy_social granted, an approved member of staff and a registered camera.
+struct Setup {
+    r: Register,
+    granted: String,
+    missing: String,
+}
+
+fn setup() -> Setup {
+    let r = Register::with_academy();
+    let granted = kent(1);
+    let missing = kent(2);
+    r.import(
+        "OAK",
+        roll(&[
+            line(&granted, "Okafor", "Ada", "2016-10-03", "5"),
+            line(&missing, "Price", "Ben", "2016-11-04", "5"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-09-05"],
+    );
+    r.ok(&[
+        "consent",
+        "record",
+        &granted,
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2026-09-10",
+        "--signer-name",
+        "Grace Okafor",
+        "--relationship",
+        "mother",
+        "--grant",
+        "academy_social",
+    ]);
+    r.ok(&[
+        "staff",
+        "add",
+        STAFF,
+        "--name",
+        "Tess Teacher",
+        "--approved-on",
+        "2026-09-01",
+        "--trained-on",
+        "2026-09-02",
+    ]);
+    r.ok(&[
+        "devices",
+        "add",
+        "--label",
+        "OAK-CAM-1",
+        "--kind",
+        "camera",
+        "--make",
+        "Canon",
+        "--model",
+        "Canon EOS 250D",
+        "--serial",
+        "123456789012",
+        "--academy",
+        "OAK",
+        "--on",
+        "2026-01-01",
+    ]);
+    Setup {
+        r,
+        granted,
+        missing,
+    }
+}
+
+fn face_image(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../faces/tests/data")
+        .join(name);
+    std::fs::read(p).unwrap()
+}
+
+/// `photos check --json …` (whatever its exit code): (exit code, result).
+fn check(r: &Register, file: &Path, pupils: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec![
+        "--json",
+        "photos",
+        "check",
+        file.to_str().unwrap(),
+        "--channel",
+        "academy_social",
+        "--staff",
+        STAFF,
+        "--academy",
+        "OAK",
+        "--pupils",
+        pupils,
+        "--on",
+        ON,
+    ];
+    args.extend_from_slice(extra);
+    let out = r.run(&args);
+    let code = out.status.code().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check printed no JSON ({e}), exit {code}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, v)
+}
+
+fn reason<'a>(result: &'a Value, rule: &str) -> &'a Value {
+    result["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} reason in {result}"))
+}
+
+fn export(r: &Register, clearance: &str, file: &Path, out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "photos",
+        "export",
+        "--clearance",
+        clearance,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--on",
+        ON,
+    ];
+    args.extend_from_slice(extra);
+    r.json(&args)
+}
+
+/// Mean absolute difference of two same-sized RGB images inside a box.
+fn mean_diff(a: &photo::Decoded, b: &photo::Decoded, x: u32, y: u32, w: u32, h: u32) -> f64 {
+    assert_eq!((a.width(), a.height()), (b.width(), b.height()));
+    let (mut sum, mut n) = (0u64, 0u64);
+    for yy in y..(y + h).min(a.height()) {
+        for xx in x..(x + w).min(a.width()) {
+            let i = ((yy * a.width() + xx) * 3) as usize;
+            for c in 0..3 {
+                sum += u64::from(a.rgb()[i + c].abs_diff(b.rgb()[i + c]));
+                n += 1;
+            }
+        }
+    }
+    sum as f64 / n.max(1) as f64
+}
+
+#[test]
+fn a_group_photo_with_more_faces_than_tagged_pupils_needs_review_until_acknowledged() {
+    let s = setup();
+    let photo = s.r.write("group.jpg", face_image("group4.jpg"));
+    let found = s.r.json(&["photos", "faces", photo.to_str().unwrap()]);
+    let faces = found[0]["faces"].as_array().unwrap();
+    assert_eq!(faces.len(), 4, "{found}");
+    s.r.ok(&[
+        "photos",
+        "ingest",
+        photo.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+
+    let (code, first) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(first["verdict"], "needs_review", "{first}");
+    assert_eq!(code, 1);
+    assert!(first["clearance_id"].is_null());
+    let faces_reason = reason(&first, "faces");
+    assert_eq!(faces_reason["passed"], false);
+    assert_eq!(faces_reason["review"], true);
+    assert_eq!(faces_reason["detail"], "4 faces found, 1 pupil tagged");
+    // Every other rule passed: the faces are the only reason a person must look.
+    for r in first["reasons"].as_array().unwrap() {
+        if r["rule"] != "faces" {
+            assert_eq!(r["passed"], true, "{r}");
+        }
+    }
+
+    let (code, second) = check(&s.r, &photo, &s.granted, &["--faces-acknowledged"]);
+    assert_eq!(second["verdict"], "cleared", "{second}");
+    assert_eq!(code, 0);
+    assert!(
+        reason(&second, "faces")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("acknowledged")
+    );
+    // The acknowledgement is in the audit entry of the check.
+    let log = s.r.json(&["audit", "log"]);
+    let checks: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "photo.check")
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(checks.len(), 2);
+    assert!(checks[0].contains("faces_acknowledged") && checks[0].contains("false"));
+    assert!(
+        checks[1].contains(r#"\"faces_acknowledged\":true"#)
+            || checks[1].contains(r#""faces_acknowledged":true"#),
+        "{}",
+        checks[1]
+    );
+
+    // Tagging every face's pupil (here: as many pupils as faces is impossible with two pupils)
+    // — with no pupils tagged and four faces, it still needs review.
+    let (_, none_tagged) = check(&s.r, &photo, "", &[]);
+    assert_eq!(
+        reason(&none_tagged, "faces")["detail"],
+        "4 faces found, 0 pupils tagged"
+    );
+}
+
+#[test]
+fn export_blurs_the_chosen_faces_in_the_copy_only() {
+    let s = setup();
+    let bytes = face_image("group4.jpg");
+    let photo = s.r.write("group.jpg", &bytes);
+    s.r.ok(&[
+        "photos",
+        "ingest",
+        photo.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    let (_, cleared) = check(&s.r, &photo, &s.granted, &["--faces-acknowledged"]);
+    let id = cleared["clearance_id"].as_str().unwrap().to_string();
+    let faces = s.r.json(&["photos", "faces", photo.to_str().unwrap()])[0]["faces"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let boxes: Vec<[u32; 4]> = faces
+        .iter()
+        .map(|f| ["x", "y", "w", "h"].map(|k| u32::try_from(f[k].as_u64().unwrap()).unwrap()))
+        .collect();
+
+    let plain_dir = s.r.path("plain");
+    let all_dir = s.r.path("all");
+    let one_dir = s.r.path("one");
+    let plain = export(&s.r, &id, &photo, &plain_dir, &[]);
+    assert_eq!(plain["faces_blurred"], 0);
+    let all = export(&s.r, &id, &photo, &all_dir, &["--blur-faces", "all"]);
+    assert_eq!(all["faces_blurred"], 4);
+    let one = export(&s.r, &id, &photo, &one_dir, &["--blur-faces", "1"]);
+    assert_eq!(one["faces_blurred"], 1);
+
+    let read =
+        |v: &Value| photo::decode(&std::fs::read(v["path"].as_str().unwrap()).unwrap()).unwrap();
+    let (plain, all, one) = (read(&plain), read(&all), read(&one));
+    // group4.jpg is smaller than the default long edge: the copies keep its size, so the
+    // boxes apply directly.
+    let source = photo::decode(&bytes).unwrap();
+    assert_eq!(
+        (plain.width(), plain.height()),
+        (source.width(), source.height())
+    );
+    for (i, [x, y, w, h]) in boxes.iter().copied().enumerate() {
+        let d = mean_diff(&plain, &all, x, y, w, h);
+        assert!(
+            d > 12.0,
+            "face {i} barely changed by blurring: mean difference {d:.1}"
+        );
+        let d_one = mean_diff(&plain, &one, x, y, w, h);
+        if i == 1 {
+            assert!(d_one > 12.0, "face 1 not blurred: {d_one:.1}");
+        } else {
+            assert!(
+                d_one < 3.0,
+                "face {i} changed though only face 1 was chosen: {d_one:.1}"
+            );
+        }
+    }
+    // Far from every face, the picture is untouched (only re-encoding noise).
+    let (w, h) = (plain.width(), plain.height());
+    let corner = mean_diff(&plain, &all, 0, h - h / 8, w / 8, h / 8);
+    assert!(corner < 3.0, "background changed: {corner:.1}");
+    // The source file is never modified.
+    assert_eq!(std::fs::read(&photo).unwrap(), bytes);
+
+    // A face number that does not exist is bad input, and nothing is written.
+    let e = s.r.bad_input(&[
+        "photos",
+        "export",
+        "--clearance",
+        &id,
+        photo.to_str().unwrap(),
+        "--out",
+        s.r.path("bad").to_str().unwrap(),
+        "--on",
+        ON,
+        "--blur-faces",
+        "0,9",
+    ]);
+    assert!(e.contains("no face 9"), "{e}");
+    assert!(!s.r.path("bad").join(format!("{id}.jpg")).exists());
+}
+
+fn camera_photo(seed: u64, serial: Option<&str>, make: Option<&str>) -> Vec<u8> {
+    jpeg_with_exif(&ExifSpec {
+        width: 640,
+        height: 480,
+        seed,
+        make: make.map(str::to_owned),
+        model: make.map(|_| "Canon EOS 250D".to_owned()),
+        serial: serial.map(str::to_owned),
+        date_time_original: Some("2026:10:01 10:30:00".to_owned()),
+        offset_time_original: Some("+01:00".to_owned()),
+        gps: Some((51.5, -0.14)),
+        ..ExifSpec::default()
+    })
+}
+
+#[test]
+fn provenance_is_the_strongest_evidence_of_a_trust_device() {
+    let s = setup();
+    // The body serial of a registered device: cleared.
+    let serial = s.r.write(
+        "serial.jpg",
+        camera_photo(1, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &serial, &s.granted, &[]);
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap()),
+        (0, "cleared"),
+        "{v}"
+    );
+    assert_eq!(v["provenance"]["level"], "serial");
+    assert_eq!(v["provenance"]["device"], "OAK-CAM-1");
+
+    // Same make and model, no serial: a person must look.
+    let model_only = s.r.write("model.jpg", camera_photo(2, None, Some("Canon")));
+    let (code, v) = check(&s.r, &model_only, &s.granted, &[]);
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap()),
+        (1, "needs_review"),
+        "{v}"
+    );
+    assert_eq!(v["provenance"]["level"], "make_model");
+
+    // Nothing ties it to a trust device: blocked.
+    let unknown = s.r.write("unknown.jpg", camera_photo(3, None, None));
+    let (code, v) = check(&s.r, &unknown, &s.granted, &[]);
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap()),
+        (1, "blocked"),
+        "{v}"
+    );
+    assert_eq!(v["provenance"]["level"], "none");
+
+    // Ingested from the device's card: the exact bytes, then a resized, recompressed copy.
+    let ingest = s.r.json(&[
+        "photos",
+        "ingest",
+        unknown.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    assert_eq!(ingest["ingested"], 1, "{ingest}");
+    let (_, v) = check(&s.r, &unknown, &s.granted, &[]);
+    assert_eq!(v["provenance"]["level"], "ledger", "{v}");
+    assert_eq!(v["verdict"], "cleared");
+    let decoded = photo::decode(&std::fs::read(&unknown).unwrap()).unwrap();
+    let small = photo::testing::jpeg_from_rgb(
+        &resize_half(&decoded),
+        decoded.width() / 2,
+        decoded.height() / 2,
+        70,
+    )
+    .unwrap();
+    let copy = s.r.write("copy.jpg", small);
+    let (_, v) = check(&s.r, &copy, &s.granted, &[]);
+    assert_eq!(v["provenance"]["level"], "ledger_similar", "{v}");
+
+    // A photo taken after the device was retired does not count for it.
+    s.r.ok(&["devices", "retire", "OAK-CAM-1", "--on", "2026-09-30"]);
+    let late = s.r.write(
+        "late.jpg",
+        camera_photo(4, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &late, &s.granted, &[]);
+    assert_eq!(code, 1);
+    assert_ne!(v["provenance"]["level"], "serial", "{v}");
+}
+
+/// Halves an image by averaging 2×2 blocks.
+fn resize_half(d: &photo::Decoded) -> Vec<u8> {
+    let (w, h) = (d.width() / 2, d.height() / 2);
+    let src = d.rgb();
+    let mut out = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let at =
+                    |xx: u32, yy: u32| u32::from(src[((yy * d.width() + xx) * 3 + c) as usize]);
+                let sum = at(2 * x, 2 * y)
+                    + at(2 * x + 1, 2 * y)
+                    + at(2 * x, 2 * y + 1)
+                    + at(2 * x + 1, 2 * y + 1);
+                out.push((sum / 4) as u8);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn consent_staff_caption_and_holds_each_block_with_their_reason() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(5, Some("123456789012"), Some("Canon")),
+    );
+
+    // A pupil without consent, named with their status.
+    let both = format!("{},{}", s.granted, s.missing);
+    let (code, v) = check(&s.r, &photo, &both, &[]);
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap()),
+        (1, "blocked"),
+        "{v}"
+    );
+    let consent = reason(&v, "consent");
+    assert_eq!(consent["passed"], false);
+    let detail = consent["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&s.missing) && detail.contains("missing"),
+        "{detail}"
+    );
+
+    // Someone not approved to post.
+    let out = s.r.run(&[
+        "--json",
+        "photos",
+        "check",
+        photo.to_str().unwrap(),
+        "--channel",
+        "academy_social",
+        "--staff",
+        "someone@else.org",
+        "--academy",
+        "OAK",
+        "--pupils",
+        &s.granted,
+        "--on",
+        ON,
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "blocked");
+    assert_eq!(reason(&v, "staff")["passed"], false);
+
+    // A caption naming the pupil in full.
+    let (_, v) = check(
+        &s.r,
+        &photo,
+        &s.granted,
+        &["--caption", "Well done Ada Okafor!"],
+    );
+    assert_eq!(v["verdict"], "blocked");
+    assert_eq!(reason(&v, "caption")["passed"], false);
+    let (_, v) = check(
+        &s.r,
+        &photo,
+        &s.granted,
+        &["--caption", "Sports day at Oak!"],
+    );
+    assert_eq!(v["verdict"], "cleared", "{v}");
+
+    // A posting hold on the academy blocks everything while it lasts.
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--academy",
+        "OAK",
+        "--reason",
+        "Ofsted week",
+        "--on",
+        "2026-11-19",
+    ]);
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(v["verdict"], "blocked");
+    let hold = reason(&v, "hold");
+    assert_eq!(hold["passed"], false);
+    assert!(
+        hold["detail"].as_str().unwrap().contains("Ofsted week"),
+        "{hold}"
+    );
+    s.r.ok(&["hold", "end", "--academy", "OAK", "--on", "2026-11-20"]);
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(v["verdict"], "cleared", "{v}");
+
+    // Every check is an audit entry, and the chain verifies.
+    let verify = s.r.json(&["audit", "verify"]);
+    assert_eq!(verify["ok"], true);
+}
+
+#[test]
+fn the_safe_copy_carries_no_metadata_and_is_refused_for_other_bytes_or_after_a_withdrawal() {
+    let s = setup();
+    let bytes = camera_photo(6, Some("123456789012"), Some("Canon"));
+    let photo = s.r.write("p.jpg", &bytes);
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    let id = v["clearance_id"].as_str().unwrap().to_string();
+
+    let out_dir = s.r.path("out");
+    let e = export(&s.r, &id, &photo, &out_dir, &["--max-edge", "320"]);
+    let written = std::fs::read(e["path"].as_str().unwrap()).unwrap();
+    assert_eq!(e["width"], 320);
+    let seen =
+        s.r.json(&["photos", "inspect", e["path"].as_str().unwrap()]);
+    let seen = &seen[0];
+    for field in ["make", "model", "serial", "gps", "taken_at"] {
+        assert!(seen[field].is_null(), "{field} survived the export: {seen}");
+    }
+    assert!(
+        !written.windows(4).any(|w| w == b"Exif"),
+        "an Exif block survived"
+    );
+
+    // Other bytes under the same name: refused (exit 1), nothing written.
+    let mut changed = bytes.clone();
+    let n = changed.len();
+    changed[n - 10] ^= 0x55;
+    let other = s.r.write("changed.jpg", changed);
+    let out = s.r.run(&[
+        "photos",
+        "export",
+        "--clearance",
+        &id,
+        other.to_str().unwrap(),
+        "--out",
+        s.r.path("out2").to_str().unwrap(),
+        "--on",
+        ON,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The parent withdraws before the post goes out: the export re-checks and refuses.
+    s.r.ok(&[
+        "consent",
+        "withdraw",
+        &s.granted,
+        "--signatory",
+        "parent",
+        "--on",
+        "2026-11-21",
+        "--channels",
+        "academy_social",
+    ]);
+    let out = s.r.run(&[
+        "photos",
+        "export",
+        "--clearance",
+        &id,
+        photo.to_str().unwrap(),
+        "--out",
+        s.r.path("out3").to_str().unwrap(),
+        "--on",
+        "2026-11-22",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("withdrawn"), "{err}");
+    // And the clearance became a takedown task.
+    let tasks = s.r.json(&["takedowns", "list", "--open"]);
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+}
+
+#[test]
+fn ingest_counts_new_and_known_photos_and_names_each_rejected_file() {
+    let s = setup();
+    let card = s.r.path("DCIM");
+    std::fs::create_dir_all(card.join("100CANON")).unwrap();
+    std::fs::write(
+        card.join("100CANON/IMG_0001.JPG"),
+        camera_photo(7, None, None),
+    )
+    .unwrap();
+    std::fs::write(
+        card.join("100CANON/IMG_0002.JPG"),
+        camera_photo(8, None, None),
+    )
+    .unwrap();
+    std::fs::write(
+        card.join("100CANON/broken.JPG"),
+        b"\xFF\xD8\xFF\xE0 not really",
+    )
+    .unwrap();
+    std::fs::write(card.join("notes.txt"), b"hello").unwrap();
+    // A batch with unreadable files exits 1 and still ingests the others.
+    let out = s.r.run(&[
+        "--json",
+        "photos",
+        "ingest",
+        card.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(first["ingested"], 2, "{first}");
+    assert_eq!(first["already"], 0);
+    let rejected = first["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2, "{first}");
+    for r in rejected {
+        assert!(!r["reason"].as_str().unwrap().is_empty());
+    }
+    let out = s.r.run(&[
+        "--json",
+        "photos",
+        "ingest",
+        card.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["ingested"], 0, "{again}");
+    assert_eq!(again["already"], 2);
+
+    // An unknown device is bad input and records nothing.
+    let e = s.r.bad_input(&[
+        "photos",
+        "ingest",
+        card.to_str().unwrap(),
+        "--device",
+        "NOPE",
+    ]);
+    assert!(e.contains("NOPE"), "{e}");
+}
