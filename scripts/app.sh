@@ -22,7 +22,7 @@ bash scripts/setup.sh
 [ -d ui/node_modules ] || npm ci --prefix ui --no-audit --no-fund
 npm --prefix ui run build --silent
 # The debug binary with ui/dist embedded (a plain `cargo build` would load a dev server instead).
-cargo build -p clearshot-app --features tauri/custom-protocol
+cargo build -p clearshot-app --features custom-protocol
 [ "$build_only" = 1 ] && exit 0
 
 if [ "$sample" = 1 ]; then

@@ -6,11 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
-bash scripts/app.sh --build-only
+bash scripts/setup.sh
+# The web UI's production bundle, which the binary embeds.
+npm --prefix ui run build --silent
+# The app binary with ui/dist embedded. Built with the whole workspace's feature set (the same as
+# `cargo test --workspace`), so nothing else is rebuilt: only tauri and the app change.
+features=(--workspace --features clearshot-app/custom-protocol)
+cargo build "${features[@]}" --all-targets
 for tool in Xvfb WebKitWebDriver; do
   command -v "$tool" >/dev/null || { echo "e2e.sh: $tool is missing: run bash scripts/setup.sh" >&2; exit 1; }
 done
 command -v tauri-driver >/dev/null || [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ] \
   || { echo "e2e.sh: tauri-driver is missing: run bash scripts/setup.sh" >&2; exit 1; }
-# One app at a time: each test starts its own Xvfb, driver and app; two cores are enough for one.
-timeout -k 10 900 cargo test -p e2e --no-fail-fast -- --ignored --test-threads=1 "$@"
+# The end-to-end tests are the workspace's only ignored tests (they need a display): every file
+# in e2e/tests/. One app at a time: each test starts its own Xvfb, driver and app.
+timeout -k 10 1200 cargo test "${features[@]}" --no-fail-fast --tests -- --ignored --test-threads=1 "$@"
