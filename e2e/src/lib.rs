@@ -247,9 +247,25 @@ pub async fn find(c: &Client, css: &str) -> TestResult<Element> {
         .await?)
 }
 
+/// Finds and clicks; when the element is replaced between the two (a list re-rendered as a
+/// search settles), finds it again, until `WAIT`.
 pub async fn click(c: &Client, css: &str) -> TestResult {
-    find(c, css).await?.click().await?;
-    Ok(())
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match find(c, css).await?.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() < deadline && is_stale(&e) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// WebKitWebDriver's words for an element that left the page.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    let text = e.to_string();
+    text.contains("stale") || (text.contains("Node with identifier") && text.contains("not found"))
 }
 
 pub async fn type_into(c: &Client, css: &str, text: &str) -> TestResult {
@@ -301,4 +317,9 @@ macro_rules! ensure {
             return Err(format!($($msg)+).into());
         }
     };
+}
+
+/// How many elements match `css` right now.
+pub async fn count(c: &Client, css: &str) -> TestResult<usize> {
+    Ok(c.find_all(Locator::Css(css)).await?.len())
 }

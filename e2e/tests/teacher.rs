@@ -2,7 +2,9 @@
 //! (/work/shared/corpus/exiv2/exiv2-bug2565.jpg, a Samsung phone photo; the test says so and
 //! skips when /work/shared is absent): blocked for an unregistered device; cleared after the
 //! device is registered, the card ingested and consent recorded; exported to a folder where the
-//! file is found; then a posting hold shows its banner and blocks the same check.
+//! file is found; then a posting hold shows its banner and blocks the same check; then the
+//! parent withdraws consent, the cleared photo becomes a takedown task counted on the home
+//! screen and in the navigation, and the task is ticked off with a note.
 
 use std::path::{Path, PathBuf};
 
@@ -120,6 +122,76 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     wait_text(&c, "#reasons", |t| t.contains("Posting hold: blocked")).await?;
     find(&c, "#hold-banner").await?;
     screenshot(&c, "15-clear-photo-on-hold").await?;
+
+    // No takedown yet: the home screen and the navigation show no count.
+    click(&c, "#nav-pupils").await?;
+    find(&c, "#pupil-search").await?;
+    e2e::ensure!(
+        e2e::count(&c, "#home-takedowns").await? == 0
+            && e2e::count(&c, "#nav-takedowns-count").await? == 0,
+        "no takedown task before the withdrawal"
+    );
+
+    // The parent withdraws consent: the photo cleared for the website must come down.
+    type_into(&c, "#pupil-search", "Oliver Okafor").await?;
+    click(&c, ".pupil-result").await?;
+    click(&c, "#withdraw summary").await?;
+    click(&c, "#withdraw-save").await?;
+    wait_text(&c, "#notice", |t| t.contains("1 takedown task raised")).await?;
+    wait_text(&c, "tr[data-channel='website'] .badge", |t| {
+        t.contains("Withdrawn")
+    })
+    .await?;
+    wait_text(&c, "#nav-takedowns-count", |t| t == "1 open").await?;
+    click(&c, "#back-to-search").await?;
+    wait_text(&c, "#home-takedowns", |t| {
+        t.contains("1 takedown task open")
+    })
+    .await?;
+    screenshot(&c, "16-home-takedown-count").await?;
+
+    // The list: the photo's hash, channel, academy, who cleared it and why it was raised.
+    click(&c, "#home-takedowns-open").await?;
+    let row = wait_text(&c, "#takedowns tbody tr[data-takedown]", |t| {
+        t.contains("Website")
+    })
+    .await?;
+    for expected in [
+        "SAMPLE",
+        "erin.tester@oak.sch.uk",
+        "withdrew consent",
+        "Open",
+    ] {
+        e2e::ensure!(row.contains(expected), "the task shows {expected:?}: {row}");
+    }
+    click(&c, ".mark-done").await?;
+    find(&c, "#takedown-note").await?;
+    screenshot(&c, "17-takedowns").await?;
+    // The note is required: an empty one is not accepted.
+    click(&c, "#takedown-save").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    wait_text(&c, "#takedown-count", |t| t.contains("1 task open")).await?;
+    type_into(&c, "#takedown-note", "Deleted the website post").await?;
+    click(&c, "#takedown-save").await?;
+    wait_text(&c, "#notice", |t| t.contains("marked done")).await?;
+    wait_text(&c, "#takedown-count", |t| {
+        t.contains("No takedown tasks open")
+    })
+    .await?;
+    e2e::ensure!(
+        e2e::count(&c, "#nav-takedowns-count").await? == 0,
+        "the navigation count goes once the task is done"
+    );
+    click(&c, "#takedowns-all").await?;
+    let done = wait_text(&c, "#takedowns tbody tr[data-takedown]", |t| {
+        t.contains("Done")
+    })
+    .await?;
+    e2e::ensure!(
+        done.contains("Deleted the website post") && done.contains("e2e.tester"),
+        "a done task says what was done and by whom: {done}"
+    );
+    screenshot(&c, "18-takedown-done").await?;
     Ok(())
 }
 

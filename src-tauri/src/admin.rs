@@ -1,5 +1,5 @@
 //! The trust IT lead's commands: devices (with ingest from a card), staff approved to post,
-//! affiliated accounts, posting holds.
+//! affiliated accounts, posting holds, takedown tasks.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ use clearshot::photos::IngestReport;
 use register::devices::Device;
 use register::holds::Hold;
 use register::staff::Staff;
+use register::takedowns::Takedown;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -218,6 +219,46 @@ pub async fn hold_end(state: State<'_, AppState>, academy: Option<String>) -> Wi
             &mut store,
             academy.as_deref(),
             today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+/// Takedown tasks, oldest first: every one, or only those still open.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn takedowns_list(
+    state: State<'_, AppState>,
+    open_only: bool,
+) -> WireResult<Vec<Takedown>> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        Ok(clearshot::admin::takedowns(
+            &Store::open(&path)?,
+            open_only,
+        )?)
+    })
+    .await
+}
+
+/// How many takedown tasks are open: the count on the home screen and in the navigation.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn takedowns_open_count(state: State<'_, AppState>) -> WireResult<u32> {
+    let path = state.register_path.clone();
+    blocking(move || Ok(clearshot::admin::takedowns(&Store::open(&path)?, true)?.len() as u32))
+        .await
+}
+
+/// Ticks a takedown task off, saying what was done (the note is required).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn takedown_done(state: State<'_, AppState>, id: i64, note: String) -> WireResult<()> {
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = Store::open(&path)?;
+        Ok(clearshot::admin::takedown_done(
+            &mut store,
+            id,
+            &note,
             &stamp(),
         )?)
     })

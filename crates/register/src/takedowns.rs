@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::{Error, Result, Stamp};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Takedown {
     pub id: i64,
     pub clearance_id: String,

@@ -1,5 +1,6 @@
 // App-wide state: which screen is shown, the app's facts, the posting hold, messages.
 import type { AppInfo } from './bindings/AppInfo';
+import { takedownsOpenCount } from './api/admin';
 
 export type Screen =
   | 'pupils'
@@ -11,6 +12,7 @@ export type Screen =
   | 'staff'
   | 'accounts'
   | 'hold'
+  | 'takedowns'
   | 'audit'
   | 'settings';
 
@@ -24,6 +26,7 @@ export const SCREENS: { id: Screen; label: string; group: 'Office' | 'Teacher' |
   { id: 'staff', label: 'Staff', group: 'Admin' },
   { id: 'accounts', label: 'Accounts', group: 'Admin' },
   { id: 'hold', label: 'Posting hold', group: 'Admin' },
+  { id: 'takedowns', label: 'Takedowns', group: 'Admin' },
   { id: 'audit', label: 'Audit log', group: 'Admin' },
   { id: 'settings', label: 'Settings', group: 'Admin' },
 ];
@@ -41,6 +44,8 @@ class AppStore {
   /** Words for every hold in force; the banner shows while non-empty. */
   holds = $state<string[]>([]);
   notice = $state<Notice | null>(null);
+  /** Open takedown tasks (null until counted): shown on the home screen and in the navigation. */
+  takedownsOpen = $state<number | null>(null);
 
   go(screen: Screen) {
     this.screen = screen;
@@ -50,6 +55,15 @@ class AppStore {
   openPupil(upn: string) {
     this.screen = 'pupils';
     this.upn = upn;
+  }
+
+  /** Recounts the open takedown tasks (after a withdrawal, a refusal, a flag, a task done). */
+  async countTakedowns() {
+    try {
+      this.takedownsOpen = await takedownsOpenCount();
+    } catch (e) {
+      this.say(e instanceof Error ? e.message : String(e), 'error');
+    }
   }
 
   say(text: string, tone: Notice['tone'] = 'ok') {

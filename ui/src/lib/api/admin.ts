@@ -7,6 +7,7 @@ import type { AccountView } from '../bindings/AccountView';
 import type { Hold } from '../bindings/Hold';
 import type { IngestReport } from '../bindings/IngestReport';
 import type { Progress } from '../bindings/Progress';
+import type { Takedown } from '../bindings/Takedown';
 
 export const devicesList = () => call<Device[]>('devices_list');
 export const deviceAdd = (device: DeviceRequest) => call<Device>('device_add', { device });
@@ -32,3 +33,9 @@ export const holdsList = () => call<Hold[]>('holds_list');
 export const holdsInForce = () => call<Hold[]>('holds_in_force');
 export const holdStart = (academy: string | null, reason: string) => call<null>('hold_start', { academy, reason });
 export const holdEnd = (academy: string | null) => call<null>('hold_end', { academy });
+
+/** Takedown tasks, oldest first: all, or only the open ones. */
+export const takedownsList = (openOnly: boolean) => call<Takedown[]>('takedowns_list', { open_only: openOnly });
+export const takedownsOpenCount = () => call<number>('takedowns_open_count');
+/** Ticks a task off; the note (what was done) is required. */
+export const takedownDone = (id: number, note: string) => call<null>('takedown_done', { id, note });
