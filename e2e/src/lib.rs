@@ -208,34 +208,47 @@ pub async fn screenshot(c: &Client, name: &str) -> TestResult {
     Ok(())
 }
 
-/// Runs a test body with a fresh app; on failure saves a screenshot to
-/// target/e2e-failures/<name>.png, closes the session, and fails with the error.
+/// Runs a test body with a fresh app and register (see [`Harness::session`]).
 pub async fn run<F, Fut>(name: &str, body: F)
 where
     F: FnOnce(Client, PathBuf) -> Fut,
     Fut: std::future::Future<Output = TestResult>,
 {
     let h = Harness::start();
-    let c = match h.connect().await {
-        Ok(c) => c,
-        Err(e) => {
-            let log = std::fs::read_to_string(h.dir.path().join("driver.log")).unwrap_or_default();
-            panic!("{name}: no WebDriver session: {e}\n--- tauri-driver log ---\n{log}");
-        }
-    };
-    let result = body(c.clone(), h.dir.path().to_path_buf()).await;
-    if let Err(e) = &result {
-        let dir = root().join("target/e2e-failures");
-        let _ = std::fs::create_dir_all(&dir);
-        let shot = dir.join(format!("{name}.png"));
-        if let Ok(png) = c.screenshot().await {
-            let _ = std::fs::write(&shot, png);
-        }
-        let _ = c.clone().close().await;
-        panic!("{name} failed: {e}\n(screenshot: {})", shot.display());
-    }
-    let _ = c.close().await;
+    h.session(name, body).await;
     drop(h);
+}
+
+impl Harness {
+    /// One WebDriver session, that is one run of the app, on this harness's register (call it
+    /// again to restart the app on the same register). On failure saves a screenshot to
+    /// target/e2e-failures/<name>.png, closes the session, and fails with the error.
+    pub async fn session<F, Fut>(&self, name: &str, body: F)
+    where
+        F: FnOnce(Client, PathBuf) -> Fut,
+        Fut: std::future::Future<Output = TestResult>,
+    {
+        let c = match self.connect().await {
+            Ok(c) => c,
+            Err(e) => {
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("driver.log")).unwrap_or_default();
+                panic!("{name}: no WebDriver session: {e}\n--- tauri-driver log ---\n{log}");
+            }
+        };
+        let result = body(c.clone(), self.dir.path().to_path_buf()).await;
+        if let Err(e) = &result {
+            let dir = root().join("target/e2e-failures");
+            let _ = std::fs::create_dir_all(&dir);
+            let shot = dir.join(format!("{name}.png"));
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(&shot, png);
+            }
+            let _ = c.clone().close().await;
+            panic!("{name} failed: {e}\n(screenshot: {})", shot.display());
+        }
+        let _ = c.close().await;
+    }
 }
 
 pub const WAIT: Duration = Duration::from_secs(15);

@@ -34,6 +34,7 @@ fn export_all(dir: &Path) {
         crate::wire::ExportItem,
         crate::wire::ExportSummary,
         crate::wire::DeviceRequest,
+        crate::wire::BackupStatus,
         register::takedowns::Takedown,
         clearshot::photos::CheckResult,
         clearshot::photos::IngestReport,

@@ -5,6 +5,7 @@
 //! to the one wire error `{ kind, message }`. Nothing here decides anything.
 
 mod admin;
+mod backup;
 mod error;
 mod office;
 mod photos;
@@ -78,6 +79,8 @@ pub fn run() {
             admin::takedowns_list,
             admin::takedowns_open_count,
             admin::takedown_done,
+            backup::backup_status,
+            backup::backup_now,
             register_admin::audit_verify,
             register_admin::audit_list,
             register_admin::settings_all,
@@ -97,11 +100,13 @@ pub fn run() {
 struct Started(std::time::Instant);
 
 /// The UI calls this once its first screen is interactive; the line it prints is how cold
-/// start is measured (process start to an interactive window).
+/// start is measured (process start to an interactive window). The daily backup starts here,
+/// off the UI's thread (see `backup`).
 #[tauri::command(rename_all = "snake_case")]
-fn ui_ready(started: tauri::State<'_, Started>) -> u64 {
+fn ui_ready(app: tauri::AppHandle, started: tauri::State<'_, Started>) -> u64 {
     let ms = started.0.elapsed().as_millis() as u64;
     println!("clearshot-app: ready in {ms} ms");
+    backup::start_once(&app);
     ms
 }
 

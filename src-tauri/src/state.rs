@@ -12,11 +12,16 @@ use std::sync::{Arc, Mutex};
 use clearshot::{Stamp, Store};
 
 use crate::error::{WireError, WireResult};
+use crate::wire::BackupStatus;
 
 pub struct AppState {
     pub register_path: PathBuf,
     /// Running batches by job id. The Mutex guards only this small map, never held over work.
     jobs: Mutex<HashMap<u32, Arc<AtomicBool>>>,
+    /// Set once the daily backup of this app start has been started.
+    backup_started: AtomicBool,
+    /// What the daily backup did; a small value, its lock never held over work.
+    backup: Mutex<Option<BackupStatus>>,
 }
 
 /// A running batch's cancel switch; removed from the state when dropped.
@@ -50,6 +55,8 @@ impl AppState {
         AppState {
             register_path,
             jobs: Mutex::new(HashMap::new()),
+            backup_started: AtomicBool::new(false),
+            backup: Mutex::new(None),
         }
     }
 
@@ -73,6 +80,28 @@ impl AppState {
             id,
             cancel,
         })
+    }
+
+    /// True for the first caller only: the daily backup runs once per app start.
+    pub fn begin_backup(&self) -> bool {
+        let first = !self.backup_started.swap(true, Ordering::SeqCst);
+        if first {
+            self.set_backup(BackupStatus::Running);
+        }
+        first
+    }
+
+    pub fn set_backup(&self, status: BackupStatus) {
+        // A poisoned lock only means a panic elsewhere; the value is still a plain status.
+        let mut slot = self.backup.lock().unwrap_or_else(|p| p.into_inner());
+        *slot = Some(status);
+    }
+
+    pub fn backup(&self) -> Option<BackupStatus> {
+        self.backup
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Asks a batch to stop after the item it is on. False when no such batch runs.

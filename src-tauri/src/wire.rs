@@ -200,3 +200,19 @@ pub struct DeviceRequest {
     pub serial: Option<String>,
     pub academy: Option<String>,
 }
+
+/// What the daily backup at start did (or is doing), for Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BackupStatus {
+    /// Started with the app, not finished yet.
+    Running,
+    /// Today's backup was made (at start, or when asked in Settings).
+    Made { file: String, bytes: u64 },
+    /// Today's backup was already in the folder.
+    AlreadyToday { file: String },
+    /// No `backup-dir` setting: nothing is backed up automatically.
+    NoFolder,
+    /// The backup failed; the app carries on.
+    Failed { message: String },
+}

@@ -3,6 +3,7 @@ import { call } from './invoke';
 import type { Entry } from '../bindings/Entry';
 import type { Verification } from '../bindings/Verification';
 import type { SettingView } from '../bindings/SettingView';
+import type { BackupStatus } from '../bindings/BackupStatus';
 
 export const auditVerify = () => call<Verification>('audit_verify');
 export const auditList = (since: string | null = null) => call<Entry[]>('audit_list', { since });
@@ -11,3 +12,7 @@ export const settingsSet = (key: string, value: string) => call<null>('settings_
 export const cancelJob = (job: number) => call<boolean>('cancel_job', { job });
 export const openFolder = (path: string) => call<null>('open_folder', { path });
 export const uiReady = () => call<number>('ui_ready');
+/** What the daily backup at start did (null: not started). */
+export const backupStatus = () => call<BackupStatus | null>('backup_status');
+/** Makes today's backup now, as the app does at start. */
+export const backupNow = () => call<BackupStatus>('backup_now');
