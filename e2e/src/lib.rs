@@ -336,3 +336,36 @@ macro_rules! ensure {
 pub async fn count(c: &Client, css: &str) -> TestResult<usize> {
     Ok(c.find_all(Locator::Css(css)).await?.len())
 }
+
+/// Waits until exactly `n` elements match `css` (face detection takes seconds per photo).
+pub async fn wait_count(c: &Client, css: &str, n: usize, within: Duration) -> TestResult {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen = count(c, css).await?;
+        if seen == n {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{css}: expected {n}, saw {seen} after {within:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Waits until the element's attribute equals `value`.
+pub async fn wait_attr(c: &Client, css: &str, attr: &str, value: &str) -> TestResult {
+    let deadline = Instant::now() + WAIT;
+    let mut last = None;
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            last = e.attr(attr).await?;
+            if last.as_deref() == Some(value) {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{css}[{attr}] never became {value:?}; last {last:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

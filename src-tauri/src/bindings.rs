@@ -34,6 +34,8 @@ fn export_all(dir: &Path) {
         crate::wire::ExportItem,
         crate::wire::ExportSummary,
         crate::wire::DeviceRequest,
+        crate::wire::FacesView,
+        crate::wire::FaceView,
         crate::wire::BackupStatus,
         register::takedowns::Takedown,
         clearshot::photos::CheckResult,

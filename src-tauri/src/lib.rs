@@ -60,6 +60,7 @@ pub fn run() {
             office::consent_chase,
             office::save_csv,
             photos::photos_thumbnails,
+            photos::photo_faces,
             photos::caption_check,
             photos::photo_check,
             photos::photos_export,

@@ -12,10 +12,12 @@ use tauri::ipc::Channel;
 use crate::blocking;
 use crate::error::{WireError, WireResult};
 use crate::state::{AppState, stamp, today};
-use crate::wire::{ExportItem, ExportSummary, PhotoCheck, Progress, ThumbEvent, ThumbSummary};
+use crate::wire::{
+    ExportItem, ExportSummary, FacesView, PhotoCheck, Progress, ThumbEvent, ThumbSummary,
+};
 
-/// Long edge of a thumbnail in the photo strip.
-const THUMB_EDGE: u32 = 320;
+/// Long edge of a thumbnail: the photo strip, and the preview the face boxes are drawn over.
+const THUMB_EDGE: u32 = 480;
 
 /// Makes a thumbnail of each photo under the paths (folders are walked), sending each one to
 /// the UI as soon as it is made. Stops between photos when cancelled.
@@ -76,6 +78,13 @@ pub async fn photos_thumbnails(
         })
     })
     .await
+}
+
+/// Detects (never identifies) the faces in one photo, with the frame their boxes are in. About
+/// 1-3 s for a 12-megapixel photo, so the UI asks per photo, after its thumbnail.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn photo_faces(path: PathBuf) -> WireResult<FacesView> {
+    blocking(move || Ok(clearshot::photos::faces_in_frame(&path)?.into())).await
 }
 
 /// The live caption check: the problems in words (none: the caption is safe).
@@ -153,7 +162,7 @@ pub async fn photos_export(
                 &item.path,
                 &out_dir,
                 clearshot::photos::DEFAULT_MAX_EDGE,
-                &clearshot::photos::BlurFaces::None,
+                &item.blur(),
                 today(),
                 &stamp,
             )?;

@@ -181,6 +181,64 @@ pub struct ExportItem {
     pub clearance_id: String,
     #[ts(type = "string")]
     pub path: PathBuf,
+    /// Faces to blur in the copy, by their index in `photo_faces` (empty: none).
+    #[serde(default)]
+    pub blur_faces: Vec<u32>,
+}
+
+impl ExportItem {
+    pub fn blur(&self) -> clearshot::photos::BlurFaces {
+        if self.blur_faces.is_empty() {
+            clearshot::photos::BlurFaces::None
+        } else {
+            clearshot::photos::BlurFaces::Some(
+                self.blur_faces.iter().map(|i| *i as usize).collect(),
+            )
+        }
+    }
+}
+
+/// The faces found in one photo (detected and counted, never identified).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FacesView {
+    pub path: String,
+    /// The frame the boxes are in: the photo as displayed (orientation applied), full size.
+    pub width: u32,
+    pub height: u32,
+    /// Sorted top to bottom; a face's index here is its index for `blur_faces`.
+    pub faces: Vec<FaceView>,
+}
+
+/// One face, in pixels of the frame.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct FaceView {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    pub score: f32,
+}
+
+impl From<clearshot::photos::FacesInFrame> for FacesView {
+    fn from(f: clearshot::photos::FacesInFrame) -> Self {
+        FacesView {
+            path: f.found.path.display().to_string(),
+            width: f.width,
+            height: f.height,
+            faces: f
+                .found
+                .faces
+                .iter()
+                .map(|b| FaceView {
+                    x: b.x,
+                    y: b.y,
+                    w: b.w,
+                    h: b.h,
+                    score: b.score,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

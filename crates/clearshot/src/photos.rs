@@ -477,6 +477,29 @@ pub fn faces(path: &Path) -> Result<FacesFound> {
     })
 }
 
+/// The faces in a photo with the size of the frame their boxes are in (the displayed
+/// orientation, full size), so that a shell can draw them over a resized copy.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacesInFrame {
+    pub width: u32,
+    pub height: u32,
+    pub found: FacesFound,
+}
+
+/// [`faces`] with the frame size, from one read of the file.
+pub fn faces_in_frame(path: &Path) -> Result<FacesInFrame> {
+    let bytes = photo::read_file(path)?;
+    let (width, height) = photo::faces::displayed_size(&bytes)?;
+    Ok(FacesInFrame {
+        width,
+        height,
+        found: FacesFound {
+            path: path.to_path_buf(),
+            faces: photo::detect_faces(&bytes)?,
+        },
+    })
+}
+
 /// The faces rule: more faces than tagged pupils needs a person to look, until acknowledged.
 /// A photo the detector cannot process is sent for review rather than passed.
 fn faces_rule(bytes: &[u8], tagged: usize, acknowledged: bool) -> RuleOutcome {
@@ -920,4 +943,28 @@ pub fn any_never_publish(store: &Store, upns: &[String], on: NaiveDate) -> Resul
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faces_in_frame_gives_boxes_inside_the_displayed_frame_of_a_group_photo() {
+        // A committed CC0 group photo of four people (crates/faces/tests/data, see its notice).
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../faces/tests/data/group4.jpg");
+        let f = faces_in_frame(&path).unwrap();
+        assert_eq!(
+            (f.width, f.height),
+            (960, 769),
+            "the frame is the photo's own size"
+        );
+        assert_eq!(f.found.faces.len(), 4, "four people, four faces");
+        for b in &f.found.faces {
+            assert!(
+                b.x + b.w <= f.width && b.y + b.h <= f.height,
+                "every box lies inside the frame the shell scales from: {b:?}"
+            );
+        }
+    }
 }

@@ -3,6 +3,7 @@ import { call, Channel } from './invoke';
 import type { CheckResult } from '../bindings/CheckResult';
 import type { ExportItem } from '../bindings/ExportItem';
 import type { ExportSummary } from '../bindings/ExportSummary';
+import type { FacesView } from '../bindings/FacesView';
 import type { PhotoCheck } from '../bindings/PhotoCheck';
 import type { Progress } from '../bindings/Progress';
 import type { ThumbEvent } from '../bindings/ThumbEvent';
@@ -14,6 +15,9 @@ export function photosThumbnails(paths: string[], job: number, onEvent: (e: Thum
   channel.onmessage = onEvent;
   return call<ThumbSummary>('photos_thumbnails', { paths, job, on_event: channel });
 }
+
+/** The faces in one photo (counted, never identified), with the frame their boxes are in. */
+export const photoFaces = (path: string) => call<FacesView>('photo_faces', { path });
 
 export const captionCheck = (caption: string) => call<string[]>('caption_check', { caption });
 export const photoCheck = (request: PhotoCheck) => call<CheckResult>('photo_check', { request });

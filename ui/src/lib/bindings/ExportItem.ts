@@ -3,4 +3,8 @@
 /**
  * A cleared photo to export.
  */
-export type ExportItem = { clearance_id: string, path: string, };
+export type ExportItem = { clearance_id: string, path: string, 
+/**
+ * Faces to blur in the copy, by their index in `photo_faces` (empty: none).
+ */
+blur_faces: Array<number>, };

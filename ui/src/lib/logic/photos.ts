@@ -2,6 +2,8 @@
 import type { Channel } from '../bindings/Channel';
 import type { CheckResult } from '../bindings/CheckResult';
 import type { StatusRow } from '../bindings/StatusRow';
+import type { ExportItem } from '../bindings/ExportItem';
+import { blurIndexes, type FaceState } from './faces';
 
 export interface PhotoItem {
   path: string;
@@ -12,10 +14,14 @@ export interface PhotoItem {
   tags: string[];
   caption: string;
   result: CheckResult | null;
+  /** Face detection for this photo (null: not asked yet, e.g. no preview). */
+  faces: FaceState | null;
+  /** "I have looked: the other faces are not identifiable / will be blurred". */
+  acknowledged: boolean;
 }
 
 export const newItem = (path: string, name: string, thumbnail: string | null, error: string | null): PhotoItem => ({
-  path, name, thumbnail, error, tags: [], caption: '', result: null,
+  path, name, thumbnail, error, tags: [], caption: '', result: null, faces: null, acknowledged: false,
 });
 
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
@@ -35,11 +41,11 @@ export function matchPupils(rows: StatusRow[], text: string, tagged: string[], l
   return hits.slice(0, limit);
 }
 
-/** Photos that can be exported: cleared, with a clearance id. */
-export function exportable(items: PhotoItem[]): { clearance_id: string; path: string }[] {
+/** Photos that can be exported: cleared, with a clearance id, and the faces marked "blur". */
+export function exportable(items: PhotoItem[]): ExportItem[] {
   return items
     .filter((i) => i.result?.verdict === 'cleared' && i.result.clearance_id)
-    .map((i) => ({ clearance_id: i.result!.clearance_id!, path: i.path }));
+    .map((i) => ({ clearance_id: i.result!.clearance_id!, path: i.path, blur_faces: blurIndexes(i.faces?.marks ?? []) }));
 }
 
 /** A changed tag, caption, channel or academy makes an old verdict stale. */
