@@ -80,6 +80,15 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
         shown == expected,
         "Settings shows the register the app was started on: {shown:?}, not {expected:?}"
     );
+    // The settings have loaded (each with its meaning) and the backup at start has reported.
+    wait_text(&c, "[data-setting='backup-dir'] label .muted", |t| {
+        t.contains("daily automatic backup")
+    })
+    .await?;
+    wait_text(&c, "#backup-status", |t| {
+        t.contains("No backup folder is set")
+    })
+    .await?;
     screenshot(&c, "09-settings").await?;
     Ok(())
 }
