@@ -951,7 +951,7 @@ mod tests {
 
     #[test]
     fn faces_in_frame_gives_boxes_inside_the_displayed_frame_of_a_group_photo() {
-        // A committed CC0 group photo of four people (crates/faces/tests/data, see its notice).
+        // A committed group photo of four people (MIT; crates/faces/tests/data, see its notice).
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../faces/tests/data/group4.jpg");
         let f = faces_in_frame(&path).unwrap();
         assert_eq!(

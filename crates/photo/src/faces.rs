@@ -3,7 +3,8 @@
 //! Detection always runs on the same scaled decode of a photo, so `photos faces` and
 //! `photos export --blur-faces` agree on which face has which index.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 
@@ -41,11 +42,31 @@ pub fn displayed_size(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
     })
 }
 
+/// Photos whose faces were found recently, by SHA-256 of their bytes: the app finds the faces
+/// when a photo is added, then checks and exports it; each step gets the same boxes (the same
+/// face numbers) without running the detector again. Bounded; emptied when full.
+static RECENT: Mutex<Option<HashMap<String, Vec<FaceBox>>>> = Mutex::new(None);
+const RECENT_MAX: usize = 512;
+
 /// Faces in a photo, in full-size displayed pixel coordinates, sorted top to bottom.
 pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
+    let key = crate::sha256_hex(bytes);
+    if let Ok(guard) = RECENT.lock()
+        && let Some(found) = guard.as_ref().and_then(|m| m.get(&key))
+    {
+        return Ok(found.clone());
+    }
     let (full_w, full_h) = displayed_size(bytes)?;
     let small = decode_scaled(bytes, DETECT_EDGE)?;
-    faces_in(&small, full_w, full_h)
+    let found = faces_in(&small, full_w, full_h)?;
+    if let Ok(mut guard) = RECENT.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() >= RECENT_MAX {
+            map.clear();
+        }
+        map.insert(key, found.clone());
+    }
+    Ok(found)
 }
 
 /// Faces found in a decoded image, scaled to a `full_w`×`full_h` frame.
