@@ -12,7 +12,7 @@ npm --prefix ui run build --silent
 # The app binary with ui/dist embedded. Built with the whole workspace's feature set (the same as
 # `cargo test --workspace`), so nothing else is rebuilt: only tauri and the app change.
 features=(--workspace --features clearshot-app/custom-protocol)
-cargo build "${features[@]}" --all-targets
+cargo build "${features[@]}" --bins --tests
 for tool in Xvfb WebKitWebDriver; do
   command -v "$tool" >/dev/null || { echo "e2e.sh: $tool is missing: run bash scripts/setup.sh" >&2; exit 1; }
 done
