@@ -70,3 +70,17 @@ export function toRequest(form: FormState, today: string): Checked {
     },
   };
 }
+
+/** The kinds of file a scanned consent form may be (the attach dialog offers the same). */
+export const EVIDENCE_EXTENSIONS = ['pdf', 'jpg', 'jpeg', 'png', 'tif', 'tiff'];
+
+/** The scanned form among files dropped on the form: the first PDF or image, else why not. */
+export function evidenceFromDrop(paths: string[]): { path: string } | { problem: string } {
+  const ok = paths.find((p) => {
+    const ext = p.split('.').pop()?.toLowerCase() ?? '';
+    return p.includes('.') && EVIDENCE_EXTENSIONS.includes(ext);
+  });
+  if (ok) return { path: ok };
+  const name = paths[0]?.split(/[\\/]/).pop() ?? 'nothing';
+  return { problem: `${name} is not a scanned form: drop a PDF or an image (${EVIDENCE_EXTENSIONS.join(', ')}).` };
+}

@@ -3,7 +3,7 @@ import type { StatusRow } from '../bindings/StatusRow';
 import type { ChaseRow } from '../bindings/ChaseRow';
 import { chaseCsv, csvCell } from './csv';
 import { applyFilter, pivot, summary } from './grid';
-import { cycle, newForm, setAll, toRequest } from './form';
+import { cycle, evidenceFromDrop, newForm, setAll, toRequest } from './form';
 import { whoMustSign, yearGroupLabel } from './words';
 
 function row(upn: string, name: string, channel: StatusRow['channel'], status: StatusRow['status'], year = 4): StatusRow {
@@ -101,5 +101,17 @@ describe('words', () => {
   });
   it('says who must sign', () => {
     expect(whoMustSign(['parent', 'pupil'])).toBe('a parent or carer and the pupil');
+  });
+});
+
+describe('scanned form dropped on the record form', () => {
+  it('takes the first PDF or image, whatever the case of its extension', () => {
+    expect(evidenceFromDrop(['/home/o/notes.txt', '/home/o/Form 12.PDF', '/home/o/b.jpg'])).toEqual({ path: '/home/o/Form 12.PDF' });
+    expect(evidenceFromDrop(['C:\\scans\\form.tiff'])).toEqual({ path: 'C:\\scans\\form.tiff' });
+  });
+  it('refuses anything else and says what it wants', () => {
+    const r = evidenceFromDrop(['/home/o/roll.csv']);
+    expect('problem' in r && r.problem).toContain('roll.csv is not a scanned form');
+    expect('problem' in evidenceFromDrop(['/home/o/pdf'])).toBe(true);
   });
 });
