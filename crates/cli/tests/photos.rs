@@ -589,6 +589,21 @@ fn the_safe_copy_carries_no_metadata_and_is_refused_for_other_bytes_or_after_a_w
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }
 
+/// `photos ingest --json DIR --device OAK-CAM-1` on a folder holding unreadable files: exit 1
+/// (a file in the batch was rejected), and the report.
+fn ingest_with_rejects(r: &Register, dir: &Path) -> Value {
+    let out = r.run(&[
+        "--json",
+        "photos",
+        "ingest",
+        dir.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn ingest_counts_new_and_known_photos_and_names_each_rejected_file() {
     let s = setup();
@@ -611,16 +626,7 @@ fn ingest_counts_new_and_known_photos_and_names_each_rejected_file() {
     .unwrap();
     std::fs::write(card.join("notes.txt"), b"hello").unwrap();
     // A batch with unreadable files exits 1 and still ingests the others.
-    let out = s.r.run(&[
-        "--json",
-        "photos",
-        "ingest",
-        card.to_str().unwrap(),
-        "--device",
-        "OAK-CAM-1",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = ingest_with_rejects(&s.r, &card);
     assert_eq!(first["ingested"], 2, "{first}");
     assert_eq!(first["already"], 0);
     let rejected = first["rejected"].as_array().unwrap();
@@ -628,16 +634,7 @@ fn ingest_counts_new_and_known_photos_and_names_each_rejected_file() {
     for r in rejected {
         assert!(!r["reason"].as_str().unwrap().is_empty());
     }
-    let out = s.r.run(&[
-        "--json",
-        "photos",
-        "ingest",
-        card.to_str().unwrap(),
-        "--device",
-        "OAK-CAM-1",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let again = ingest_with_rejects(&s.r, &card);
     assert_eq!(again["ingested"], 0, "{again}");
     assert_eq!(again["already"], 2);
 
