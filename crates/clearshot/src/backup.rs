@@ -493,6 +493,26 @@ fn remove_backup(file: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Rebuilds the consent summary (`consent_digests`, derived from the recorded answers) when it
+/// does not match them, with an audit entry; the answers are never changed. Returns how many
+/// pupils' summaries were wrong.
+pub fn repair_digests(store: &mut Store, stamp: &Stamp) -> Result<usize> {
+    let tx = register::begin(&mut store.conn)?;
+    let bad = register::consent_digest::verify(&tx)?;
+    if bad.is_empty() {
+        return Ok(0);
+    }
+    register::consent_digest::rebuild_all(&tx)?;
+    stamp.audit(
+        &tx,
+        "register.repair",
+        None,
+        serde_json::json!({"consent_digests_rebuilt": bad.len()}),
+    )?;
+    tx.commit()?;
+    Ok(bad.len())
+}
+
 /// What `clearshot check` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {

@@ -6,10 +6,10 @@ use std::path::Path;
 use chrono::NaiveDate;
 use register::consents::Form;
 use register::flags::FlagKind;
-use rules::consent::{Channel, ConsentStatus, Signatory};
+use register::pupils::PupilHead;
+use rules::consent::{Channel, ConsentStatus, Decision, Signatories, Signatory};
 use serde::Serialize;
 
-use crate::pupils::year_group_on;
 use crate::{Error, Result, Stamp, Store};
 
 /// Which pupils and channels a status report covers.
@@ -42,92 +42,214 @@ pub struct StatusRow {
     pub warnings: Vec<String>,
 }
 
-/// Status of every pupil on roll (filtered) for every channel (or one), on a date. A fixed
-/// number of queries whatever the number of pupils: pupils, answers, withdrawals, flags.
-pub fn status(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<Vec<StatusRow>> {
-    let conn = &store.conn;
-    let academy_id = match &filter.academy {
-        Some(code) => Some(register::academies::require(conn, code)?.id),
-        None => None,
-    };
-    let pupils: Vec<register::pupils::Pupil> = match &filter.upn {
-        Some(upn) => {
-            let p = register::pupils::require(conn, upn)?;
-            if academy_id.is_some_and(|a| a != p.academy_id) {
-                Vec::new()
-            } else {
-                vec![p]
+/// The status of the pupils on roll (filtered) for every channel (or one) on a date, decided
+/// but not yet worded: what a trust-wide status costs. The sentences of a row are written when
+/// the row is asked for ([`StatusReport::row`], [`StatusReport::rows`]).
+///
+/// Built with a fixed number of queries whatever the number of pupils (academies, pupils,
+/// consent digests, withdrawals, flags), reading one consent digest per pupil rather than every
+/// answer ever recorded.
+pub struct StatusReport {
+    on: NaiveDate,
+    channels: Vec<Channel>,
+    academies: HashMap<i64, String>,
+    pupils: Vec<ReportPupil>,
+    digests: register::consent_digest::Digests,
+    withdrawals: HashMap<i64, Vec<rules::consent::Withdrawal>>,
+    decisions: Vec<Decision>,
+}
+
+struct ReportPupil {
+    head: PupilHead,
+    year_group: i32,
+    required: Signatories,
+    never_publish: bool,
+}
+
+/// One decided row of a [`StatusReport`].
+#[derive(Debug, Clone, Copy)]
+pub struct DecidedRow<'r> {
+    pub upn: &'r str,
+    pub academy: &'r str,
+    pub year_group: i32,
+    pub channel: Channel,
+    pub status: ConsentStatus,
+    pub still_needed: Signatories,
+}
+
+impl StatusReport {
+    /// Decides the status of every pupil the filter selects, for every channel it selects.
+    pub fn build(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<StatusReport> {
+        let conn = &store.conn;
+        let academy_id = match &filter.academy {
+            Some(code) => Some(register::academies::require(conn, code)?.id),
+            None => None,
+        };
+        let heads = match &filter.upn {
+            Some(upn) => {
+                let p = register::pupils::require(conn, upn)?;
+                register::pupils::heads(conn, academy_id, Some(&p.upn))?
             }
-        }
-        None => register::pupils::list(conn, academy_id)?,
-    };
-    let pupils: Vec<_> = pupils
-        .into_iter()
-        .filter(|p| filter.include_left || p.on_roll(on))
-        .filter(|p| filter.year_group.is_none_or(|y| year_group_on(p, on) == y))
-        .filter(|p| {
-            filter.reg_group.as_ref().is_none_or(|r| {
-                p.reg_group
-                    .as_ref()
-                    .is_some_and(|g| g.eq_ignore_ascii_case(r))
+            None => register::pupils::heads(conn, academy_id, None)?,
+        };
+        let heads: Vec<PupilHead> = heads
+            .into_iter()
+            .filter(|p| filter.include_left || p.on_roll(on))
+            .filter(|p| {
+                filter.year_group.is_none_or(|y| {
+                    rules::year::ncy_advanced(p.year_group, p.year_group_academic_year, on) == y
+                })
             })
-        })
-        .collect();
-    if pupils.is_empty() {
-        return Ok(Vec::new());
-    }
-    let scope = if filter.upn.is_some() {
-        Some(pupils[0].academy_id)
-    } else {
-        academy_id
-    };
-    let mut answers: HashMap<i64, Vec<rules::consent::Answer>> = HashMap::new();
-    for (pupil_id, a) in register::consents::rule_answers_for(conn, scope, on)? {
-        answers.entry(pupil_id).or_default().push(a);
-    }
-    let mut withdrawals: HashMap<i64, Vec<rules::consent::Withdrawal>> = HashMap::new();
-    for w in register::consents::withdrawals_for(conn, scope)? {
-        withdrawals.entry(w.pupil_id).or_default().push(w.to_rule());
-    }
-    let mut flags: HashMap<i64, Vec<register::flags::Flag>> = HashMap::new();
-    for f in register::flags::for_academy(conn, scope)? {
-        flags.entry(f.pupil_id).or_default().push(f);
-    }
-    let channels: Vec<Channel> = match filter.channel {
-        Some(c) => vec![c],
-        None => Channel::ALL.to_vec(),
-    };
-    let empty_a = Vec::new();
-    let empty_w = Vec::new();
-    let empty_f = Vec::new();
-    let mut rows = Vec::with_capacity(pupils.len() * channels.len());
-    for p in &pupils {
-        let year_group = year_group_on(p, on);
-        let pflags = flags.get(&p.id).unwrap_or(&empty_f);
-        let parent_also = crate::pupils::flag_active(pflags, FlagKind::ParentAlsoRequired, on);
-        let never = crate::pupils::flag_active(pflags, FlagKind::NeverPublish, on);
-        let required = rules::consent::required_signatories(year_group, parent_also);
-        let pa = answers.get(&p.id).unwrap_or(&empty_a);
-        let pw = withdrawals.get(&p.id).unwrap_or(&empty_w);
-        let name = p.display_name();
-        for &channel in &channels {
-            let e = rules::consent::evaluate(&required, never, pa, pw, channel, on);
-            rows.push(StatusRow {
-                upn: p.upn.clone(),
-                name: name.clone(),
-                academy: p.academy.clone(),
+            .filter(|p| {
+                filter.reg_group.as_ref().is_none_or(|r| {
+                    p.reg_group
+                        .as_ref()
+                        .is_some_and(|g| g.eq_ignore_ascii_case(r))
+                })
+            })
+            .collect();
+        let channels: Vec<Channel> = match filter.channel {
+            Some(c) => vec![c],
+            None => Channel::ALL.to_vec(),
+        };
+        let academies = register::academies::list(conn)?
+            .into_iter()
+            .map(|a| (a.id, a.code))
+            .collect();
+        // One pupil: read only theirs; otherwise the academy's (or everyone's).
+        let (scope, one) = match (&filter.upn, heads.first()) {
+            (Some(_), Some(p)) => (Some(p.academy_id), Some(p.id)),
+            _ => (academy_id, None),
+        };
+        let (digests, withdrawals_rows, flag_rows) = if heads.is_empty() {
+            Default::default()
+        } else {
+            (
+                register::consent_digest::read(conn, scope, one)?,
+                match one {
+                    Some(id) => register::consents::withdrawals_of(conn, id)?,
+                    None => register::consents::withdrawals_for(conn, scope)?,
+                },
+                register::flags::for_academy(conn, scope)?,
+            )
+        };
+        let mut withdrawals: HashMap<i64, Vec<rules::consent::Withdrawal>> = HashMap::new();
+        for w in withdrawals_rows {
+            withdrawals.entry(w.pupil_id).or_default().push(w.to_rule());
+        }
+        let mut flags: HashMap<i64, Vec<register::flags::Flag>> = HashMap::new();
+        for f in flag_rows {
+            flags.entry(f.pupil_id).or_default().push(f);
+        }
+        let mut pupils = Vec::with_capacity(heads.len());
+        let mut decisions = Vec::with_capacity(heads.len() * channels.len());
+        for head in heads {
+            let year_group =
+                rules::year::ncy_advanced(head.year_group, head.year_group_academic_year, on);
+            let pflags = flags.get(&head.id).map_or(&[][..], Vec::as_slice);
+            let parent_also = crate::pupils::flag_active(pflags, FlagKind::ParentAlsoRequired, on);
+            let never_publish = crate::pupils::flag_active(pflags, FlagKind::NeverPublish, on);
+            let required = rules::consent::required_set(year_group, parent_also);
+            let facts = digests.of(head.id);
+            let pw = withdrawals.get(&head.id).map_or(&[][..], Vec::as_slice);
+            for &channel in &channels {
+                decisions.push(rules::consent::decide(
+                    required,
+                    never_publish,
+                    facts,
+                    pw,
+                    channel,
+                    on,
+                ));
+            }
+            pupils.push(ReportPupil {
+                head,
                 year_group,
-                reg_group: p.reg_group.clone(),
-                channel,
-                required: required.clone(),
-                status: e.status,
-                detail: e.detail,
-                still_needed: e.still_needed,
-                warnings: e.warnings,
+                required,
+                never_publish,
             });
         }
+        Ok(StatusReport {
+            on,
+            channels,
+            academies,
+            pupils,
+            digests,
+            withdrawals,
+            decisions,
+        })
     }
-    Ok(rows)
+
+    /// Rows in the report: pupils times channels.
+    pub fn len(&self) -> usize {
+        self.decisions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.decisions.is_empty()
+    }
+
+    fn academy(&self, id: i64) -> &str {
+        self.academies.get(&id).map_or("", String::as_str)
+    }
+
+    /// Every row's decision, without the sentences.
+    pub fn decided(&self) -> impl Iterator<Item = DecidedRow<'_>> + '_ {
+        let n = self.channels.len();
+        self.decisions.iter().enumerate().map(move |(i, d)| {
+            let p = &self.pupils[i / n];
+            DecidedRow {
+                upn: &p.head.upn,
+                academy: self.academy(p.head.academy_id),
+                year_group: p.year_group,
+                channel: self.channels[i % n],
+                status: d.status,
+                still_needed: d.still_needed,
+            }
+        })
+    }
+
+    /// Row `i` in full, with its sentence and warnings.
+    pub fn row(&self, i: usize) -> Option<StatusRow> {
+        let n = self.channels.len();
+        let p = self.pupils.get(i / n.max(1))?;
+        let channel = *self.channels.get(i % n.max(1))?;
+        let e = rules::consent::explain(
+            p.required,
+            p.never_publish,
+            self.digests.of(p.head.id),
+            &self.digests,
+            self.withdrawals
+                .get(&p.head.id)
+                .map_or(&[][..], Vec::as_slice),
+            channel,
+            self.on,
+        );
+        Some(StatusRow {
+            upn: p.head.upn.clone(),
+            name: p.head.name.clone(),
+            academy: self.academy(p.head.academy_id).to_owned(),
+            year_group: p.year_group,
+            reg_group: p.head.reg_group.clone(),
+            channel,
+            required: p.required.to_vec(),
+            status: e.status,
+            detail: e.detail,
+            still_needed: e.still_needed,
+            warnings: e.warnings,
+        })
+    }
+
+    /// Every row in full.
+    pub fn rows(&self) -> Vec<StatusRow> {
+        (0..self.len()).filter_map(|i| self.row(i)).collect()
+    }
+}
+
+/// Status of every pupil on roll (filtered) for every channel (or one), on a date, each row
+/// with its sentence. See [`StatusReport`] for the same without the sentences.
+pub fn status(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<Vec<StatusRow>> {
+    Ok(StatusReport::build(store, filter, on)?.rows())
 }
 
 /// A line of the chase list: who still has to sign what.
@@ -146,11 +268,19 @@ pub struct ChaseRow {
     pub detail: String,
 }
 
-/// Pupils whose consent is missing or expired, with the signatories still needed.
+/// Pupils whose consent is missing or expired, with the signatories still needed. Only the
+/// rows on the list are worded.
 pub fn chase(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<Vec<ChaseRow>> {
-    Ok(status(store, filter, on)?
+    let report = StatusReport::build(store, filter, on)?;
+    let on_list: Vec<usize> = report
+        .decided()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.status, ConsentStatus::Missing | ConsentStatus::Expired))
+        .map(|(i, _)| i)
+        .collect();
+    Ok(on_list
         .into_iter()
-        .filter(|r| matches!(r.status, ConsentStatus::Missing | ConsentStatus::Expired))
+        .filter_map(|i| report.row(i))
         .map(|r| ChaseRow {
             upn: r.upn,
             name: r.name,

@@ -30,7 +30,12 @@ pub enum DataCmd {
     },
     /// Check the register: database integrity, foreign keys, the audit chain, evidence files
     /// and file permissions. Exit 0 when all is well, 1 naming each problem.
-    Check,
+    Check {
+        /// First rebuild the consent summary (derived from the recorded answers) if it does
+        /// not match them; the answers themselves are never changed.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Retention: delete the records of pupils who left long ago.
     #[command(subcommand)]
     Retention(RetentionCmd),
@@ -127,11 +132,17 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                 eprintln!("clearshot: warning: {w}");
             }
         }
-        DataCmd::Check => {
+        DataCmd::Check { repair } => {
             // A register that cannot be opened, or checked at all, is a problem to report.
-            let report = match open_existing(path)
-                .and_then(|store| clearshot::backup::check(&store).map_err(Failure::from))
-            {
+            let report = match open_existing(path).and_then(|mut store| {
+                if *repair {
+                    let n = clearshot::backup::repair_digests(&mut store, stamp)?;
+                    if n > 0 {
+                        eprintln!("clearshot: rebuilt the consent summary of {n} pupil(s)");
+                    }
+                }
+                clearshot::backup::check(&store).map_err(Failure::from)
+            }) {
                 Ok(report) => report,
                 Err(f) => {
                     out.value(

@@ -202,6 +202,27 @@ pub fn health(conn: &Connection) -> Result<Health> {
             None
         }
     };
+    // The digest is derived from the answers (schema 3 on; an older file gets it when opened).
+    let has_digest = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'consent_digests'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap_or(0)
+        > 0;
+    if has_digest {
+        match crate::consent_digest::verify(conn) {
+            Ok(bad) if bad.is_empty() => {}
+            Ok(bad) => problems.push(format!(
+                "the consent summary of {} pupil(s) does not match their recorded answers, so \
+                 status reports could be wrong (run `clearshot check --repair` to rebuild it \
+                 from the answers)",
+                bad.len()
+            )),
+            Err(e) => problems.push(format!("the consent summary could not be read: {e}")),
+        }
+    }
     Ok(Health {
         integrity,
         foreign_keys,

@@ -156,6 +156,7 @@ pub fn record_form(
         ])?;
         ids.push(tx.last_insert_rowid());
     }
+    crate::consent_digest::rebuild(tx, pupil.id)?;
     let granted: Vec<&str> = form
         .answers
         .iter()

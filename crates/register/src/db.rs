@@ -15,6 +15,7 @@ pub const APPLICATION_ID: i64 = 0x436C_5368;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_register.sql"),
     include_str!("migrations/0002_clearance.sql"),
+    include_str!("migrations/0003_consent_digest.sql"),
 ];
 
 /// The schema version this build writes.
@@ -31,6 +32,10 @@ pub fn apply_pragmas(conn: &Connection) -> Result<()> {
     // In-memory databases answer "memory"; that is fine.
     let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Reports read the whole register: map it into memory rather than copy it a page at a
+    // time through read(2), and keep up to 64 MiB of pages between queries.
+    conn.pragma_update(None, "mmap_size", 256_i64 * 1024 * 1024)?;
+    conn.pragma_update(None, "cache_size", -65_536_i64)?;
     Ok(())
 }
 
@@ -164,14 +169,22 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
         });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        // Each migration and its version bump commit together or not at all.
-        let batch = format!(
-            "BEGIN IMMEDIATE;\n{sql}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {};\nCOMMIT;",
-            i + 1
-        );
-        if let Err(e) = conn.execute_batch(&batch) {
+        // Each migration, the data it derives and its version bump commit together or not at all.
+        let step = || -> Result<()> {
+            conn.execute_batch(sql)?;
+            if i + 1 == 3 {
+                crate::consent_digest::rebuild_all(conn)?;
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {};",
+                i + 1
+            ))?;
+            Ok(())
+        };
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        if let Err(e) = step().and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
             let _ = conn.execute_batch("ROLLBACK");
-            return Err(e.into());
+            return Err(e);
         }
     }
     Ok(())

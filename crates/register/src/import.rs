@@ -649,10 +649,21 @@ pub fn import(
     }
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
-    let existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, None)?
+    // This academy's pupils; a UPN not among them is looked up on its own (a pupil moving in
+    // from another academy of the trust), rather than reading the whole trust for every file.
+    let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
         .into_iter()
         .map(|p| (p.upn.clone(), p))
         .collect();
+    let elsewhere: Vec<&str> = roll
+        .entries
+        .iter()
+        .map(|(_, e)| e.upn.as_str())
+        .filter(|u| !existing.contains_key(*u))
+        .collect();
+    for p in pupils::by_upns(&tx, &elsewhere)? {
+        existing.insert(p.upn.clone(), p);
+    }
     let mut report = ImportReport {
         rejected: roll.rejected,
         warnings: roll.warnings,

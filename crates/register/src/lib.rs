@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod clearances;
+pub mod consent_digest;
 pub mod consents;
 pub mod db;
 pub mod devices;

@@ -32,12 +32,11 @@ pub struct Pupil {
 impl Pupil {
     /// "Preferred (Legal) Surname" style display name.
     pub fn display_name(&self) -> String {
-        match &self.preferred_forename {
-            Some(p) if p != &self.legal_forename => {
-                format!("{} ({}) {}", p, self.legal_forename, self.legal_surname)
-            }
-            _ => format!("{} {}", self.legal_forename, self.legal_surname),
-        }
+        display_name(
+            &self.legal_forename,
+            &self.legal_surname,
+            self.preferred_forename.as_deref(),
+        )
     }
 
     /// On roll on `on`: not yet left (a pupil who leaves on a date is off roll from it).
@@ -78,15 +77,128 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pupil> {
         legal_forename: r.get(3)?,
         legal_surname: r.get(4)?,
         preferred_forename: r.get(5)?,
-        dob: r.get(6)?,
+        dob: stored_date(r.get_ref(6)?)?,
         academy: r.get(7)?,
         academy_id: r.get(8)?,
         reg_group: r.get(9)?,
         admission_number: r.get(10)?,
         year_group: r.get(11)?,
         year_group_academic_year: r.get(12)?,
-        left_on: r.get(13)?,
+        left_on: match r.get_ref(13)? {
+            rusqlite::types::ValueRef::Null => None,
+            v => Some(stored_date(v)?),
+        },
     })
+}
+
+/// What a status report needs of a pupil, read lean: no subject id or admission number, the
+/// display name built once, the academy as its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PupilHead {
+    pub id: i64,
+    pub upn: String,
+    /// As [`Pupil::display_name`].
+    pub name: String,
+    pub academy_id: i64,
+    pub reg_group: Option<String>,
+    pub year_group: i32,
+    pub year_group_academic_year: i32,
+    pub left_on: Option<NaiveDate>,
+}
+
+impl PupilHead {
+    pub fn on_roll(&self, on: NaiveDate) -> bool {
+        self.left_on.is_none_or(|left| left > on)
+    }
+}
+
+fn display_name(legal_forename: &str, legal_surname: &str, preferred: Option<&str>) -> String {
+    match preferred {
+        Some(p) if p != legal_forename => format!("{p} ({legal_forename}) {legal_surname}"),
+        _ => format!("{legal_forename} {legal_surname}"),
+    }
+}
+
+/// A stored `YYYY-MM-DD` date, read without chrono's general format parser (the register has
+/// tens of thousands of them to read for one report).
+pub(crate) fn stored_date(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<NaiveDate> {
+    let text = v.as_str()?;
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let parsed = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+        .then(|| {
+            let y = i32::try_from(digits(0..4)?).ok()?;
+            NaiveDate::from_ymd_opt(y, digits(5..7)?, digits(8..10)?)
+        })
+        .flatten();
+    parsed.ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("not a date: {text:?}").into(),
+        )
+    })
+}
+
+/// The pupils a status report covers, in the report's order (academy code, surname, forename,
+/// UPN): every pupil, one academy's, or the one with `upn`. One query per academy, each reading
+/// the `pupils_roll_order` index in order rather than sorting.
+pub fn heads(
+    conn: &Connection,
+    academy_id: Option<i64>,
+    upn: Option<&str>,
+) -> Result<Vec<PupilHead>> {
+    const COLUMNS: &str = "p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, \
+        p.academy_id, p.reg_group, p.year_group, p.year_group_academic_year, p.left_on";
+    let head = |r: &rusqlite::Row<'_>| -> rusqlite::Result<PupilHead> {
+        let left = r.get_ref(9)?;
+        Ok(PupilHead {
+            id: r.get(0)?,
+            upn: r.get(1)?,
+            name: display_name(
+                r.get_ref(2)?.as_str()?,
+                r.get_ref(3)?.as_str()?,
+                r.get_ref(4)?.as_str_or_null()?,
+            ),
+            academy_id: r.get(5)?,
+            reg_group: r.get(6)?,
+            year_group: r.get(7)?,
+            year_group_academic_year: r.get(8)?,
+            left_on: match left {
+                rusqlite::types::ValueRef::Null => None,
+                v => Some(stored_date(v)?),
+            },
+        })
+    };
+    if let Some(upn) = upn {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM pupils p WHERE p.upn = ?1 AND (?2 IS NULL OR p.academy_id = ?2)"
+        ))?;
+        let rows = stmt.query_map(params![upn.trim().to_uppercase(), academy_id], head)?;
+        return Ok(rows.collect::<rusqlite::Result<_>>()?);
+    }
+    let academies: Vec<i64> = match academy_id {
+        Some(id) => vec![id],
+        None => conn
+            .prepare_cached("SELECT id FROM academies ORDER BY code")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM pupils p WHERE p.academy_id = ?1
+         ORDER BY p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn"
+    ))?;
+    let mut out = Vec::new();
+    for id in academies {
+        for row in stmt.query_map([id], head)? {
+            out.push(row?);
+        }
+    }
+    Ok(out)
 }
 
 pub fn by_upn(conn: &Connection, upn: &str) -> Result<Option<Pupil>> {
@@ -96,6 +208,17 @@ pub fn by_upn(conn: &Connection, upn: &str) -> Result<Option<Pupil>> {
         ))?
         .query_row([upn.trim().to_uppercase()], row)
         .optional()?)
+}
+
+/// The pupils with any of these UPNs (exactly as stored), in one query.
+pub fn by_upns(conn: &Connection, upns: &[&str]) -> Result<Vec<Pupil>> {
+    let list = serde_json::to_string(upns).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM pupils p JOIN academies a ON a.id = p.academy_id
+         WHERE p.upn IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let rows = stmt.query_map([list], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The pupil with this UPN, or a clear "no such pupil" error.
@@ -242,4 +365,97 @@ impl RollEntry {
 
 fn first_september(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(NaiveDate::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_roll_is_read_in_order_from_the_index_without_sorting() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT p.id, p.upn, p.legal_forename, p.legal_surname,
+                    p.preferred_forename, p.academy_id, p.reg_group, p.year_group,
+                    p.year_group_academic_year, p.left_on
+                 FROM pupils p WHERE p.academy_id = 1
+                 ORDER BY p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("COVERING INDEX pupils_roll_order")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
+    }
+
+    #[test]
+    fn heads_come_in_the_same_order_as_the_pupil_list_with_the_same_names_and_dates() {
+        let mut conn = crate::db::open_in_memory().unwrap();
+        let stamp = Stamp::new("office", "2025-09-01T00:00:00Z");
+        let tx = crate::begin(&mut conn).unwrap();
+        let oak = crate::academies::add(&tx, "OAK", "Oak", &stamp).unwrap();
+        let ash = crate::academies::add(&tx, "ASH", "Ash", &stamp).unwrap();
+        for (i, (academy, surname, forename, preferred)) in [
+            (&oak, "smith", "Zoë", None),
+            (&ash, "O'Brien", "Seán", Some("Sean")),
+            (&oak, "Smith", "amelia", None),
+            (&oak, "Ahmed", "Noah", Some("Noah")),
+            (&ash, "brown", "Kai", None),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let e = RollEntry {
+                upn: format!("U{i}"),
+                legal_forename: forename.into(),
+                legal_surname: surname.into(),
+                preferred_forename: preferred.map(str::to_owned),
+                dob: NaiveDate::from_ymd_opt(2015, 1, 1 + i as u32).unwrap(),
+                reg_group: None,
+                admission_number: None,
+                year_group: 5,
+                year_group_academic_year: 2025,
+            };
+            let id = insert(&tx, academy.id, &academy.code, &e, &stamp).unwrap();
+            if i == 2 {
+                let p = by_id(&tx, id).unwrap();
+                mark_left(
+                    &tx,
+                    &p,
+                    NaiveDate::from_ymd_opt(2026, 2, 28).unwrap(),
+                    &stamp,
+                )
+                .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        let listed: Vec<(String, String, Option<NaiveDate>)> = list(&conn, None)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.upn.clone(), p.display_name(), p.left_on))
+            .collect();
+        let heads: Vec<(String, String, Option<NaiveDate>)> = heads(&conn, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.upn, h.name, h.left_on))
+            .collect();
+        assert_eq!(heads, listed);
+        assert_eq!(heads[0].1, "Kai brown");
+        assert_eq!(heads[1].1, "Sean (Seán) O'Brien");
+        assert_eq!(heads[3].2, NaiveDate::from_ymd_opt(2026, 2, 28));
+        let one = super::heads(&conn, Some(oak.id), Some(" u3 ")).unwrap();
+        assert_eq!(one.len(), 1);
+        assert!(
+            super::heads(&conn, Some(ash.id), Some("U3"))
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

@@ -57,6 +57,8 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
         report.consent_answers += tx
             .prepare_cached("DELETE FROM consent_answers WHERE pupil_id = ?1")?
             .execute([id])?;
+        tx.prepare_cached("DELETE FROM consent_digests WHERE pupil_id = ?1")?
+            .execute([id])?;
         report.consent_withdrawals += tx
             .prepare_cached("DELETE FROM consent_withdrawals WHERE pupil_id = ?1")?
             .execute([id])?;

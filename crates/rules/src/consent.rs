@@ -248,7 +248,7 @@ pub struct Answer {
 
 /// Withdraws every yes of that signatory kind for that channel signed on or before `on`.
 /// It never deletes history: a yes signed after `on` grants again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Withdrawal {
     /// Recording order.
     pub id: i64,
@@ -275,28 +275,482 @@ pub struct Evaluation {
     pub warnings: Vec<String>,
 }
 
-/// Answers grouped by signer, identified by kind and a name compared without case or spaces.
-fn signer_key(answer: &Answer) -> (Signatory, Option<String>) {
-    let name = answer.signer.as_ref().map(|n| {
-        n.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    });
-    (answer.signatory, name.filter(|n| !n.is_empty()))
+/// A set of signatory kinds (at most both), small enough to copy: what the bulk status keeps
+/// per pupil instead of a `Vec`. Iterates and serialises in enum order, Parent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Signatories(u8);
+
+impl Signatories {
+    pub const NONE: Signatories = Signatories(0);
+
+    fn bit(kind: Signatory) -> u8 {
+        match kind {
+            Signatory::Parent => 1,
+            Signatory::Pupil => 2,
+        }
+    }
+
+    pub fn of(kinds: &[Signatory]) -> Signatories {
+        Signatories(kinds.iter().fold(0, |acc, &k| acc | Self::bit(k)))
+    }
+
+    pub fn contains(self, kind: Signatory) -> bool {
+        self.0 & Self::bit(kind) != 0
+    }
+
+    pub fn insert(&mut self, kind: Signatory) {
+        self.0 |= Self::bit(kind);
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Signatory> {
+        Signatory::ALL
+            .into_iter()
+            .filter(move |&k| self.contains(k))
+    }
+
+    pub fn to_vec(self) -> Vec<Signatory> {
+        self.iter().collect()
+    }
+}
+
+impl Serialize for Signatories {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// [`required_signatories`] as a copyable set.
+pub fn required_set(ncy: i32, parent_also_required: bool) -> Signatories {
+    Signatories::of(&required_signatories(ncy, parent_also_required))
+}
+
+/// A signer with no usable name: the one unnamed signer of that kind.
+pub const UNNAMED: u32 = u32::MAX;
+
+/// An answer in the compact form the bulk status reads: no strings, so a trust's worth of
+/// answers evaluates without allocating.
+///
+/// `signer` says whose answer it is: answers of the same kind with the same `signer` number
+/// belong to one signer ([`UNNAMED`] for the unnamed signer of that kind). Whoever builds facts
+/// gives equal numbers to names that are equal ignoring case and spaces ([`same_signer_name`]).
+/// `name` is the caller's index of the name as recorded, used only for the sentences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fact {
+    pub id: i64,
+    pub signatory: Signatory,
+    pub signer: u32,
+    pub name: u32,
+    pub channel: Channel,
+    pub granted: bool,
+    pub signed_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// The names the facts' `name` indexes point into.
+pub trait SignerNames {
+    /// The name as recorded, or `None`.
+    fn name(&self, index: u32) -> Option<&str>;
+}
+
+impl SignerNames for Vec<Option<&str>> {
+    fn name(&self, index: u32) -> Option<&str> {
+        self.get(index as usize).copied().flatten()
+    }
+}
+
+fn name_chars(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+}
+
+/// Whether two signer names are the same person: equal ignoring case and spaces. A name with
+/// nothing but spaces is no name (the unnamed signer).
+pub fn same_signer_name(a: &str, b: &str) -> bool {
+    name_chars(a).eq(name_chars(b))
+}
+
+/// Whether a recorded name identifies a signer (it has something besides spaces).
+pub fn is_named(name: Option<&str>) -> bool {
+    name.is_some_and(|n| name_chars(n).next().is_some())
+}
+
+/// The outcome for one pupil, one channel, one date, without the sentences: what the bulk
+/// status computes for every pupil. [`explain`] gives the sentences on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub status: ConsentStatus,
+    /// Signatories whose consent is missing or expired (empty when something stronger blocks).
+    pub still_needed: Signatories,
 }
 
 /// "Latest" = greatest signed_on, ties broken by greater id.
-fn recency(answer: &Answer) -> (NaiveDate, i64) {
-    (answer.signed_on, answer.id)
+fn recency(fact: &Fact) -> (NaiveDate, i64) {
+    (fact.signed_on, fact.id)
 }
 
-/// "parent (Mrs Jane O'Neil)" or just "parent" for the unnamed signer.
-fn who(answer: &Answer) -> String {
-    match answer.signer.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => format!("{} ({name})", answer.signatory),
-        _ => answer.signatory.as_str().to_owned(),
+fn visible(fact: &Fact, channel: Channel, on: NaiveDate) -> bool {
+    fact.channel == channel && fact.signed_on <= on
+}
+
+/// Whether `facts[i]` is its signer's latest visible answer for the channel on the date.
+fn is_latest(facts: &[Fact], i: usize, channel: Channel, on: NaiveDate) -> bool {
+    let f = &facts[i];
+    visible(f, channel, on)
+        && !facts.iter().any(|g| {
+            visible(g, channel, on)
+                && g.signatory == f.signatory
+                && g.signer == f.signer
+                && recency(g) > recency(f)
+        })
+}
+
+/// Which facts are their signer's latest visible answer for the channel on the date, worked
+/// out once per decision: a bit per fact (a pupil has far fewer than 64 answers; a longer
+/// history falls back to asking [`is_latest`] each time).
+enum Latest {
+    Bits(u64),
+    Each,
+}
+
+impl Latest {
+    fn new(facts: &[Fact], channel: Channel, on: NaiveDate) -> Latest {
+        if facts.len() > 64 {
+            return Latest::Each;
+        }
+        let visible_bits = facts
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| visible(f, channel, on))
+            .fold(0u64, |acc, (i, _)| acc | 1 << i);
+        let mut bits = 0u64;
+        for i in set_bits(visible_bits) {
+            let f = &facts[i];
+            let superseded = set_bits(visible_bits).any(|j| {
+                let g = &facts[j];
+                g.signatory == f.signatory && g.signer == f.signer && recency(g) > recency(f)
+            });
+            if !superseded {
+                bits |= 1 << i;
+            }
+        }
+        Latest::Bits(bits)
     }
+
+    /// The indices of the latest facts, in fact order.
+    fn indices<'a>(
+        &self,
+        facts: &'a [Fact],
+        channel: Channel,
+        on: NaiveDate,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let (bits, each) = match self {
+            Latest::Bits(b) => (*b, false),
+            Latest::Each => (0, true),
+        };
+        let all = if each { facts.len() } else { 0 };
+        set_bits(bits).chain((0..all).filter(move |&i| is_latest(facts, i, channel, on)))
+    }
+}
+
+fn set_bits(mut bits: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            i
+        })
+    })
+}
+
+/// The sentences, when asked for.
+struct Text<'n> {
+    names: &'n dyn SignerNames,
+    refused: Vec<String>,
+    withdrawn: Vec<String>,
+    expired: Vec<String>,
+    missing: Vec<String>,
+    granted: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Text<'_> {
+    fn name(&self, fact: &Fact) -> Option<&str> {
+        self.names
+            .name(fact.name)
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// "parent (Mrs Jane O'Neil)" or just "parent" for the unnamed signer.
+    fn who(&self, fact: &Fact) -> String {
+        match self.name(fact) {
+            Some(name) => format!("{} ({name})", fact.signatory),
+            None => fact.signatory.as_str().to_owned(),
+        }
+    }
+}
+
+/// The rules of DOMAIN.md, once: decides, and writes the sentences when `text` is given.
+fn run(
+    required: Signatories,
+    never_publish: bool,
+    facts: &[Fact],
+    withdrawals: &[Withdrawal],
+    channel: Channel,
+    on: NaiveDate,
+    mut text: Option<&mut Text<'_>>,
+) -> Decision {
+    // Each signer's latest answers of one kind, most recent first (only for the sentences).
+    let latest = Latest::new(facts, channel, on);
+    let latest_of = |kind: Option<Signatory>| -> Vec<&Fact> {
+        let mut v: Vec<&Fact> = latest
+            .indices(facts, channel, on)
+            .map(|i| &facts[i])
+            .filter(|f| kind.is_none_or(|k| f.signatory == k))
+            .collect();
+        v.sort_by_key(|f| (f.signatory, std::cmp::Reverse(recency(f))));
+        v
+    };
+    if let Some(t) = text.as_deref_mut() {
+        for f in latest_of(None)
+            .into_iter()
+            .filter(|f| !required.contains(f.signatory) && !f.granted)
+        {
+            let sentence = format!(
+                "{} refused {} on {}, but the {}'s consent is not required on {on}",
+                t.who(f),
+                channel.label(),
+                f.signed_on,
+                f.signatory
+            );
+            t.warnings.push(sentence);
+        }
+    }
+    if never_publish {
+        if let Some(t) = text {
+            t.refused.push(
+                "a safeguarding \"never publish\" flag blocks publication whatever the consent says"
+                    .to_owned(),
+            );
+        }
+        return Decision {
+            status: ConsentStatus::NeverPublish,
+            still_needed: Signatories::NONE,
+        };
+    }
+    if required.is_empty() {
+        if let Some(t) = text {
+            t.missing.push(
+                "no required signatories were given, so consent cannot be confirmed".to_owned(),
+            );
+        }
+        return Decision {
+            status: ConsentStatus::Missing,
+            still_needed: Signatories::NONE,
+        };
+    }
+
+    let (mut refused, mut withdrawn, mut expired, mut missing) = (false, false, false, false);
+    let mut still_needed = Signatories::NONE;
+    for kind in required.iter() {
+        let of_kind = || {
+            latest
+                .indices(facts, channel, on)
+                .map(|i| &facts[i])
+                .filter(move |f| f.signatory == kind)
+        };
+        if of_kind().any(|f| !f.granted) {
+            refused = true;
+            if let Some(t) = text.as_deref_mut() {
+                let latest = latest_of(Some(kind));
+                let yeses: Vec<String> = latest
+                    .iter()
+                    .filter(|f| f.granted)
+                    .map(|yes| {
+                        let name = t
+                            .name(yes)
+                            .map_or_else(|| format!("another {kind}"), str::to_owned);
+                        format!("{name} granted on {}", yes.signed_on)
+                    })
+                    .collect();
+                for no in latest.iter().filter(|f| !f.granted) {
+                    let mut sentence = format!("{} refused on {}", t.who(no), no.signed_on);
+                    if !yeses.is_empty() {
+                        let disagree = match kind {
+                            Signatory::Parent => "parents disagree",
+                            Signatory::Pupil => "the pupil's answers disagree",
+                        };
+                        sentence.push_str(&format!("; {disagree}: {}", yeses.join(", ")));
+                    }
+                    t.refused.push(sentence);
+                }
+            }
+            continue;
+        }
+        // Every signer of this kind said yes last; the kind's latest yes decides.
+        let Some(yes) = of_kind().max_by_key(|f| recency(f)) else {
+            missing = true;
+            still_needed.insert(kind);
+            if let Some(t) = text.as_deref_mut() {
+                t.missing.push(format!(
+                    "no answer from the {kind} for {} on or before {on}",
+                    channel.label()
+                ));
+            }
+            continue;
+        };
+        if let Some(w) = withdrawals
+            .iter()
+            .filter(|w| {
+                w.channel == channel && w.on <= on && w.signatory == kind && yes.signed_on <= w.on
+            })
+            .max_by_key(|w| (w.on, w.id))
+        {
+            withdrawn = true;
+            if let Some(t) = text.as_deref_mut() {
+                let sentence = format!(
+                    "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
+                    t.who(yes),
+                    yes.signed_on,
+                    w.on
+                );
+                t.withdrawn.push(sentence);
+            }
+            continue;
+        }
+        match yes.expires_on {
+            Some(expiry) if expiry < on => {
+                expired = true;
+                still_needed.insert(kind);
+                if let Some(t) = text.as_deref_mut() {
+                    let sentence = format!(
+                        "{} granted on {}, but it expired after {expiry}",
+                        t.who(yes),
+                        yes.signed_on
+                    );
+                    t.expired.push(sentence);
+                }
+            }
+            _ => {
+                if let Some(t) = text.as_deref_mut() {
+                    let sentence = format!("{} granted on {}", t.who(yes), yes.signed_on);
+                    t.granted.push(sentence);
+                }
+            }
+        }
+    }
+
+    let status = if refused {
+        ConsentStatus::Refused
+    } else if withdrawn {
+        ConsentStatus::Withdrawn
+    } else if expired {
+        ConsentStatus::Expired
+    } else if missing {
+        ConsentStatus::Missing
+    } else {
+        ConsentStatus::Granted
+    };
+    if !matches!(status, ConsentStatus::Expired | ConsentStatus::Missing) {
+        still_needed = Signatories::NONE;
+    }
+    Decision {
+        status,
+        still_needed,
+    }
+}
+
+/// Decides consent for `channel` on the date `on` from compact facts, without writing any
+/// sentence: the bulk status's path. Same rules and precedence as [`evaluate`].
+pub fn decide(
+    required: Signatories,
+    never_publish: bool,
+    facts: &[Fact],
+    withdrawals: &[Withdrawal],
+    channel: Channel,
+    on: NaiveDate,
+) -> Decision {
+    run(
+        required,
+        never_publish,
+        facts,
+        withdrawals,
+        channel,
+        on,
+        None,
+    )
+}
+
+/// The full evaluation (decision, sentence and warnings) from compact facts.
+pub fn explain(
+    required: Signatories,
+    never_publish: bool,
+    facts: &[Fact],
+    names: &dyn SignerNames,
+    withdrawals: &[Withdrawal],
+    channel: Channel,
+    on: NaiveDate,
+) -> Evaluation {
+    let mut text = Text {
+        names,
+        refused: Vec::new(),
+        withdrawn: Vec::new(),
+        expired: Vec::new(),
+        missing: Vec::new(),
+        granted: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let d = run(
+        required,
+        never_publish,
+        facts,
+        withdrawals,
+        channel,
+        on,
+        Some(&mut text),
+    );
+    let sentences = match d.status {
+        ConsentStatus::NeverPublish | ConsentStatus::Refused => text.refused,
+        ConsentStatus::Withdrawn => text.withdrawn,
+        // Expired and missing are both on the chase list; say both.
+        ConsentStatus::Expired => {
+            let mut s = text.expired;
+            s.extend(text.missing);
+            s
+        }
+        ConsentStatus::Missing => text.missing,
+        ConsentStatus::Granted => text.granted,
+    };
+    Evaluation {
+        status: d.status,
+        detail: sentences.join("; "),
+        still_needed: d.still_needed.to_vec(),
+        warnings: text.warnings,
+    }
+}
+
+/// Numbers answers' signers for [`Fact::signer`]: equal names (ignoring case and spaces) get
+/// the number of the first answer with that name; unnamed signers get [`UNNAMED`].
+pub fn signer_numbers<'a>(names: impl IntoIterator<Item = Option<&'a str>>) -> Vec<u32> {
+    let names: Vec<Option<&str>> = names.into_iter().collect();
+    (0..names.len())
+        .map(|i| {
+            let n = names[i].filter(|n| is_named(Some(n)));
+            match n {
+                None => UNNAMED,
+                Some(n) => (0..i)
+                    .find(|&j| {
+                        names[j].is_some_and(|m| is_named(Some(m)) && same_signer_name(m, n))
+                    })
+                    .unwrap_or(i) as u32,
+            }
+        })
+        .collect()
 }
 
 /// Evaluates consent for `channel` on the date `on` (see DOMAIN.md). Precedence:
@@ -312,47 +766,118 @@ pub fn evaluate(
     channel: Channel,
     on: NaiveDate,
 ) -> Evaluation {
-    let visible: Vec<&Answer> = answers
+    let names: Vec<Option<&str>> = answers.iter().map(|a| a.signer.as_deref()).collect();
+    let numbers = signer_numbers(names.iter().copied());
+    let facts: Vec<Fact> = answers
         .iter()
-        .filter(|a| a.channel == channel && a.signed_on <= on)
+        .zip(&numbers)
+        .enumerate()
+        .map(|(i, (a, &signer))| Fact {
+            id: a.id,
+            signatory: a.signatory,
+            signer,
+            name: i as u32,
+            channel: a.channel,
+            granted: a.granted,
+            signed_on: a.signed_on,
+            expires_on: a.expires_on,
+        })
         .collect();
-    let withdrawals: Vec<&Withdrawal> = withdrawals
-        .iter()
-        .filter(|w| w.channel == channel && w.on <= on)
-        .collect();
+    explain(
+        Signatories::of(required),
+        never_publish,
+        &facts,
+        &names,
+        withdrawals,
+        channel,
+        on,
+    )
+}
 
-    // Each signer's latest answer.
-    let mut latest: Vec<&Answer> = Vec::new();
-    for answer in &visible {
-        let key = signer_key(answer);
-        match latest.iter_mut().find(|l| signer_key(l) == key) {
-            Some(slot) if recency(answer) > recency(slot) => *slot = answer,
-            Some(_) => {}
-            None => latest.push(answer),
+/// The implementation before the bulk status was made allocation-free, kept as the oracle the
+/// property test compares [`evaluate`] with.
+#[cfg(test)]
+mod reference {
+    use super::*;
+
+    /// Answers grouped by signer, identified by kind and a name compared without case or spaces.
+    fn signer_key(answer: &Answer) -> (Signatory, Option<String>) {
+        let name = answer.signer.as_ref().map(|n| {
+            n.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        });
+        (answer.signatory, name.filter(|n| !n.is_empty()))
+    }
+
+    /// "Latest" = greatest signed_on, ties broken by greater id.
+    fn recency(answer: &Answer) -> (NaiveDate, i64) {
+        (answer.signed_on, answer.id)
+    }
+
+    /// "parent (Mrs Jane O'Neil)" or just "parent" for the unnamed signer.
+    fn who(answer: &Answer) -> String {
+        match answer.signer.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => format!("{} ({name})", answer.signatory),
+            _ => answer.signatory.as_str().to_owned(),
         }
     }
-    latest.sort_by_key(|a| (a.signatory, std::cmp::Reverse(recency(a))));
 
-    let mut warnings = Vec::new();
-    for answer in latest
-        .iter()
-        .filter(|a| !required.contains(&a.signatory) && !a.granted)
-    {
-        warnings.push(format!(
-            "{} refused {} on {}, but the {}'s consent is not required on {on}",
-            who(answer),
-            channel.label(),
-            answer.signed_on,
-            answer.signatory
-        ));
-    }
+    /// Evaluates consent for `channel` on the date `on` (see DOMAIN.md). Precedence:
+    /// never publish > refused > withdrawn > expired > missing > granted.
+    ///
+    /// Answers and withdrawals dated after `on`, and answers for other channels, are ignored. An
+    /// empty `required` list is treated as missing (fail safe) rather than as vacuously granted.
+    pub(super) fn evaluate(
+        required: &[Signatory],
+        never_publish: bool,
+        answers: &[Answer],
+        withdrawals: &[Withdrawal],
+        channel: Channel,
+        on: NaiveDate,
+    ) -> Evaluation {
+        let visible: Vec<&Answer> = answers
+            .iter()
+            .filter(|a| a.channel == channel && a.signed_on <= on)
+            .collect();
+        let withdrawals: Vec<&Withdrawal> = withdrawals
+            .iter()
+            .filter(|w| w.channel == channel && w.on <= on)
+            .collect();
 
-    let mut required: Vec<Signatory> = required.to_vec();
-    required.sort();
-    required.dedup();
+        // Each signer's latest answer.
+        let mut latest: Vec<&Answer> = Vec::new();
+        for answer in &visible {
+            let key = signer_key(answer);
+            match latest.iter_mut().find(|l| signer_key(l) == key) {
+                Some(slot) if recency(answer) > recency(slot) => *slot = answer,
+                Some(_) => {}
+                None => latest.push(answer),
+            }
+        }
+        latest.sort_by_key(|a| (a.signatory, std::cmp::Reverse(recency(a))));
 
-    if never_publish {
-        return Evaluation {
+        let mut warnings = Vec::new();
+        for answer in latest
+            .iter()
+            .filter(|a| !required.contains(&a.signatory) && !a.granted)
+        {
+            warnings.push(format!(
+                "{} refused {} on {}, but the {}'s consent is not required on {on}",
+                who(answer),
+                channel.label(),
+                answer.signed_on,
+                answer.signatory
+            ));
+        }
+
+        let mut required: Vec<Signatory> = required.to_vec();
+        required.sort();
+        required.dedup();
+
+        if never_publish {
+            return Evaluation {
             status: ConsentStatus::NeverPublish,
             detail:
                 "a safeguarding \"never publish\" flag blocks publication whatever the consent says"
@@ -360,113 +885,115 @@ pub fn evaluate(
             still_needed: Vec::new(),
             warnings,
         };
-    }
-    if required.is_empty() {
-        return Evaluation {
-            status: ConsentStatus::Missing,
-            detail: "no required signatories were given, so consent cannot be confirmed".to_owned(),
-            still_needed: Vec::new(),
-            warnings,
-        };
-    }
+        }
+        if required.is_empty() {
+            return Evaluation {
+                status: ConsentStatus::Missing,
+                detail: "no required signatories were given, so consent cannot be confirmed"
+                    .to_owned(),
+                still_needed: Vec::new(),
+                warnings,
+            };
+        }
 
-    let mut refused = Vec::new();
-    let mut withdrawn = Vec::new();
-    let mut expired = Vec::new();
-    let mut missing = Vec::new();
-    let mut granted = Vec::new();
-    let mut still_needed = Vec::new();
+        let mut refused = Vec::new();
+        let mut withdrawn = Vec::new();
+        let mut expired = Vec::new();
+        let mut missing = Vec::new();
+        let mut granted = Vec::new();
+        let mut still_needed = Vec::new();
 
-    for &kind in &required {
-        let of_kind: Vec<&Answer> = latest
-            .iter()
-            .copied()
-            .filter(|a| a.signatory == kind)
-            .collect();
-        let noes: Vec<&Answer> = of_kind.iter().copied().filter(|a| !a.granted).collect();
-        if !noes.is_empty() {
-            let yeses: Vec<&Answer> = of_kind.iter().copied().filter(|a| a.granted).collect();
-            for no in noes {
-                let mut sentence = format!("{} refused on {}", who(no), no.signed_on);
-                if !yeses.is_empty() {
-                    let others: Vec<String> = yeses
-                        .iter()
-                        .map(|yes| {
-                            let name = yes.signer.as_deref().map(str::trim).unwrap_or("");
-                            let name = if name.is_empty() {
-                                format!("another {kind}")
-                            } else {
-                                name.to_owned()
-                            };
-                            format!("{name} granted on {}", yes.signed_on)
-                        })
-                        .collect();
-                    let disagree = match kind {
-                        Signatory::Parent => "parents disagree",
-                        Signatory::Pupil => "the pupil's answers disagree",
-                    };
-                    sentence.push_str(&format!("; {disagree}: {}", others.join(", ")));
+        for &kind in &required {
+            let of_kind: Vec<&Answer> = latest
+                .iter()
+                .copied()
+                .filter(|a| a.signatory == kind)
+                .collect();
+            let noes: Vec<&Answer> = of_kind.iter().copied().filter(|a| !a.granted).collect();
+            if !noes.is_empty() {
+                let yeses: Vec<&Answer> = of_kind.iter().copied().filter(|a| a.granted).collect();
+                for no in noes {
+                    let mut sentence = format!("{} refused on {}", who(no), no.signed_on);
+                    if !yeses.is_empty() {
+                        let others: Vec<String> = yeses
+                            .iter()
+                            .map(|yes| {
+                                let name = yes.signer.as_deref().map(str::trim).unwrap_or("");
+                                let name = if name.is_empty() {
+                                    format!("another {kind}")
+                                } else {
+                                    name.to_owned()
+                                };
+                                format!("{name} granted on {}", yes.signed_on)
+                            })
+                            .collect();
+                        let disagree = match kind {
+                            Signatory::Parent => "parents disagree",
+                            Signatory::Pupil => "the pupil's answers disagree",
+                        };
+                        sentence.push_str(&format!("; {disagree}: {}", others.join(", ")));
+                    }
+                    refused.push(sentence);
                 }
-                refused.push(sentence);
+                continue;
             }
-            continue;
-        }
-        // Every signer of this kind said yes last; the kind's latest yes decides.
-        let Some(yes) = of_kind.first().copied() else {
-            missing.push(format!(
-                "no answer from the {kind} for {} on or before {on}",
-                channel.label()
-            ));
-            still_needed.push(kind);
-            continue;
-        };
-        if let Some(w) = withdrawals
-            .iter()
-            .filter(|w| w.signatory == kind && yes.signed_on <= w.on)
-            .max_by_key(|w| (w.on, w.id))
-        {
-            withdrawn.push(format!(
-                "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
-                who(yes),
-                yes.signed_on,
-                w.on
-            ));
-            continue;
-        }
-        match yes.expires_on {
-            Some(expiry) if expiry < on => {
-                expired.push(format!(
-                    "{} granted on {}, but it expired after {expiry}",
-                    who(yes),
-                    yes.signed_on
+            // Every signer of this kind said yes last; the kind's latest yes decides.
+            let Some(yes) = of_kind.first().copied() else {
+                missing.push(format!(
+                    "no answer from the {kind} for {} on or before {on}",
+                    channel.label()
                 ));
                 still_needed.push(kind);
+                continue;
+            };
+            if let Some(w) = withdrawals
+                .iter()
+                .filter(|w| w.signatory == kind && yes.signed_on <= w.on)
+                .max_by_key(|w| (w.on, w.id))
+            {
+                withdrawn.push(format!(
+                    "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
+                    who(yes),
+                    yes.signed_on,
+                    w.on
+                ));
+                continue;
             }
-            _ => granted.push(format!("{} granted on {}", who(yes), yes.signed_on)),
+            match yes.expires_on {
+                Some(expiry) if expiry < on => {
+                    expired.push(format!(
+                        "{} granted on {}, but it expired after {expiry}",
+                        who(yes),
+                        yes.signed_on
+                    ));
+                    still_needed.push(kind);
+                }
+                _ => granted.push(format!("{} granted on {}", who(yes), yes.signed_on)),
+            }
         }
-    }
 
-    let (status, sentences) = if !refused.is_empty() {
-        (ConsentStatus::Refused, refused)
-    } else if !withdrawn.is_empty() {
-        (ConsentStatus::Withdrawn, withdrawn)
-    } else if !expired.is_empty() {
-        // Expired and missing are both on the chase list; say both.
-        expired.extend(missing);
-        (ConsentStatus::Expired, expired)
-    } else if !missing.is_empty() {
-        (ConsentStatus::Missing, missing)
-    } else {
-        (ConsentStatus::Granted, granted)
-    };
-    if !matches!(status, ConsentStatus::Expired | ConsentStatus::Missing) {
-        still_needed.clear();
-    }
-    Evaluation {
-        status,
-        detail: sentences.join("; "),
-        still_needed,
-        warnings,
+        let (status, sentences) = if !refused.is_empty() {
+            (ConsentStatus::Refused, refused)
+        } else if !withdrawn.is_empty() {
+            (ConsentStatus::Withdrawn, withdrawn)
+        } else if !expired.is_empty() {
+            // Expired and missing are both on the chase list; say both.
+            expired.extend(missing);
+            (ConsentStatus::Expired, expired)
+        } else if !missing.is_empty() {
+            (ConsentStatus::Missing, missing)
+        } else {
+            (ConsentStatus::Granted, granted)
+        };
+        if !matches!(status, ConsentStatus::Expired | ConsentStatus::Missing) {
+            still_needed.clear();
+        }
+        Evaluation {
+            status,
+            detail: sentences.join("; "),
+            still_needed,
+            warnings,
+        }
     }
 }
 
@@ -855,5 +1382,106 @@ mod tests {
             "\"never_publish\""
         );
         assert_eq!(serde_json::to_string(&Parent).unwrap(), "\"parent\"");
+    }
+
+    mod same_as_before {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_answer() -> impl Strategy<Value = Answer> {
+            (
+                any::<bool>(),
+                proptest::sample::select(vec![
+                    None,
+                    Some("Jane Doe"),
+                    Some("jane  DOE"),
+                    Some("Sam"),
+                    Some(" "),
+                    Some("Amélie"),
+                ]),
+                0usize..2,
+                any::<bool>(),
+                0i64..60,
+                proptest::option::of(0i64..90),
+            )
+                .prop_map(|(parent, signer, ch, granted, day, expiry)| {
+                    let base = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
+                    let signed_on = base + chrono::Days::new(day as u64);
+                    Answer {
+                        id: 0,
+                        signatory: if parent { Parent } else { Pupil },
+                        signer: signer.map(str::to_owned),
+                        channel: [Channel::Website, Channel::Press][ch],
+                        granted,
+                        signed_on,
+                        expires_on: expiry.map(|e| signed_on + chrono::Days::new(e as u64)),
+                    }
+                })
+        }
+
+        fn any_withdrawal() -> impl Strategy<Value = Withdrawal> {
+            (any::<bool>(), 0usize..2, 0i64..70).prop_map(|(parent, ch, day)| Withdrawal {
+                id: 0,
+                signatory: if parent { Parent } else { Pupil },
+                channel: [Channel::Website, Channel::Press][ch],
+                on: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap() + chrono::Days::new(day as u64),
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(60))]
+            /// Past 64 answers the latest-answer bitmap gives way to asking each time.
+            #[test]
+            fn a_history_longer_than_64_answers_gives_the_same_outcome(
+                mut answers in proptest::collection::vec(any_answer(), 60..90),
+                day in 0i64..80,
+            ) {
+                for (i, a) in answers.iter_mut().enumerate() {
+                    a.id = i as i64 + 1;
+                }
+                let on = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap() + chrono::Days::new(day as u64);
+                for required in [vec![Parent], vec![Parent, Pupil]] {
+                    prop_assert_eq!(
+                        evaluate(&required, false, &answers, &[], Channel::Website, on),
+                        reference::evaluate(&required, false, &answers, &[], Channel::Website, on)
+                    );
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            /// The allocation-free rules give exactly what the first implementation gave:
+            /// status, sentence, signatories still needed and warnings.
+            #[test]
+            fn evaluate_matches_the_reference_implementation(
+                mut answers in proptest::collection::vec(any_answer(), 0..7),
+                mut withdrawals in proptest::collection::vec(any_withdrawal(), 0..3),
+                required in proptest::sample::select(vec![vec![], vec![Parent], vec![Pupil], vec![Parent, Pupil]]),
+                never in proptest::bool::weighted(0.1),
+                day in 0i64..80,
+            ) {
+                for (i, a) in answers.iter_mut().enumerate() {
+                    a.id = i as i64 + 1;
+                }
+                for (i, w) in withdrawals.iter_mut().enumerate() {
+                    w.id = i as i64 + 1;
+                }
+                let on = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap() + chrono::Days::new(day as u64);
+                let now = evaluate(&required, never, &answers, &withdrawals, Channel::Website, on);
+                let before = reference::evaluate(&required, never, &answers, &withdrawals, Channel::Website, on);
+                prop_assert_eq!(&now, &before);
+                let facts: Vec<Fact> = {
+                    let numbers = signer_numbers(answers.iter().map(|a| a.signer.as_deref()));
+                    answers.iter().zip(numbers).enumerate().map(|(i, (a, signer))| Fact {
+                        id: a.id, signatory: a.signatory, signer, name: i as u32, channel: a.channel,
+                        granted: a.granted, signed_on: a.signed_on, expires_on: a.expires_on,
+                    }).collect()
+                };
+                let d = decide(Signatories::of(&required), never, &facts, &withdrawals, Channel::Website, on);
+                prop_assert_eq!(d.status, before.status);
+                prop_assert_eq!(d.still_needed.to_vec(), before.still_needed);
+            }
+        }
     }
 }
