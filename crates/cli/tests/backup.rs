@@ -316,6 +316,60 @@ fn check_passes_a_healthy_register_and_names_each_kind_of_damage() {
 }
 
 #[test]
+fn a_consent_summary_out_of_step_with_the_answers_is_reported_and_repaired() {
+    let (r, _) = populated();
+    let status = |r: &Register| {
+        r.json(&[
+            "consent",
+            "status",
+            "--upn",
+            &upn(0),
+            "--channel",
+            "website",
+            "--on",
+            "2025-10-01",
+        ])[0]["still_needed"]
+            .clone()
+    };
+    // The parent's form is on record: only the pupil is still needed.
+    let before = status(&r);
+    assert_eq!(before, serde_json::json!(["pupil"]));
+    {
+        let c = register::Connection::open(&r.db).unwrap();
+        c.execute_batch("DELETE FROM consent_digests").unwrap();
+    }
+    let (code, out) = r.json_status(&["check"]);
+    assert_eq!(code, 1);
+    let all = serde_json::to_string(&out["report"]["problems"]).unwrap();
+    assert!(
+        all.contains("consent summary of 1 pupil(s) does not match their recorded answers"),
+        "{all}"
+    );
+    assert!(all.contains("clearshot check --repair"), "{all}");
+
+    let repaired = r.run(&["check", "--repair"]);
+    assert_eq!(repaired.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&repaired.stderr)
+            .contains("rebuilt the consent summary of 1 pupil(s)")
+    );
+    assert_eq!(status(&r), before);
+    // The repair is on the record, and a second one has nothing to do.
+    let log = r.json(&["audit", "log"]);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "register.repair"),
+        "{log}"
+    );
+    let again = r.run(&["check", "--repair"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&again.stderr).is_empty());
+    r.audit_ok();
+}
+
+#[test]
 fn check_reports_a_damaged_database_file() {
     let (r, _) = populated();
     // Fold the WAL into the main file, then damage pages in the middle of it.
