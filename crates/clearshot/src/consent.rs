@@ -1,9 +1,9 @@
 //! Consent: recording forms and withdrawals, and the status of pupils on a date.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use register::consent_digest::IdMap;
 use register::consents::Form;
 use register::flags::FlagKind;
 use register::pupils::PupilHead;
@@ -52,10 +52,10 @@ pub struct StatusRow {
 pub struct StatusReport {
     on: NaiveDate,
     channels: Vec<Channel>,
-    academies: HashMap<i64, String>,
+    academies: IdMap<String>,
     pupils: Vec<ReportPupil>,
     digests: register::consent_digest::Digests,
-    withdrawals: HashMap<i64, Vec<rules::consent::Withdrawal>>,
+    withdrawals: IdMap<Vec<rules::consent::Withdrawal>>,
     decisions: Vec<Decision>,
 }
 
@@ -133,11 +133,11 @@ impl StatusReport {
                 register::flags::for_academy(conn, scope)?,
             )
         };
-        let mut withdrawals: HashMap<i64, Vec<rules::consent::Withdrawal>> = HashMap::new();
+        let mut withdrawals: IdMap<Vec<rules::consent::Withdrawal>> = IdMap::default();
         for w in withdrawals_rows {
             withdrawals.entry(w.pupil_id).or_default().push(w.to_rule());
         }
-        let mut flags: HashMap<i64, Vec<register::flags::Flag>> = HashMap::new();
+        let mut flags: IdMap<Vec<register::flags::Flag>> = IdMap::default();
         for f in flag_rows {
             flags.entry(f.pupil_id).or_default().push(f);
         }

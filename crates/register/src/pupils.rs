@@ -113,10 +113,22 @@ impl PupilHead {
 }
 
 fn display_name(legal_forename: &str, legal_surname: &str, preferred: Option<&str>) -> String {
-    match preferred {
-        Some(p) if p != legal_forename => format!("{p} ({legal_forename}) {legal_surname}"),
-        _ => format!("{legal_forename} {legal_surname}"),
+    // Built by hand: a status report builds 20,000 of these and `format!` showed in its profile.
+    let preferred = preferred.filter(|p| *p != legal_forename);
+    let mut name = String::with_capacity(
+        legal_forename.len() + legal_surname.len() + preferred.map_or(1, |p| p.len() + 4),
+    );
+    if let Some(p) = preferred {
+        name.push_str(p);
+        name.push_str(" (");
+        name.push_str(legal_forename);
+        name.push_str(") ");
+    } else {
+        name.push_str(legal_forename);
+        name.push(' ');
     }
+    name.push_str(legal_surname);
+    name
 }
 
 /// A stored `YYYY-MM-DD` date, read without chrono's general format parser (the register has
