@@ -13,10 +13,10 @@ use register::takedowns::Takedown;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use crate::blocking;
 use crate::error::WireResult;
 use crate::state::{AppState, stamp, today};
 use crate::wire::{DeviceRequest, Progress};
+use crate::{blocking, with_store};
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn devices_list(state: State<'_, AppState>) -> WireResult<Vec<Device>> {
@@ -26,9 +26,7 @@ pub async fn devices_list(state: State<'_, AppState>) -> WireResult<Vec<Device>>
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn device_add(state: State<'_, AppState>, device: DeviceRequest) -> WireResult<Device> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         let input = DeviceInput {
             label: device.label,
             kind: device.kind,
@@ -38,18 +36,16 @@ pub async fn device_add(state: State<'_, AppState>, device: DeviceRequest) -> Wi
             academy: device.academy,
             added_on: today(),
         };
-        Ok(clearshot::admin::add_device(&mut store, &input, &stamp())?)
+        Ok(clearshot::admin::add_device(store, &input, &stamp())?)
     })
     .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn device_retire(state: State<'_, AppState>, label: String) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::admin::retire_device(
-            &mut store,
+            store,
             &label,
             today(),
             &stamp(),
@@ -106,11 +102,9 @@ pub async fn staff_add(
     academy: Option<String>,
     trained_on: Option<chrono::NaiveDate>,
 ) -> WireResult<Staff> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::admin::add_staff(
-            &mut store,
+            store,
             &email,
             &name,
             academy.as_deref(),
@@ -124,11 +118,9 @@ pub async fn staff_add(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn staff_revoke(state: State<'_, AppState>, email: String) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::admin::revoke_staff(
-            &mut store,
+            store,
             &email,
             today(),
             &stamp(),
@@ -151,11 +143,9 @@ pub async fn account_add(
     academy: String,
     admins: Vec<String>,
 ) -> WireResult<AccountView> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::admin::add_account(
-            &mut store,
+            store,
             &platform,
             &handle,
             &academy,
@@ -196,11 +186,9 @@ pub async fn hold_start(
     academy: Option<String>,
     reason: String,
 ) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::admin::start_hold(
-            &mut store,
+            store,
             academy.as_deref(),
             &reason,
             today(),
@@ -212,11 +200,9 @@ pub async fn hold_start(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn hold_end(state: State<'_, AppState>, academy: Option<String>) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::admin::end_hold(
-            &mut store,
+            store,
             academy.as_deref(),
             today(),
             &stamp(),
@@ -252,15 +238,8 @@ pub async fn takedowns_open_count(state: State<'_, AppState>) -> WireResult<u32>
 /// Ticks a takedown task off, saying what was done (the note is required).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn takedown_done(state: State<'_, AppState>, id: i64, note: String) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
-        Ok(clearshot::admin::takedown_done(
-            &mut store,
-            id,
-            &note,
-            &stamp(),
-        )?)
+    with_store(&state, move |store| {
+        Ok(clearshot::admin::takedown_done(store, id, &note, &stamp())?)
     })
     .await
 }

@@ -27,6 +27,21 @@ where
         .map_err(|e| WireError::internal(format!("worker failed: {e}")))?
 }
 
+/// Runs `f` on the register off the UI thread: the shape of most commands. The register is
+/// opened for each command (cheap with WAL), so the CLI and the app never hold it between calls.
+pub(crate) async fn with_store<T, F>(state: &state::AppState, f: F) -> WireResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut clearshot::Store) -> WireResult<T> + Send + 'static,
+{
+    let path = state.register_path.clone();
+    blocking(move || {
+        let mut store = clearshot::Store::open(&path)?;
+        f(&mut store)
+    })
+    .await
+}
+
 pub fn run() {
     let started = std::time::Instant::now();
     let state = AppState::from_env();

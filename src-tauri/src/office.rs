@@ -10,10 +10,10 @@ use register::academies::Academy;
 use register::flags::FlagKind;
 use tauri::State;
 
-use crate::blocking;
 use crate::error::{WireError, WireResult};
 use crate::state::{AppState, stamp, today};
 use crate::wire::{AppInfo, FormRequest, ImportRequest, PupilQuery, StatusQuery};
+use crate::{blocking, with_store};
 
 /// The sample academy's roll, built into the binary so that it works from an installed package.
 const SAMPLE_ROLL: &[u8] = include_bytes!("../../assets/sample-roll.csv");
@@ -178,11 +178,9 @@ pub async fn pupils_list(
     query: PupilQuery,
     on: Option<NaiveDate>,
 ) -> WireResult<Vec<PupilSummary>> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::pupils::list(
-            &store,
+            store,
             &query.into(),
             on.unwrap_or_else(today),
         )?)
@@ -196,11 +194,9 @@ pub async fn pupil_show(
     upn: String,
     on: Option<NaiveDate>,
 ) -> WireResult<PupilDetail> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::pupils::show(
-            &store,
+            store,
             &upn,
             on.unwrap_or_else(today),
         )?)
@@ -215,11 +211,9 @@ pub async fn reveal_never_publish_reason(
     upn: String,
     why: String,
 ) -> WireResult<Vec<FlagView>> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::pupils::reveal_never_publish_reason(
-            &mut store,
+            store,
             &upn,
             &why,
             &stamp(),
@@ -236,11 +230,9 @@ pub async fn flag_set(
     reason: String,
     on: Option<NaiveDate>,
 ) -> WireResult<usize> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::pupils::flag(
-            &mut store,
+            store,
             &upn,
             kind,
             &reason,
@@ -259,11 +251,9 @@ pub async fn flag_clear(
     reason: String,
     on: Option<NaiveDate>,
 ) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::pupils::unflag(
-            &mut store,
+            store,
             &upn,
             kind,
             &reason,
@@ -280,9 +270,7 @@ pub async fn consent_record(
     upn: String,
     form: FormRequest,
 ) -> WireResult<Recorded> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         let input = FormInput {
             signatory: form.signatory,
             signed_on: form.signed_on,
@@ -294,7 +282,7 @@ pub async fn consent_record(
             evidence: form.evidence,
         };
         Ok(clearshot::consent::record(
-            &mut store,
+            store,
             &upn,
             &input,
             today(),
@@ -312,11 +300,9 @@ pub async fn consent_withdraw(
     channels: Vec<Channel>,
     on: NaiveDate,
 ) -> WireResult<Withdrawn> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::consent::withdraw(
-            &mut store,
+            store,
             &upn,
             signatory,
             &channels,
@@ -333,11 +319,9 @@ pub async fn consent_status(
     query: StatusQuery,
     on: Option<NaiveDate>,
 ) -> WireResult<Vec<StatusRow>> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::consent::status(
-            &store,
+            store,
             &query.into(),
             on.unwrap_or_else(today),
         )?)
@@ -351,11 +335,9 @@ pub async fn consent_chase(
     query: StatusQuery,
     on: Option<NaiveDate>,
 ) -> WireResult<Vec<ChaseRow>> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let store = Store::open(&path)?;
+    with_store(&state, move |store| {
         Ok(clearshot::consent::chase(
-            &store,
+            store,
             &query.into(),
             on.unwrap_or_else(today),
         )?)

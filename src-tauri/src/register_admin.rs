@@ -7,10 +7,10 @@ use register::audit::{Entry, Verification};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::blocking;
 use crate::error::{WireError, WireResult};
 use crate::state::{AppState, stamp};
 use crate::wire::SettingView;
+use crate::{blocking, with_store};
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn audit_verify(state: State<'_, AppState>) -> WireResult<Verification> {
@@ -24,9 +24,7 @@ pub async fn audit_list(
     state: State<'_, AppState>,
     since: Option<String>,
 ) -> WireResult<Vec<Entry>> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let store = Store::open(&path)?;
+    with_store(&state, move |store| {
         let mut entries = register::audit::list(&store.conn, since.as_deref(), None)?;
         entries.reverse();
         Ok(entries)
@@ -36,16 +34,14 @@ pub async fn audit_list(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn settings_all(state: State<'_, AppState>) -> WireResult<Vec<SettingView>> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let store = Store::open(&path)?;
+    with_store(&state, move |store| {
         clearshot::settings::KNOWN
             .iter()
             .map(|(key, description)| {
                 Ok(SettingView {
                     key: key.to_string(),
                     description: description.to_string(),
-                    value: clearshot::settings::get(&store, key)?,
+                    value: clearshot::settings::get(store, key)?,
                 })
             })
             .collect()
@@ -59,15 +55,8 @@ pub async fn settings_set(
     key: String,
     value: String,
 ) -> WireResult<()> {
-    let path = state.register_path.clone();
-    blocking(move || {
-        let mut store = Store::open(&path)?;
-        Ok(clearshot::settings::set(
-            &mut store,
-            &key,
-            &value,
-            &stamp(),
-        )?)
+    with_store(&state, move |store| {
+        Ok(clearshot::settings::set(store, &key, &value, &stamp())?)
     })
     .await
 }
