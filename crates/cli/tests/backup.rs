@@ -19,7 +19,7 @@ fn sha256sum(path: &Path) -> String {
 /// A register with 20 pupils and one consent form with a scanned form as evidence.
 fn populated() -> (Register, String) {
     let r = Register::with_academy();
-    r.import(&roll_csv(0, 20, "Smith"));
+    r.import_oak(&roll_csv(0, 20, "Smith"));
     let form = r.write("form.pdf", b"%PDF-1.4 scanned consent form of pupil 0");
     r.ok(&[
         "consent",
@@ -109,7 +109,7 @@ fn restore_brings_back_the_backup_keeps_the_replaced_register_and_its_evidence()
     let file = r.path("b.sqlite3");
     r.ok(&["backup", "--out", file.to_str().unwrap()]);
     // Life goes on after the backup: more pupils, and the evidence folder is lost.
-    r.import(&roll_csv(100, 5, "Jones"));
+    r.import_oak(&roll_csv(100, 5, "Jones"));
     assert_eq!(pupil_count(&r), 25);
     std::fs::remove_dir_all(r.path("register.sqlite3.evidence")).unwrap();
     assert_eq!(r.run(&["check"]).status.code(), Some(1), "evidence missing");

@@ -153,7 +153,7 @@ fn consent_cmd(db: &Path, pupil: u32, signer: &str) -> std::process::Command {
 /// process has it open) so the rounds cost the same.
 fn import_rounds(kills: u64, rng: &mut Rng) -> u64 {
     let r = Register::with_academy();
-    r.import(&roll_csv(0, BASELINE_PUPILS, "Baseline"));
+    r.import_oak(&roll_csv(0, BASELINE_PUPILS, "Baseline"));
     r.ok(&[
         "consent",
         "record",
@@ -231,7 +231,7 @@ fn import_rounds(kills: u64, rng: &mut Rng) -> u64 {
 fn consent_stream(kills: u64, rng: &mut Rng) -> u64 {
     let r = Register::with_academy();
     let pupils = 200;
-    r.import(&roll_csv(0, pupils, "Stream"));
+    r.import_oak(&roll_csv(0, pupils, "Stream"));
     let mut succeeded: Vec<String> = Vec::new();
     let mut times = Vec::new();
     for k in 0..5 {

@@ -232,7 +232,7 @@ fn formula_names_are_stored_as_given_and_never_exported_as_formulas() {
             upn(i as u32)
         ));
     }
-    let report = r.import(&csv);
+    let report = r.import_oak(&csv);
     assert_eq!(report["imported"], hostile.len(), "{report}");
     for (i, name) in hostile.iter().enumerate() {
         let shown = r.json(&["pupils", "show", &upn(i as u32), "--on", "2025-10-01"]);

@@ -18,7 +18,7 @@ fn sha256sum(path: &std::path::Path) -> String {
 /// takedown task) and a withdrawal; pupil 1 is someone else whose data must not leak.
 fn register() -> Register {
     let r = Register::with_academy();
-    r.import(&format!(
+    r.import_oak(&format!(
         "{HEADER}\n{},<script>alert(1)</script>,Zoë,,2011-03-01,9,9A,1\n{},Otherfamily,Sam,,2011-04-01,9,9A,2\n",
         upn(0),
         upn(1)

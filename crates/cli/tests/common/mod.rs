@@ -75,9 +75,21 @@ impl Register {
         p
     }
 
+    /// `clearshot --db <register> args…`, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        command(&self.db, args)
+    }
+
     /// Runs `clearshot --db <register> args…`.
     pub fn run(&self, args: &[&str]) -> Output {
         run_with_db(&self.db, args)
+    }
+
+    /// The audit chain must verify; returns `audit verify`'s report.
+    pub fn audit_ok(&self) -> Value {
+        let v = self.json(&["audit", "verify"]);
+        assert_eq!(v["ok"], true, "audit chain must verify: {v}");
+        v
     }
 
     /// Runs a command that must succeed; returns stdout.
@@ -196,16 +208,20 @@ impl Register {
     }
 }
 
-/// Runs the binary with a register path, a fixed actor and no inherited register variable.
-pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clearshot"))
+/// `clearshot --db <db> args…` with a fixed actor and no inherited register variable.
+pub fn command(db: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clearshot"));
+    c.env_remove("CLEARSHOT_DB")
+        .env("CLEARSHOT_ACTOR", "office@test")
         .arg("--db")
         .arg(db)
-        .args(args)
-        .env_remove("CLEARSHOT_DB")
-        .env("CLEARSHOT_ACTOR", "office@test")
-        .output()
-        .unwrap()
+        .args(args);
+    c
+}
+
+/// Runs the binary with a register path, a fixed actor and no inherited register variable.
+pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
+    command(db, args).output().unwrap()
 }
 
 /// One roll line.

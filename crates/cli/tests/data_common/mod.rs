@@ -1,17 +1,17 @@
 //! Support for the "your data" tests (backup, crash safety, hostile input, subject access,
-//! retention): a temporary register driven through the real `clearshot` binary, valid UPNs,
-//! and a seeded random number generator (no dependency, reproducible in CI).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! retention): the register harness of `common/` (the real `clearshot` binary on a temporary
+//! register), numbered valid UPNs and rolls of them, and a seeded random number generator (no
+//! dependency, reproducible in CI).
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_clearshot");
-
-/// The roll header most MIS exports produce.
-pub const HEADER: &str = "UPN,Legal Surname,Legal Forename,Preferred Forename,DOB,Year,Reg,Adno";
+/// The register harness and roll header the other CLI tests use.
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::HEADER;
 
 /// A valid UPN: LA from the DfE list the rules use, a fixed establishment, serial `n`
 /// (0..=999_999 across establishments and years).
@@ -61,97 +61,23 @@ impl Rng {
     }
 }
 
-/// A temporary register.
-pub struct Register {
-    pub dir: tempfile::TempDir,
-    pub db: PathBuf,
-}
+pub use common::{Register, command};
 
 impl Register {
-    pub fn new() -> Register {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("register.sqlite3");
-        Register { dir, db }
-    }
-
-    /// A register with academy OAK.
-    pub fn with_academy() -> Register {
-        let r = Register::new();
-        r.ok(&["academies", "add", "OAK", "--name", "Oak Academy"]);
-        r
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-
-    pub fn command(&self, args: &[&str]) -> Command {
-        command(&self.db, args)
-    }
-
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    /// Runs a command that must succeed; returns stdout.
-    pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "clearshot {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs a command with `--json` that must succeed; returns the parsed stdout.
-    pub fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {text}"))
-    }
-
     /// Imports a roll into OAK (no one marked as left) on 2025-10-01.
-    pub fn import(&self, csv: &str) -> Value {
-        let file = self.write("roll.csv", csv);
-        self.json(&[
-            "pupils",
-            "import",
-            file.to_str().unwrap(),
-            "--academy",
+    pub fn import_oak(&self, csv: &str) -> Value {
+        self.import(
             "OAK",
-            "--academic-year",
-            "2025",
-            "--on",
-            "2025-10-01",
-            "--no-mark-left",
-        ])
+            csv,
+            &[
+                "--academic-year",
+                "2025",
+                "--on",
+                "2025-10-01",
+                "--no-mark-left",
+            ],
+        )
     }
-
-    pub fn audit_ok(&self) -> Value {
-        let v = self.json(&["audit", "verify"]);
-        assert_eq!(v["ok"], true, "audit chain must verify: {v}");
-        v
-    }
-}
-
-/// `clearshot --db <db> args…` with a fixed actor and no inherited register variable.
-pub fn command(db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.env_remove("CLEARSHOT_DB")
-        .env("CLEARSHOT_ACTOR", "test")
-        .arg("--db")
-        .arg(db)
-        .args(args);
-    c
 }
 
 /// Unix permission bits of a path.
