@@ -156,16 +156,31 @@ pub(crate) fn stored_date(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<
     })
 }
 
+const HEAD_COLUMNS: &str = "p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, \
+    p.academy_id, p.reg_group, p.year_group, p.year_group_academic_year, p.left_on";
+
+/// The query for [`heads`] of every pupil (`one_academy` false) or one academy's (`?1`): the
+/// academies in code order, each one's pupils read in order from the covering
+/// `pupils_roll_order` index, so SQLite neither sorts nor visits the table.
+fn heads_sql(one_academy: bool) -> String {
+    format!(
+        "SELECT {HEAD_COLUMNS} FROM pupils p JOIN academies a ON a.id = p.academy_id {}
+         ORDER BY a.code, p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn",
+        if one_academy {
+            "WHERE p.academy_id = ?1"
+        } else {
+            ""
+        }
+    )
+}
+
 /// The pupils a status report covers, in the report's order (academy code, surname, forename,
-/// UPN): every pupil, one academy's, or the one with `upn`. One query per academy, each reading
-/// the `pupils_roll_order` index in order rather than sorting.
+/// UPN): every pupil, one academy's, or the one with `upn`. One query.
 pub fn heads(
     conn: &Connection,
     academy_id: Option<i64>,
     upn: Option<&str>,
 ) -> Result<Vec<PupilHead>> {
-    const COLUMNS: &str = "p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, \
-        p.academy_id, p.reg_group, p.year_group, p.year_group_academic_year, p.left_on";
     let head = |r: &rusqlite::Row<'_>| -> rusqlite::Result<PupilHead> {
         let left = r.get_ref(9)?;
         Ok(PupilHead {
@@ -186,31 +201,24 @@ pub fn heads(
             },
         })
     };
-    if let Some(upn) = upn {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM pupils p WHERE p.upn = ?1 AND (?2 IS NULL OR p.academy_id = ?2)"
-        ))?;
-        let rows = stmt.query_map(params![upn.trim().to_uppercase(), academy_id], head)?;
-        return Ok(rows.collect::<rusqlite::Result<_>>()?);
-    }
-    let academies: Vec<i64> = match academy_id {
-        Some(id) => vec![id],
-        None => conn
-            .prepare_cached("SELECT id FROM academies ORDER BY code")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?,
+    let rows = match (upn, academy_id) {
+        (Some(upn), _) => conn
+            .prepare_cached(&format!(
+                "SELECT {HEAD_COLUMNS} FROM pupils p
+                 WHERE p.upn = ?1 AND (?2 IS NULL OR p.academy_id = ?2)"
+            ))?
+            .query_map(params![upn.trim().to_uppercase(), academy_id], head)?
+            .collect::<rusqlite::Result<_>>(),
+        (None, Some(id)) => conn
+            .prepare_cached(&heads_sql(true))?
+            .query_map([id], head)?
+            .collect::<rusqlite::Result<_>>(),
+        (None, None) => conn
+            .prepare_cached(&heads_sql(false))?
+            .query_map([], head)?
+            .collect::<rusqlite::Result<_>>(),
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM pupils p WHERE p.academy_id = ?1
-         ORDER BY p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn"
-    ))?;
-    let mut out = Vec::new();
-    for id in academies {
-        for row in stmt.query_map([id], head)? {
-            out.push(row?);
-        }
-    }
-    Ok(out)
+    Ok(rows?)
 }
 
 pub fn by_upn(conn: &Connection, upn: &str) -> Result<Option<Pupil>> {
@@ -386,25 +394,22 @@ mod tests {
     #[test]
     fn a_roll_is_read_in_order_from_the_index_without_sorting() {
         let conn = crate::db::open_in_memory().unwrap();
-        let plan: Vec<String> = conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT p.id, p.upn, p.legal_forename, p.legal_surname,
-                    p.preferred_forename, p.academy_id, p.reg_group, p.year_group,
-                    p.year_group_academic_year, p.left_on
-                 FROM pupils p WHERE p.academy_id = 1
-                 ORDER BY p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn",
-            )
-            .unwrap()
-            .query_map([], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert!(
-            plan.iter()
-                .any(|l| l.contains("COVERING INDEX pupils_roll_order")),
-            "{plan:?}"
-        );
-        assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
+        for one_academy in [false, true] {
+            let sql = format!("EXPLAIN QUERY PLAN {}", heads_sql(one_academy));
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let params: &[&dyn rusqlite::ToSql] = if one_academy { &[&1] } else { &[] };
+            let plan: Vec<String> = stmt
+                .query_map(params, |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains("COVERING INDEX pupils_roll_order")),
+                "{plan:?}"
+            );
+            assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
+        }
     }
 
     #[test]
