@@ -59,6 +59,9 @@ pub struct StatusReport {
     decisions: Vec<Decision>,
 }
 
+/// From how many pupils deciding is shared between two threads (a trust, not a class).
+const PARALLEL_FROM: usize = 4_000;
+
 struct ReportPupil {
     head: PupilHead,
     year_group: i32,
@@ -141,34 +144,63 @@ impl StatusReport {
         for f in flag_rows {
             flags.entry(f.pupil_id).or_default().push(f);
         }
-        let mut pupils = Vec::with_capacity(heads.len());
-        let mut decisions = Vec::with_capacity(heads.len() * channels.len());
-        for head in heads {
-            let year_group =
-                rules::year::ncy_advanced(head.year_group, head.year_group_academic_year, on);
-            let pflags = flags.get(&head.id).map_or(&[][..], Vec::as_slice);
-            let parent_also = crate::pupils::flag_active(pflags, FlagKind::ParentAlsoRequired, on);
-            let never_publish = crate::pupils::flag_active(pflags, FlagKind::NeverPublish, on);
-            let required = rules::consent::required_set(year_group, parent_also);
-            let facts = digests.of(head.id);
-            let pw = withdrawals.get(&head.id).map_or(&[][..], Vec::as_slice);
-            for &channel in &channels {
-                decisions.push(rules::consent::decide(
+        // Deciding is pure computation over what was read: a large report is split between
+        // two threads.
+        let decide_all = |heads: &[PupilHead]| -> (Vec<(i32, Signatories, bool)>, Vec<Decision>) {
+            let mut meta = Vec::with_capacity(heads.len());
+            let mut decisions = Vec::with_capacity(heads.len() * channels.len());
+            for head in heads {
+                let year_group =
+                    rules::year::ncy_advanced(head.year_group, head.year_group_academic_year, on);
+                let pflags = flags.get(&head.id).map_or(&[][..], Vec::as_slice);
+                let parent_also =
+                    crate::pupils::flag_active(pflags, FlagKind::ParentAlsoRequired, on);
+                let never_publish = crate::pupils::flag_active(pflags, FlagKind::NeverPublish, on);
+                let required = rules::consent::required_set(year_group, parent_also);
+                let facts = digests.of(head.id);
+                let pw = withdrawals.get(&head.id).map_or(&[][..], Vec::as_slice);
+                for &channel in &channels {
+                    decisions.push(rules::consent::decide(
+                        required,
+                        never_publish,
+                        facts,
+                        pw,
+                        channel,
+                        on,
+                    ));
+                }
+                meta.push((year_group, required, never_publish));
+            }
+            (meta, decisions)
+        };
+        let (meta, decisions) = if heads.len() >= PARALLEL_FROM {
+            let (first, second) = heads.split_at(heads.len() / 2);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| decide_all(second));
+                let (mut meta, mut decisions) = decide_all(first);
+                // A panic in the other half is a bug: let it carry on as one.
+                let (meta2, decisions2) = other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                meta.extend(meta2);
+                decisions.extend(decisions2);
+                (meta, decisions)
+            })
+        } else {
+            decide_all(&heads)
+        };
+        let pupils = heads
+            .into_iter()
+            .zip(meta)
+            .map(
+                |(head, (year_group, required, never_publish))| ReportPupil {
+                    head,
+                    year_group,
                     required,
                     never_publish,
-                    facts,
-                    pw,
-                    channel,
-                    on,
-                ));
-            }
-            pupils.push(ReportPupil {
-                head,
-                year_group,
-                required,
-                never_publish,
-            });
-        }
+                },
+            )
+            .collect();
         Ok(StatusReport {
             on,
             channels,

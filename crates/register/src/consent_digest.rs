@@ -147,6 +147,7 @@ impl Digests {
             return Err(bad());
         }
         let start = self.facts.len();
+        let mut last_day: Option<(i32, NaiveDate)> = None;
         while !rest.is_empty() {
             if rest.len() < FIXED {
                 return Err(bad());
@@ -168,7 +169,17 @@ impl Digests {
                 _ => return Err(bad()),
             };
             let signer = u16_at(11).map_err(|_| bad())?;
-            let day = |d: i32| NaiveDate::from_num_days_from_ce_opt(d).ok_or_else(bad);
+            // A form's answers share their dates: convert a day number once.
+            let mut day = |d: i32| -> Result<NaiveDate> {
+                match last_day {
+                    Some((raw, date)) if raw == d => Ok(date),
+                    _ => {
+                        let date = NaiveDate::from_num_days_from_ce_opt(d).ok_or_else(bad)?;
+                        last_day = Some((d, date));
+                        Ok(date)
+                    }
+                }
+            };
             let signed_on = day(i32_at(13).map_err(|_| bad())?)?;
             let expires = i32_at(17).map_err(|_| bad())?;
             let expires_on = if expires == NO_DATE {
