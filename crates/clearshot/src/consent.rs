@@ -491,3 +491,132 @@ pub struct Withdrawn {
     /// Takedown tasks raised for clearances already given.
     pub takedowns_raised: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use register::import::ImportOptions;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A valid UPN (LA 886) with a serial number.
+    fn upn(n: u32) -> String {
+        rules::upn::make_upn(
+            "886",
+            &format!("{:04}", 4000 + n / 1000),
+            "15",
+            &format!("{:03}", n % 1000),
+        )
+        .unwrap()
+        .to_string()
+    }
+
+    #[test]
+    fn a_report_large_enough_to_be_decided_on_two_threads_matches_pupil_by_pupil() {
+        let n = PARALLEL_FROM as u32 + 200;
+        let mut store = Store::in_memory().unwrap();
+        let stamp = Stamp::new("office", "2025-09-01T00:00:00Z");
+        crate::pupils::add_academy(&mut store, "OAK", "Oak", &stamp).unwrap();
+        let mut csv = String::from("UPN,Legal Surname,Legal Forename,DOB,Year\n");
+        for i in 0..n {
+            let year = i % 14;
+            let label = if year == 0 {
+                "R".to_owned()
+            } else {
+                year.to_string()
+            };
+            csv.push_str(&format!(
+                "{},Surname{},Pupil{i},{}-03-01,{label}\n",
+                upn(i),
+                i % 97,
+                2020 - year as i32
+            ));
+        }
+        let opts = ImportOptions {
+            academy: "OAK".into(),
+            academic_year: 2025,
+            on: d("2025-09-01"),
+            dry_run: false,
+            maps: Vec::new(),
+            mark_left: false,
+        };
+        let r = crate::pupils::import_roll(&mut store, csv.as_bytes(), &opts, &stamp).unwrap();
+        assert_eq!(r.imported, n as usize, "{:?}", r.rejected.first());
+        // Varied histories: grants, refusals, expiries, both signatories, a withdrawal.
+        for i in (0..n).step_by(3) {
+            let form = FormInput {
+                signatory: if i % 2 == 0 {
+                    Signatory::Parent
+                } else {
+                    Signatory::Pupil
+                },
+                signed_on: d("2025-09-05"),
+                grant: vec![Channel::Website, Channel::Print],
+                refuse: if i % 9 == 0 {
+                    vec![Channel::Press]
+                } else {
+                    Vec::new()
+                },
+                signer_name: Some(format!("Signer {}", i % 5)),
+                relationship: None,
+                expires_on: (i % 4 == 0).then(|| d("2025-12-31")),
+                evidence: None,
+            };
+            record(&mut store, &upn(i), &form, d("2025-09-05"), &stamp).unwrap();
+        }
+        withdraw(
+            &mut store,
+            &upn(n - 3),
+            if (n - 3).is_multiple_of(2) {
+                Signatory::Parent
+            } else {
+                Signatory::Pupil
+            },
+            &[Channel::Website],
+            d("2025-10-01"),
+            &stamp,
+        )
+        .unwrap();
+
+        let on = d("2026-01-15");
+        let all = status(&store, &StatusFilter::default(), on).unwrap();
+        assert_eq!(all.len(), n as usize * Channel::ALL.len());
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &all {
+            seen.insert(r.status);
+        }
+        assert!(seen.len() >= 4, "varied statuses: {seen:?}");
+        // In the roll's order, the two halves joined in order.
+        let roll: Vec<String> = crate::pupils::list(&store, &Default::default(), on)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.upn)
+            .collect();
+        let reported: Vec<String> = all
+            .iter()
+            .step_by(Channel::ALL.len())
+            .map(|r| r.upn.clone())
+            .collect();
+        assert_eq!(reported, roll);
+        // Pupils from both halves, each asked for alone (one thread), give the same rows.
+        for i in (0..n).step_by(131).chain([n - 3, n - 1]) {
+            let one = status(
+                &store,
+                &StatusFilter {
+                    upn: Some(upn(i)),
+                    ..StatusFilter::default()
+                },
+                on,
+            )
+            .unwrap();
+            let at = all.iter().position(|r| r.upn == upn(i)).unwrap();
+            assert_eq!(
+                &all[at..at + Channel::ALL.len()],
+                one.as_slice(),
+                "pupil {i}"
+            );
+        }
+    }
+}
