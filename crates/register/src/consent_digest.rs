@@ -85,8 +85,8 @@ fn channel_code(c: Channel) -> u8 {
 
 fn corrupt(pupil_id: i64) -> Error {
     Error::Invalid(format!(
-        "the consent digest of pupil {pupil_id} is unreadable; `clearshot check` reports it and \
-         reopening after an upgrade rebuilds it"
+        "the consent summary of pupil {pupil_id} is unreadable; run `clearshot check --repair` \
+         to rebuild it from the recorded answers"
     ))
 }
 
@@ -162,7 +162,14 @@ impl Digests {
                 1 => Signatory::Pupil,
                 _ => return Err(bad()),
             };
-            let channel = *Channel::ALL.get(usize::from(fixed[9])).ok_or_else(bad)?;
+            let channel = match fixed[9] {
+                0 => Channel::AcademySocial,
+                1 => Channel::TrustSocial,
+                2 => Channel::Website,
+                3 => Channel::Print,
+                4 => Channel::Press,
+                _ => return Err(bad()),
+            };
             let granted = match fixed[10] {
                 0 => false,
                 1 => true,
@@ -523,6 +530,49 @@ mod tests {
         assert_eq!(v, 3);
         assert!(verify(&conn).unwrap().is_empty());
         assert_eq!(read(&conn, None, None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn every_channel_signatory_and_date_survives_the_round_trip() {
+        let mut rows = Vec::new();
+        for (i, channel) in Channel::ALL.into_iter().enumerate() {
+            for signatory in Signatory::ALL {
+                rows.push(Row {
+                    id: rows.len() as i64 + 1,
+                    signatory,
+                    signer_name: (i % 2 == 0).then(|| format!("Signer {i} Ñoño")),
+                    channel,
+                    granted: i % 3 != 0,
+                    signed_on: d("2025-09-05") + chrono::Days::new(i as u64),
+                    expires_on: (i % 2 == 1).then(|| d("2099-12-31")),
+                });
+            }
+        }
+        let mut digests = Digests::default();
+        digests.decode(7, &encode(&rows).unwrap()).unwrap();
+        let facts = digests.of(7);
+        assert_eq!(facts.len(), rows.len());
+        for (f, r) in facts.iter().zip(&rows) {
+            assert_eq!(
+                (
+                    f.id,
+                    f.signatory,
+                    f.channel,
+                    f.granted,
+                    f.signed_on,
+                    f.expires_on
+                ),
+                (
+                    r.id,
+                    r.signatory,
+                    r.channel,
+                    r.granted,
+                    r.signed_on,
+                    r.expires_on
+                )
+            );
+            assert_eq!(digests.name(f.name), r.signer_name.as_deref());
+        }
     }
 
     #[test]

@@ -218,11 +218,16 @@ impl fmt::Display for ConsentStatus {
 /// [Parent, Pupil] when `parent_also_required` (the pupil cannot give consent, or a parent was
 /// given decision-making rights). Always in enum order, Parent first.
 pub fn required_signatories(ncy: i32, parent_also_required: bool) -> Vec<Signatory> {
+    required_set(ncy, parent_also_required).to_vec()
+}
+
+/// [`required_signatories`] as a copyable set (the bulk status's form).
+pub fn required_set(ncy: i32, parent_also_required: bool) -> Signatories {
     match ncy {
-        ..=6 => vec![Signatory::Parent],
-        7..=11 => vec![Signatory::Parent, Signatory::Pupil],
-        _ if parent_also_required => vec![Signatory::Parent, Signatory::Pupil],
-        _ => vec![Signatory::Pupil],
+        ..=6 => Signatories::of(&[Signatory::Parent]),
+        7..=11 => Signatories::of(&Signatory::ALL),
+        _ if parent_also_required => Signatories::of(&Signatory::ALL),
+        _ => Signatories::of(&[Signatory::Pupil]),
     }
 }
 
@@ -315,17 +320,6 @@ impl Signatories {
     pub fn to_vec(self) -> Vec<Signatory> {
         self.iter().collect()
     }
-}
-
-impl Serialize for Signatories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
-}
-
-/// [`required_signatories`] as a copyable set.
-pub fn required_set(ncy: i32, parent_also_required: bool) -> Signatories {
-    Signatories::of(&required_signatories(ncy, parent_also_required))
 }
 
 /// A signer with no usable name: the one unnamed signer of that kind.
