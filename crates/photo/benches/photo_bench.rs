@@ -34,11 +34,11 @@ fn main() -> BenchResult<()> {
     let mut rows = Vec::new();
     // PHOTO_BENCH_PROBE: where one photo's time goes, and the pipeline row only.
     let probe = std::env::var_os("PHOTO_BENCH_PROBE").is_some();
-    if probe {
-    } else if corpus.join("oracle.json").is_file() {
+    let has_corpus = corpus.join("oracle.json").is_file();
+    if !probe && has_corpus {
         rows.push(bench_inspect(&corpus)?);
         rows.extend(bench_thumbnails(&corpus)?);
-    } else {
+    } else if !probe {
         println!(
             "note: corpus not found at {}; skipping the corpus benchmarks",
             corpus.display()
@@ -329,9 +329,8 @@ fn bench_pipeline(n: usize) -> BenchResult<Row> {
         time("export 2048 of full", &mut || {
             std::hint::black_box(d.export_jpeg(2048, &[]).ok());
         });
-        let small = decode_scaled(b, 2048)?;
         time("thumbnail 256 of full", &mut || {
-            std::hint::black_box(small.thumbnail_jpeg(256).ok());
+            std::hint::black_box(d.thumbnail_jpeg(256).ok());
         });
         time("detect faces (1024 decode + model)", &mut || {
             let d = decode_scaled(b, 1024).ok();

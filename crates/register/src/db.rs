@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_consent_digest.sql"),
 ];
 
+/// The schema version whose migration also builds data in Rust: the consent digests, derived
+/// from the answers already recorded (see `consent_digest`).
+const DIGEST_SCHEMA: usize = 3;
+
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -172,7 +176,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
         // Each migration, the data it derives and its version bump commit together or not at all.
         let step = || -> Result<()> {
             conn.execute_batch(sql)?;
-            if i + 1 == 3 {
+            if i + 1 == DIGEST_SCHEMA {
                 crate::consent_digest::rebuild_all(conn)?;
             }
             conn.execute_batch(&format!(

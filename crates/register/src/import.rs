@@ -649,8 +649,8 @@ pub fn import(
     }
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
-    // This academy's pupils; a UPN not among them is looked up on its own (a pupil moving in
-    // from another academy of the trust), rather than reading the whole trust for every file.
+    // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
+    // moving in from another academy of the trust), rather than the whole trust for every file.
     let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
         .into_iter()
         .map(|p| (p.upn.clone(), p))
