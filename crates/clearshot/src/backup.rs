@@ -502,7 +502,9 @@ pub fn repair_digests(store: &mut Store, stamp: &Stamp) -> Result<usize> {
     if bad.is_empty() {
         return Ok(0);
     }
-    register::consent_digest::rebuild_all(&tx)?;
+    for &pupil_id in &bad {
+        register::consent_digest::rebuild(&tx, pupil_id)?;
+    }
     stamp.audit(
         &tx,
         "register.repair",

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
-use rules::consent::{Channel, Fact, Signatory, SignerNames, UNNAMED, signer_numbers};
+use rules::consent::{Answer, Channel, Fact, Signatory, SignerNames, UNNAMED, signer_numbers};
 use rusqlite::{Connection, params};
 
 use crate::{Error, Result};
@@ -25,18 +25,8 @@ const NO_DATE: i32 = i32::MIN;
 /// Bytes of one answer before its name.
 const FIXED: usize = 8 + 1 + 1 + 1 + 2 + 4 + 4 + 2;
 
-struct Row {
-    id: i64,
-    signatory: Signatory,
-    signer_name: Option<String>,
-    channel: Channel,
-    granted: bool,
-    signed_on: NaiveDate,
-    expires_on: Option<NaiveDate>,
-}
-
-fn encode(rows: &[Row]) -> Result<Vec<u8>> {
-    let numbers = signer_numbers(rows.iter().map(|r| r.signer_name.as_deref()));
+fn encode(rows: &[Answer]) -> Result<Vec<u8>> {
+    let numbers = signer_numbers(rows.iter().map(|r| r.signer.as_deref()));
     let mut out = Vec::with_capacity(1 + rows.len() * (FIXED + 16));
     out.push(VERSION);
     for (r, number) in rows.iter().zip(numbers) {
@@ -49,7 +39,7 @@ fn encode(rows: &[Row]) -> Result<Vec<u8>> {
                 .filter(|&n| n != NO_SIGNER)
                 .ok_or_else(|| Error::Invalid("too many consent answers for one pupil".into()))?
         };
-        let name = r.signer_name.as_deref().unwrap_or("").as_bytes();
+        let name = r.signer.as_deref().unwrap_or("").as_bytes();
         let name_len = u16::try_from(name.len())
             .map_err(|_| Error::Invalid("a signer's name is too long".into()))?;
         out.extend_from_slice(&r.id.to_le_bytes());
@@ -272,63 +262,8 @@ pub fn read(conn: &Connection, academy_id: Option<i64>, pupil_id: Option<i64>) -
     Ok(digests)
 }
 
-fn answer_rows(conn: &Connection, pupil_id: Option<i64>) -> Result<Vec<(i64, Row)>> {
-    const COLUMNS: &str =
-        "pupil_id, id, signatory, signer_name, channel, granted, signed_on, expires_on";
-    let mut stmt = match pupil_id {
-        Some(_) => conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM consent_answers WHERE pupil_id = ?1 ORDER BY id"
-        ))?,
-        None => conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM consent_answers ORDER BY pupil_id, id"
-        ))?,
-    };
-    let params: &[&dyn rusqlite::ToSql] = match &pupil_id {
-        Some(id) => &[id],
-        None => &[],
-    };
-    let rows = stmt.query_map(params, |r| {
-        Ok((
-            r.get(0)?,
-            (
-                r.get(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ),
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (pupil_id, (id, signatory, signer_name, channel, granted, signed_on, expires_on)) =
-            row?;
-        let signatory: Signatory = signatory
-            .parse()
-            .map_err(|_| Error::Invalid(format!("answer {id} has an unknown signatory")))?;
-        let channel: Channel = channel
-            .parse()
-            .map_err(|_| Error::Invalid(format!("answer {id} has an unknown channel")))?;
-        out.push((
-            pupil_id,
-            Row {
-                id,
-                signatory,
-                signer_name,
-                channel,
-                granted,
-                signed_on,
-                expires_on,
-            },
-        ));
-    }
-    Ok(out)
-}
-
-fn group(rows: Vec<(i64, Row)>) -> Vec<(i64, Vec<Row>)> {
-    let mut out: Vec<(i64, Vec<Row>)> = Vec::new();
+fn group(rows: Vec<(i64, Answer)>) -> Vec<(i64, Vec<Answer>)> {
+    let mut out: Vec<(i64, Vec<Answer>)> = Vec::new();
     for (pupil_id, row) in rows {
         match out.last_mut() {
             Some((p, v)) if *p == pupil_id => v.push(row),
@@ -341,14 +276,14 @@ fn group(rows: Vec<(i64, Row)>) -> Vec<(i64, Vec<Row>)> {
 /// Rewrites one pupil's digest from their answers: call inside the transaction that records
 /// an answer.
 pub fn rebuild(conn: &Connection, pupil_id: i64) -> Result<()> {
-    let rows: Vec<Row> = answer_rows(conn, Some(pupil_id))?
+    let rows: Vec<Answer> = crate::consents::rule_answers(conn, Some(pupil_id))?
         .into_iter()
         .map(|(_, r)| r)
         .collect();
     write(conn, pupil_id, &rows)
 }
 
-fn write(conn: &Connection, pupil_id: i64, rows: &[Row]) -> Result<()> {
+fn write(conn: &Connection, pupil_id: i64, rows: &[Answer]) -> Result<()> {
     if rows.is_empty() {
         conn.prepare_cached("DELETE FROM consent_digests WHERE pupil_id = ?1")?
             .execute([pupil_id])?;
@@ -365,7 +300,7 @@ fn write(conn: &Connection, pupil_id: i64, rows: &[Row]) -> Result<()> {
 /// Rebuilds every pupil's digest (the migration that creates the table, and repair).
 pub fn rebuild_all(conn: &Connection) -> Result<usize> {
     conn.execute("DELETE FROM consent_digests", [])?;
-    let groups = group(answer_rows(conn, None)?);
+    let groups = group(crate::consents::rule_answers(conn, None)?);
     for (pupil_id, rows) in &groups {
         write(conn, *pupil_id, rows)?;
     }
@@ -375,7 +310,7 @@ pub fn rebuild_all(conn: &Connection) -> Result<usize> {
 /// Pupils whose digest does not match their answers (missing, stale, unreadable or orphaned).
 pub fn verify(conn: &Connection) -> Result<Vec<i64>> {
     let mut expected: HashMap<i64, Vec<u8>> = HashMap::new();
-    for (pupil_id, rows) in group(answer_rows(conn, None)?) {
+    for (pupil_id, rows) in group(crate::consents::rule_answers(conn, None)?) {
         expected.insert(pupil_id, encode(&rows)?);
     }
     let mut stmt = conn.prepare("SELECT pupil_id, answers FROM consent_digests")?;
@@ -537,10 +472,10 @@ mod tests {
         let mut rows = Vec::new();
         for (i, channel) in Channel::ALL.into_iter().enumerate() {
             for signatory in Signatory::ALL {
-                rows.push(Row {
+                rows.push(Answer {
                     id: rows.len() as i64 + 1,
                     signatory,
-                    signer_name: (i % 2 == 0).then(|| format!("Signer {i} Ñoño")),
+                    signer: (i % 2 == 0).then(|| format!("Signer {i} Ñoño")),
                     channel,
                     granted: i % 3 != 0,
                     signed_on: d("2025-09-05") + chrono::Days::new(i as u64),
@@ -571,17 +506,17 @@ mod tests {
                     r.expires_on
                 )
             );
-            assert_eq!(digests.name(f.name), r.signer_name.as_deref());
+            assert_eq!(digests.name(f.name), r.signer.as_deref());
         }
     }
 
     #[test]
     fn garbage_in_a_digest_is_an_error_never_a_panic() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let valid = encode(&[Row {
+        let valid = encode(&[Answer {
             id: 7,
             signatory: Signatory::Pupil,
-            signer_name: Some("Kai".into()),
+            signer: Some("Kai".into()),
             channel: Channel::Print,
             granted: true,
             signed_on: d("2025-09-05"),

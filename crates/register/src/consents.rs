@@ -247,23 +247,25 @@ pub fn answers_for(conn: &Connection, academy_id: Option<i64>) -> Result<Vec<Ans
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The answers a status on `on` can see, of every pupil (or one academy's), lean for the
-/// trust-wide report: only the columns the rules read, and only answers signed on or before
-/// the date (later ones are invisible to the rules anyway). One query; (pupil id, answer),
-/// in pupil then recording order.
-pub fn rule_answers_for(
-    conn: &Connection,
-    academy_id: Option<i64>,
-    on: NaiveDate,
-) -> Result<Vec<(i64, Answer)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.pupil_id, c.id, c.signatory, c.signer_name, c.channel, c.granted, c.signed_on, c.expires_on
-         FROM consent_answers c
-         WHERE c.signed_on <= ?2
-           AND (?1 IS NULL OR c.pupil_id IN (SELECT id FROM pupils WHERE academy_id = ?1))
-         ORDER BY c.pupil_id, c.id",
-    )?;
-    let rows = stmt.query_map(params![academy_id, on], |r| {
+/// Every answer in the form the rules read, of one pupil or of everyone: (pupil id, answer), in
+/// pupil then recording order. What the consent digests are built and checked from.
+pub fn rule_answers(conn: &Connection, pupil_id: Option<i64>) -> Result<Vec<(i64, Answer)>> {
+    const COLUMNS: &str =
+        "pupil_id, id, signatory, signer_name, channel, granted, signed_on, expires_on";
+    // Separate statements, so that one pupil's answers are found through the index.
+    let mut stmt = match pupil_id {
+        Some(_) => conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM consent_answers WHERE pupil_id = ?1 ORDER BY id"
+        ))?,
+        None => conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM consent_answers ORDER BY pupil_id, id"
+        ))?,
+    };
+    let params: &[&dyn rusqlite::ToSql] = match &pupil_id {
+        Some(id) => &[id],
+        None => &[],
+    };
+    let rows = stmt.query_map(params, |r| {
         Ok((
             r.get(0)?,
             Answer {
