@@ -16,7 +16,7 @@ use crate::consent::StatusFilter;
 use crate::{Error, Result, Stamp, Store};
 
 /// The long edge of an exported copy unless asked otherwise: enough for every social platform.
-pub const DEFAULT_MAX_EDGE: u32 = 2048;
+pub const DEFAULT_MAX_EDGE: u32 = photo::WORKING_EDGE;
 
 impl From<photo::PhotoError> for Error {
     fn from(e: photo::PhotoError) -> Self {
@@ -569,7 +569,8 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
         store,
         &sha256,
         &evidence,
-        || Ok(photo::decode_scaled(&bytes, 256)?.perceptual_hash()),
+        // The working copy: the faces rule and a later export in this process reuse its decode.
+        || Ok(photo::working_copy(&bytes)?.perceptual_hash()),
         req.on,
     )?;
     let provenance_rule =
@@ -720,7 +721,12 @@ pub fn export(
             problems.join("; ")
         )));
     }
-    let decoded = photo::decode(&bytes)?;
+    // The working copy that the check decoded, when it is big enough: no second decode.
+    let decoded = if max_edge <= photo::WORKING_EDGE {
+        photo::working_copy(&bytes)?
+    } else {
+        std::sync::Arc::new(photo::decode_scaled(&bytes, max_edge)?)
+    };
     let rects = match blur {
         BlurFaces::None => Vec::new(),
         choice => {

@@ -49,6 +49,21 @@ pub enum PhotosCmd {
         /// Acknowledge that there are more faces than tagged pupils and none is identifiable.
         #[arg(long)]
         faces_acknowledged: bool,
+        /// When cleared, also write the safe copy into this folder, as `photos export` would on
+        /// the same date, from the same decode of the photo.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        /// With --export: the copy's long edge in pixels (never upscaled).
+        #[arg(long, default_value_t = clearshot::photos::DEFAULT_MAX_EDGE, requires = "export")]
+        max_edge: u32,
+        /// With --export: blur faces in the copy, `all` or indexes from `photos faces`.
+        #[arg(
+            long,
+            value_name = "all|I,J,...",
+            default_value = "",
+            requires = "export"
+        )]
+        blur_faces: String,
     },
     /// Write the safe copy of a cleared photo: `<clearance id>.jpg`, re-encoded, orientation
     /// applied, resized, with no metadata at all.
@@ -171,8 +186,12 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             caption,
             on,
             faces_acknowledged,
+            export,
+            max_edge,
+            blur_faces,
         } => {
             let on: NaiveDate = on.on.unwrap_or_else(today);
+            let blur: clearshot::photos::BlurFaces = blur_faces.parse().map_err(crate::fail)?;
             let pupils: Vec<String> = pupils
                 .split(',')
                 .map(|p| p.trim().to_string())
@@ -193,7 +212,29 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                 stamp,
             )
             .map_err(|e| crate::fail(format!("{}: {e}", file.display())))?;
-            out.value(&r, || {
+            // The safe copy, when asked for and cleared: same process, so the same decode.
+            let exported = match (&export, &r.clearance_id) {
+                (Some(dir), Some(id)) => Some(
+                    clearshot::photos::export(store, id, &file, dir, max_edge, &blur, on, stamp)
+                        .map_err(|e| {
+                            crate::fail(format!(
+                                "{}: cleared as {id}, but the copy was not written: {e}",
+                                file.display()
+                            ))
+                        })?,
+                ),
+                _ => None,
+            };
+            let mut json = serde_json::to_value(&r).map_err(|e| crate::fail(e.to_string()))?;
+            if export.is_some()
+                && let Some(obj) = json.as_object_mut()
+            {
+                obj.insert(
+                    "export".into(),
+                    serde_json::to_value(&exported).map_err(|e| crate::fail(e.to_string()))?,
+                );
+            }
+            out.value(&json, || {
                 let mut s = format!(
                     "{}: {}{}\n  provenance: {} ({})",
                     file.display(),
@@ -221,6 +262,18 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                         reason.rule.as_str(),
                         reason.detail
                     ));
+                }
+                match (&export, &exported) {
+                    (_, Some(e)) => s.push_str(&format!(
+                        "\n  wrote {} ({}x{}, {} bytes, no metadata{})",
+                        e.path.display(),
+                        e.width,
+                        e.height,
+                        e.bytes,
+                        blurred_note(e.faces_blurred)
+                    )),
+                    (Some(_), None) => s.push_str("\n  no copy written: the photo is not cleared"),
+                    (None, None) => {}
                 }
                 s
             });
@@ -259,11 +312,7 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                     r.width,
                     r.height,
                     r.bytes,
-                    if r.faces_blurred > 0 {
-                        format!(", {} face(s) blurred", r.faces_blurred)
-                    } else {
-                        String::new()
-                    }
+                    blurred_note(r.faces_blurred)
                 )
             });
             Ok(0)
@@ -326,5 +375,14 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             });
             Ok(if failed { 1 } else { 0 })
         }
+    }
+}
+
+/// ", N face(s) blurred" after an export's summary, or nothing.
+fn blurred_note(n: usize) -> String {
+    if n > 0 {
+        format!(", {n} face(s) blurred")
+    } else {
+        String::new()
     }
 }

@@ -589,6 +589,89 @@ fn the_safe_copy_carries_no_metadata_and_is_refused_for_other_bytes_or_after_a_w
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }
 
+#[test]
+fn check_with_export_writes_the_same_safe_copy_as_a_later_export_and_only_when_cleared() {
+    let s = setup();
+    // Stored 640×480 with orientation 6: displayed 480×640. GPS and a serial to strip.
+    let bytes = jpeg_with_exif(&ExifSpec {
+        width: 640,
+        height: 480,
+        seed: 31,
+        make: Some("Canon".to_owned()),
+        model: Some("Canon EOS 250D".to_owned()),
+        serial: Some("123456789012".to_owned()),
+        gps: Some((51.5, -0.14)),
+        orientation: Some(6),
+        ..ExifSpec::default()
+    });
+    let photo = s.r.write("rotated.jpg", &bytes);
+    let out_dir = s.r.path("check-out");
+    let out_arg = out_dir.to_str().unwrap();
+    let (code, v) = check(
+        &s.r,
+        &photo,
+        &s.granted,
+        &["--export", out_arg, "--max-edge", "320"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["verdict"], "cleared");
+    let id = v["clearance_id"].as_str().unwrap();
+    let e = &v["export"];
+    assert_eq!(e["clearance_id"], id);
+    assert_eq!(
+        PathBuf::from(e["path"].as_str().unwrap()),
+        out_dir.join(format!("{id}.jpg"))
+    );
+    assert_eq!(
+        (e["width"].as_u64(), e["height"].as_u64()),
+        (Some(240), Some(320))
+    );
+    let seen =
+        s.r.json(&["photos", "inspect", e["path"].as_str().unwrap()]);
+    for field in ["make", "model", "serial", "gps", "taken_at", "orientation"] {
+        assert!(seen[0][field].is_null(), "{field} survived: {}", seen[0]);
+    }
+    // Exactly what `photos export` writes for the same clearance later.
+    let later = export(&s.r, id, &photo, &s.r.path("later"), &["--max-edge", "320"]);
+    let a = std::fs::read(e["path"].as_str().unwrap()).unwrap();
+    let b = std::fs::read(later["path"].as_str().unwrap()).unwrap();
+    assert!(a == b, "check --export and export wrote different copies");
+
+    // Not cleared (a pupil without consent): exit 1, `export` null, nothing written.
+    let blocked_dir = s.r.path("blocked-out");
+    let (code, v) = check(
+        &s.r,
+        &photo,
+        &s.missing,
+        &["--export", blocked_dir.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "blocked");
+    assert!(v["export"].is_null(), "{v}");
+    assert!(
+        !blocked_dir.exists(),
+        "a folder was made for a blocked photo"
+    );
+
+    // Without --export the contract is unchanged, and --max-edge alone is a usage error.
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert!(v.get("export").is_none(), "{v}");
+    let out = s.r.run(&[
+        "photos",
+        "check",
+        photo.to_str().unwrap(),
+        "--channel",
+        "academy_social",
+        "--staff",
+        STAFF,
+        "--academy",
+        "OAK",
+        "--max-edge",
+        "320",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 /// `photos ingest --json DIR --device OAK-CAM-1` on a folder holding unreadable files: exit 1
 /// (a file in the batch was rejected), and the report.
 fn ingest_with_rejects(r: &Register, dir: &Path) -> Value {

@@ -8,8 +8,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A decoded photo, orientation applied: pixels as a person sees them.
 ///
-/// Decode once with [`decode`] (or [`decode_scaled`] for a thumbnail) and reuse the result
-/// for [`Decoded::perceptual_hash`], [`Decoded::thumbnail_jpeg`] and [`Decoded::export_jpeg`].
+/// Decode once and reuse the result for [`Decoded::perceptual_hash`], the face detector and
+/// [`Decoded::export_jpeg`]: [`crate::working_copy`] does that for clearing and exporting,
+/// [`decode_scaled`] gives a thumbnail its smallest decode.
 #[derive(Debug, Clone)]
 pub struct Decoded {
     pub(crate) image: RgbImage,
@@ -74,6 +75,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, PhotoError> {
     check_pixels(width, height)?;
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
     reader.limits(limits());
+    crate::working::count_decode();
     let image =
         guard_third_party(format, || reader.decode())?.map_err(|e| image_error(format, e))?;
     Ok(oriented(image, bytes, format))
@@ -126,6 +128,7 @@ pub fn decode_scaled(bytes: &[u8], min_edge_hint: u32) -> Result<Decoded, PhotoE
         decoder.scale(request(w).max(1), request(h).max(1))
     })?
     .map_err(jpeg_err)?;
+    crate::working::count_decode();
     let pixels = guard_third_party(format, || decoder.decode())?.map_err(jpeg_err)?;
     let info = guard_third_party(format, || decoder.info())?
         .ok_or_else(|| PhotoError::malformed(format, "no frame header"))?;

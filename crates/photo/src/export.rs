@@ -4,6 +4,7 @@ use crate::{Decoded, PhotoError};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// A region in pixel coordinates of the [`Decoded`] image it is applied to (the displayed,
 /// oriented image; for [`crate::decode`] that is the photo at full size).
@@ -30,14 +31,30 @@ impl Decoded {
         encode_jpeg(&image, THUMBNAIL_QUALITY)
     }
 
+    /// The same pixels fitted within `max_edge × max_edge` (Lanczos3), keeping the aspect
+    /// ratio; never enlarged.
+    pub fn into_fitted_within(self, max_edge: u32) -> Decoded {
+        let fitted = match fit_within(&self.image, max_edge) {
+            Cow::Owned(image) => Some(image),
+            Cow::Borrowed(_) => None,
+        };
+        match fitted {
+            Some(image) => Decoded { image },
+            None => self,
+        }
+    }
+
     /// The copy that is published: re-encoded from the pixels (so no EXIF, XMP, IPTC, ICC,
     /// comment or GPS survives), orientation already applied, at most `max_edge` pixels on its
     /// long side (never enlarged), with every rectangle in `blur` made unrecognisable.
     pub fn export_jpeg(&self, max_edge: u32, blur: &[Rect]) -> Result<Vec<u8>, PhotoError> {
         let mut image = fit_within(&self.image, max_edge);
-        let scale = f64::from(image.width()) / f64::from(self.image.width().max(1));
-        for rect in blur {
-            obscure(&mut image, scaled(rect, scale));
+        if !blur.is_empty() {
+            let image = image.to_mut();
+            let scale = f64::from(image.width()) / f64::from(self.image.width().max(1));
+            for rect in blur {
+                obscure(image, scaled(rect, scale));
+            }
         }
         encode_jpeg(&image, EXPORT_QUALITY)
     }
@@ -53,28 +70,34 @@ fn scaled(rect: &Rect, scale: f64) -> Rect {
     }
 }
 
-/// Fits the image inside `max_edge × max_edge`, keeping the aspect ratio; never enlarges.
-fn fit_within(image: &RgbImage, max_edge: u32) -> RgbImage {
+/// Fits the image inside `max_edge × max_edge`, keeping the aspect ratio; never enlarges (an
+/// image that already fits is borrowed, not copied).
+fn fit_within(image: &RgbImage, max_edge: u32) -> Cow<'_, RgbImage> {
+    fit_within_with(image, max_edge, FilterType::Lanczos3)
+}
+
+/// As [`fit_within`] with a chosen resampling filter.
+pub(crate) fn fit_within_with(
+    image: &RgbImage,
+    max_edge: u32,
+    filter: FilterType,
+) -> Cow<'_, RgbImage> {
     let (w, h) = (image.width(), image.height());
     let max_edge = max_edge.clamp(1, JPEG_MAX_EDGE);
     let long = w.max(h);
     if long <= max_edge {
-        return image.clone();
+        return Cow::Borrowed(image);
     }
     let fit = |edge: u32| {
         let v = (u64::from(edge) * u64::from(max_edge) + u64::from(long) / 2) / u64::from(long);
         u32::try_from(v).unwrap_or(max_edge).max(1)
     };
-    resize_exact(image, fit(w), fit(h))
+    Cow::Owned(resize_with(image, fit(w), fit(h), filter))
 }
 
-/// SIMD resize (`fast_image_resize`, Lanczos3 convolution) to exactly `width × height`.
-pub(crate) fn resize_exact(image: &RgbImage, width: u32, height: u32) -> RgbImage {
-    resize_with(image, width, height, FilterType::Lanczos3)
-}
-
-/// As [`resize_exact`] with a chosen filter. `Box` (an area average) suits large reductions
-/// where only coarse structure matters: its kernel is a sixth of Lanczos3's.
+/// SIMD resize (`fast_image_resize`, convolution with `filter`) to exactly `width × height`.
+/// `Lanczos3` for what people see; `Box` (an area average) suits large reductions where only
+/// coarse structure matters: its kernel is a sixth of Lanczos3's.
 pub(crate) fn resize_with(
     image: &RgbImage,
     width: u32,

@@ -1,17 +1,18 @@
 //! Face detection on photos: find and count faces, never identify anyone (DOMAIN.md, "Faces").
 //!
-//! Detection always runs on the same scaled decode of a photo, so `photos faces` and
-//! `photos export --blur-faces` agree on which face has which index.
+//! Detection always runs on the same pixels of a photo, its working copy (see
+//! [`crate::working_copy`]) reduced to [`DETECT_EDGE`], so `photos faces`, `photos check` and
+//! `photos export --blur-faces` agree on which face has which index, and share the decode.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 
-use crate::{Decoded, PhotoError, Rect, decode_scaled, inspect};
+use crate::{Decoded, PhotoError, Rect, inspect, working_copy};
 
-/// The photo is decoded with its long edge at least this for detection (the detector tiles
-/// copies of up to 1024 px itself).
+/// The detector sees the photo's working copy reduced (an area average) to this long edge;
+/// it tiles copies of up to 1024 px itself.
 pub const DETECT_EDGE: u32 = 1024;
 
 /// A face, in pixels of the photo as displayed (orientation applied), at full size.
@@ -57,8 +58,7 @@ pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
         return Ok(found.clone());
     }
     let (full_w, full_h) = displayed_size(bytes)?;
-    let small = decode_scaled(bytes, DETECT_EDGE)?;
-    let found = faces_in(&small, full_w, full_h)?;
+    let found = faces_in(&detector_input(&*working_copy(bytes)?), full_w, full_h)?;
     if let Ok(mut guard) = RECENT.lock() {
         let map = guard.get_or_insert_with(HashMap::new);
         if map.len() >= RECENT_MAX {
@@ -67,6 +67,19 @@ pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
         map.insert(key, found.clone());
     }
     Ok(found)
+}
+
+/// What the detector is given: the working copy reduced by an area average to [`DETECT_EDGE`]
+/// on its long side (as it is when smaller).
+pub fn detector_input(working: &Decoded) -> Decoded {
+    let image = crate::export::fit_within_with(
+        &working.image,
+        DETECT_EDGE,
+        fast_image_resize::FilterType::Box,
+    );
+    Decoded {
+        image: image.into_owned(),
+    }
 }
 
 /// Faces found in a decoded image, scaled to a `full_w`×`full_h` frame.

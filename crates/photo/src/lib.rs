@@ -7,6 +7,8 @@
 //! * what the safe, published copy looks like ([`Decoded::export_jpeg`]: re-encoded,
 //!   orientation applied, every piece of metadata gone, faces blurred on request).
 //!
+//! Pixels are decoded once per photo for all of these: [`working_copy`].
+//!
 //! Every entry point takes untrusted bytes. Sizes are checked against [`MAX_FILE_BYTES`] and
 //! [`MAX_PIXELS`] from the headers before anything large is allocated.
 
@@ -18,6 +20,7 @@ mod format;
 mod phash;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod working;
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -31,6 +34,7 @@ pub use export::Rect;
 pub use faces::{FaceBox, detect_faces};
 pub use format::{Format, detect_format};
 pub use phash::{PERCEPTUAL_HASH_BYTES, PerceptualHash, SIMILAR_MAX_DISTANCE};
+pub use working::{WORKING_EDGE, pixel_decodes_on_this_thread, working_copy};
 
 /// Largest photo file we read: 200 MiB. Bigger than any camera JPEG, small enough to hold in memory.
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
