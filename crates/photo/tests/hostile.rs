@@ -1,5 +1,6 @@
 //! Malformed-on-purpose files (exiv2's crash, overflow and fuzz reproducers) and every real
-//! photo: `inspect` and `decode` must return Ok or a clean error, never panic or hang.
+//! photo: `inspect`, `decode` and `working_copy` must return Ok or a clean error, never panic
+//! or hang.
 
 mod common;
 
@@ -47,7 +48,8 @@ fn run_dir(dir: &str, full_decode: bool) {
     };
     entries.sort();
     assert!(!entries.is_empty(), "{dir} is empty");
-    let (mut inspected, mut decoded) = (Tally::default(), Tally::default());
+    let (mut inspected, mut decoded, mut working) =
+        (Tally::default(), Tally::default(), Tally::default());
     let mut slowest = (Duration::ZERO, String::new());
     for path in entries {
         let name = format!(
@@ -68,12 +70,15 @@ fn run_dir(dir: &str, full_decode: bool) {
             } else {
                 photo::decode_scaled(&bytes, 256).map(|_| ())
             };
-            let _ = tx.send((inspected, decoded));
+            // What `photos check` and `photos export` decode: the working copy.
+            let working = photo::working_copy(&bytes).map(|_| ());
+            let _ = tx.send((inspected, decoded, working));
         });
         match rx.recv_timeout(PER_FILE) {
-            Ok((i, d)) => {
+            Ok((i, d, w)) => {
                 inspected.add(&name, &i);
                 decoded.add(&name, &d);
+                working.add(&name, &w);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => panic!("{name}: no answer within {PER_FILE:?}"),
             Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{name}: panicked"),
@@ -83,7 +88,11 @@ fn run_dir(dir: &str, full_decode: bool) {
             slowest = (took, name);
         }
     }
-    for (what, t) in [("inspect", &inspected), ("decode", &decoded)] {
+    for (what, t) in [
+        ("inspect", &inspected),
+        ("decode", &decoded),
+        ("working copy", &working),
+    ] {
         eprintln!(
             "{dir} {what}: {} ok, {} unsupported, {} too large, {} malformed ({} via the panic belt: {:?})",
             t.ok,
