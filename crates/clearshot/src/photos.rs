@@ -62,6 +62,38 @@ fn same(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
+/// A serial number as compared: letters and digits only, in upper case, leading zeros dropped
+/// from an all-digit serial, and Nikon's "NO=" prefix dropped. So "NO= 20025585" (a Nikon D70's
+/// maker note), "20025585" (the body's label) and Canon's "0560018150" (ExifTool's display of
+/// 560018150) each match what an office types.
+fn serial_key(serial: &str) -> String {
+    let s = serial.trim();
+    let s = match s.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("NO=") => &s[3..],
+        _ => s,
+    };
+    let key: String = s
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if key.bytes().all(|b| b.is_ascii_digit()) {
+        let trimmed = key.trim_start_matches('0');
+        if trimmed.is_empty() {
+            key
+        } else {
+            trimmed.to_owned()
+        }
+    } else {
+        key
+    }
+}
+
+fn same_serial(a: &str, b: &str) -> bool {
+    let (a, b) = (serial_key(a), serial_key(b));
+    !a.is_empty() && a == b
+}
+
 /// Finds the strongest evidence that a photo was captured on a registered, unretired device
 /// (DOMAIN.md, rule 4). C2PA manifests are not read (see README: no maintained pure-Rust C2PA
 /// reader fits this build), so the strongest level reached here is the ledger.
@@ -141,7 +173,7 @@ pub fn provenance(
     let model_matches = |d: &Device| evidence.model.as_deref().is_some_and(|m| same(m, &d.model));
     if let Some(serial) = evidence.serial.as_deref().filter(|s| !s.trim().is_empty())
         && let Some(d) = devices.iter().find(|d| {
-            d.serial.as_deref().is_some_and(|s| same(s, serial))
+            d.serial.as_deref().is_some_and(|s| same_serial(s, serial))
                 && (evidence.make.is_none() || make_matches(d))
         })
     {
@@ -171,7 +203,7 @@ pub fn provenance(
             && model_matches(d)
             && d.counts_on(shot_on)
             && match (photo_serial, d.serial.as_deref()) {
-                (Some(p), Some(s)) => same(p, s),
+                (Some(p), Some(s)) => same_serial(p, s),
                 _ => true,
             }
     }) {
@@ -954,6 +986,19 @@ pub fn any_never_publish(store: &Store, upns: &[String], on: NaiveDate) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serials_match_as_an_office_would_read_them() {
+        assert!(same_serial("NO= 20025585        ", "20025585"));
+        assert!(same_serial("560018150", "0560018150"));
+        assert!(same_serial("f17abc-123 xyz", "F17ABC123XYZ"));
+        assert!(!same_serial("20025585", "20025586"));
+        assert!(!same_serial("0123", "123A"));
+        assert!(!same_serial("", ""), "no serial is not a match");
+        assert!(!same_serial("---", "   "));
+        assert_eq!(serial_key("0000"), "0000");
+        assert_eq!(serial_key("NOISE"), "NOISE", "only \"NO=\" is a prefix");
+    }
 
     #[test]
     fn faces_in_frame_gives_boxes_inside_the_displayed_frame_of_a_group_photo() {

@@ -672,6 +672,78 @@ fn check_with_export_writes_the_same_safe_copy_as_a_later_export_and_only_when_c
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// The shared corpus of real camera photos, or `None` (the test then skips) in a user's clone.
+fn corpus_photo(name: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("SKIP: corpus photo {} not found", path.display());
+        None
+    }
+}
+
+#[test]
+fn a_serial_kept_only_in_the_maker_note_proves_the_device() {
+    // Real photos whose only serial is in the maker note: a Canon EOS 20D (Canon 0x000C, a
+    // number) and a Nikon D70 (Nikon 0x00A0, "NO= 20025585"). The office registers each camera
+    // with the serial on its body label.
+    let (Some(canon), Some(nikon)) = (
+        corpus_photo("exiv2/exiv2-canon-eos-20d.jpg"),
+        corpus_photo("exiftool/NikonD70.jpg"),
+    ) else {
+        return;
+    };
+    let s = setup();
+    let add = |label: &str, make: &str, model: &str, serial: &str| {
+        s.r.ok(&[
+            "devices",
+            "add",
+            "--label",
+            label,
+            "--kind",
+            "camera",
+            "--make",
+            make,
+            "--model",
+            model,
+            "--serial",
+            serial,
+            "--academy",
+            "OAK",
+            "--on",
+            "2026-01-01",
+        ]);
+    };
+    // First only another body of the same Nikon model (another serial): that proves nothing,
+    // not even make and model, as the photo's own serial says it is not that camera.
+    add("OAK-D70-B", "NIKON CORPORATION", "NIKON D70", "20025586");
+    let (_, v) = check(&s.r, &nikon, &s.granted, &[]);
+    assert_eq!(v["provenance"]["level"], "none", "{v}");
+
+    add("OAK-20D", "Canon", "Canon EOS 20D", "1731000068");
+    add("OAK-D70", "NIKON CORPORATION", "NIKON D70", "20025585");
+    for (photo, device, tag) in [
+        (&canon, "OAK-20D", "Canon:SerialNumber"),
+        (&nikon, "OAK-D70", "Nikon:SerialNumber"),
+    ] {
+        let seen = s.r.json(&["photos", "inspect", photo.to_str().unwrap()]);
+        assert_eq!(seen[0]["serial_tag"], tag, "{seen}");
+        let (_, v) = check(&s.r, photo, &s.granted, &[]);
+        assert_eq!(v["provenance"]["level"], "serial", "{v}");
+        assert_eq!(v["provenance"]["device"], device, "{v}");
+        assert!(
+            reason(&v, "provenance")["detail"]
+                .as_str()
+                .unwrap()
+                .contains(tag),
+            "{v}"
+        );
+    }
+}
+
 /// `photos ingest --json DIR --device OAK-CAM-1` on a folder holding unreadable files: exit 1
 /// (a file in the batch was rejected), and the report.
 fn ingest_with_rejects(r: &Register, dir: &Path) -> Value {

@@ -354,7 +354,7 @@ fn bench_pipeline(n: usize) -> BenchResult<Row> {
             std::hint::black_box(working.perceptual_hash());
         });
         time(
-            "detector input from the working copy (box to 1024)",
+            "detector input from the working copy (halved to 1024)",
             &mut || {
                 std::hint::black_box(photo::faces::detector_input(&working));
             },

@@ -1,7 +1,7 @@
 //! Face detection on photos: find and count faces, never identify anyone (DOMAIN.md, "Faces").
 //!
 //! Detection always runs on the same pixels of a photo, its working copy (see
-//! [`crate::working_copy`]) reduced to [`DETECT_EDGE`], so `photos faces`, `photos check` and
+//! [`crate::working_copy`]) as [`detector_input`] gives it, so `photos faces`, `photos check` and
 //! `photos export --blur-faces` agree on which face has which index, and share the decode.
 
 use std::collections::HashMap;
@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::{Decoded, PhotoError, Rect, inspect, working_copy};
 
-/// The detector sees the photo's working copy reduced (an area average) to this long edge;
-/// it tiles copies of up to 1024 px itself.
+/// The detector sees the photo's working copy with its long edge at least this (see
+/// [`detector_input`]); it tiles copies of up to 1024 px itself.
 pub const DETECT_EDGE: u32 = 1024;
 
 /// A face, in pixels of the photo as displayed (orientation applied), at full size.
@@ -69,12 +69,17 @@ pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
     Ok(found)
 }
 
-/// What the detector is given: the working copy reduced by an area average to [`DETECT_EDGE`]
-/// on its long side (as it is when smaller).
+/// What the detector is given: the working copy, halved (an area average) when that keeps its
+/// long edge at least [`DETECT_EDGE`]. A photo under 2048 px is seen at full size, and a larger
+/// one at 1024–2047 px, as a DCT-scaled decode would give it.
 pub fn detector_input(working: &Decoded) -> Decoded {
+    let long = working.width().max(working.height());
+    if long / 2 < DETECT_EDGE {
+        return working.clone();
+    }
     let image = crate::export::fit_within_with(
         &working.image,
-        DETECT_EDGE,
+        long / 2,
         fast_image_resize::FilterType::Box,
     );
     Decoded {

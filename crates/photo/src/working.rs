@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::{Decoded, PhotoError, decode_scaled};
 
-/// Long edge of the working copy, and of the default published copy: 2048 px, the largest
-/// size Facebook shows.
+/// Long edge of the working copy, and of the default published copy: 2048 px, enough for
+/// every social platform.
 pub const WORKING_EDGE: u32 = 2048;
 
 /// Bytes of pixels the cache may hold: 27 working copies of a 4:3 photo (9.4 MB each).

@@ -47,6 +47,16 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     ("exiv2/exiv2-bug855.jpg", "format", "JPEG bytes, DNG tags"),
 ];
 
+/// The maker-note serial tags ClearShot reads, by ExifTool's names.
+const MAKERNOTE_SERIALS: &[&str] = &[
+    "Canon:SerialNumber",
+    "Nikon:SerialNumber",
+    "FujiFilm:InternalSerialNumber",
+    "Olympus:SerialNumber",
+    "Panasonic:InternalSerialNumber",
+    "Pentax:SerialNumber",
+];
+
 #[test]
 fn inspect_agrees_with_exiftool_on_the_corpus() {
     let Some(corpus) = common::corpus() else {
@@ -62,6 +72,7 @@ fn inspect_agrees_with_exiftool_on_the_corpus() {
     let mut supported = 0;
     let mut unsupported = 0;
     let mut no_image = 0;
+    let mut makernote_found = 0;
     for (name, entry) in files {
         let bytes = common::read(&corpus.join(name));
         let mime = entry["MIMEType"].as_str().unwrap_or_default();
@@ -176,6 +187,7 @@ fn inspect_agrees_with_exiftool_on_the_corpus() {
             shown(gps_theirs.is_some(), format!("{gps_theirs:?}")),
         );
         let serial_theirs = s(&entry["serials"]["ExifIFD:SerialNumber"]);
+        let body_serial = serial_theirs.is_some();
         let serial_ours = (ev.serial_tag.as_deref() == Some("BodySerialNumber"))
             .then(|| ev.serial.clone())
             .flatten();
@@ -194,6 +206,33 @@ fn inspect_agrees_with_exiftool_on_the_corpus() {
             Some(ev.height.to_string()),
             s(&entry["ImageHeight"]),
         );
+        // The maker-note serial, where there is no EXIF BodySerialNumber (which is preferred):
+        // the tag it came from and its value must be ExifTool's, and none may be invented.
+        if !body_serial {
+            let theirs = MAKERNOTE_SERIALS.iter().find_map(|tag| {
+                s(&entry["serials"][*tag])
+                    .map(|v| v.trim_end().to_owned())
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{tag}={v}"))
+            });
+            let ours = ev
+                .serial_tag
+                .as_ref()
+                .zip(ev.serial.as_ref())
+                .map(|(t, v)| format!("{t}={v}"));
+            let counter = checked.entry("maker-note serial").or_default();
+            if ours == theirs {
+                counter.0 += 1;
+                if ours.is_some() {
+                    makernote_found += 1;
+                }
+            } else {
+                counter.1 += 1;
+                failures.push(format!(
+                    "{name}: maker-note serial: ours {ours:?}, exiftool {theirs:?}"
+                ));
+            }
+        }
     }
     eprintln!(
         "oracle: {supported} supported files inspected, {unsupported} unsupported files refused, \
@@ -205,10 +244,42 @@ fn inspect_agrees_with_exiftool_on_the_corpus() {
             "  {field:22} {ok:4} agree, {bad:3} differ, {skip:3} only outside EXIF (not compared)"
         );
     }
+    eprintln!("  {makernote_found} maker-note serials read, each as ExifTool reads it");
+    // Canon, Nikon, Olympus and Panasonic JPEGs, PNG and WebP of the corpus carry them.
+    assert!(
+        makernote_found >= 15,
+        "only {makernote_found} maker-note serials read"
+    );
     assert!(
         failures.is_empty(),
         "{} disagreements with ExifTool:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn the_fujifilm_maker_note_serial_is_read_as_exiftool_reads_it() {
+    // The corpus's only Fujifilm file is a raw (.raf), which ClearShot refuses; its JPEG
+    // preview (offset and length at bytes 84 and 88 of the RAF header) carries the same
+    // EXIF and maker note, so the camera's JPEGs are read through it.
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let raf = common::read(&corpus.join("exiftool/FujiFilm.raf"));
+    let be = |at: usize| u32::from_be_bytes([raf[at], raf[at + 1], raf[at + 2], raf[at + 3]]);
+    let (start, len) = (be(84) as usize, be(88) as usize);
+    let jpeg = &raf[start..start + len];
+    let ev = match inspect(jpeg) {
+        Ok(ev) => ev,
+        Err(e) => panic!("the RAF's JPEG preview: {e}"),
+    };
+    let oracle = common::oracle(&corpus);
+    let theirs =
+        s(&oracle["files"]["exiftool/FujiFilm.raf"]["serials"]["FujiFilm:InternalSerialNumber"]);
+    assert_eq!(
+        ev.serial_tag.as_deref(),
+        Some("FujiFilm:InternalSerialNumber")
+    );
+    assert_eq!(ev.serial, theirs.map(|t| t.trim_end().to_owned()));
 }
