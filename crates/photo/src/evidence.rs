@@ -292,8 +292,8 @@ fn gps(exif: &Exif) -> Option<Gps> {
 
 /// The body serial number that a camera keeps only in its maker note (the EXIF MakerNote
 /// field, 0x927C), as `("Vendor:TagName", serial)`, for the vendors whose note holds one:
-/// Canon 0x000C, Nikon 0x001D (or 0x00A0), Fujifilm 0x0010, Olympus 0x0101 (in its Equipment IFD, 0x2010),
-/// Panasonic 0x0025 and Pentax 0x0229. Names follow ExifTool's.
+/// Canon 0x000C, Nikon 0x001D (or 0x00A0), Fujifilm 0x0010, Olympus 0x0101 (in its Equipment
+/// IFD, 0x2010), Panasonic 0x0025 and Pentax 0x0229. Names follow ExifTool's.
 ///
 /// A maker note is a TIFF IFD in the vendor's layout: some have a header, and their offsets
 /// count from the main TIFF header or from the note itself. The EXIF crate parses the IFD: each
@@ -322,7 +322,8 @@ pub(crate) fn makernote_serial(exif: &Exif, make: Option<&str>) -> Option<(&'sta
         } else {
             ifd_in_tiff(tiff, at)?
         };
-        // 0x001D; the D70 and D50 wrote it as 0x00A0 ("NO= 20025585"), also SerialNumber.
+        // 0x001D; older bodies such as the D70 wrote 0x00A0 ("NO= 20025585"), which ExifTool
+        // also calls SerialNumber.
         let serial = tag_text(&ifd, 0x001D).or_else(|| tag_text(&ifd, 0x00A0))?;
         ("Nikon:SerialNumber", serial)
     } else if make.starts_with("fujifilm") {
