@@ -96,9 +96,9 @@ fn oriented(image: DynamicImage, bytes: &[u8], format: Format) -> Decoded {
     }
 }
 
-/// Decodes at reduced size for thumbnails: a JPEG is scaled by 1/2, 1/4 or 1/8 inside the
-/// DCT, the largest reduction that keeps the long edge at least `min_edge_hint` pixels (or the
-/// full size when the photo is already smaller). Other formats, and JPEGs in CMYK or 16-bit,
+/// Decodes at reduced size (thumbnails, the working copy): a JPEG is scaled by 1/2, 1/4 or 1/8
+/// inside the DCT, the largest reduction that keeps the long edge at least `min_edge_hint`
+/// pixels (or the full size when the photo is already smaller). Other formats, and JPEGs in CMYK or 16-bit,
 /// are decoded in full. Orientation is applied.
 pub fn decode_scaled(bytes: &[u8], min_edge_hint: u32) -> Result<Decoded, PhotoError> {
     let format = detect_format(bytes)?;

@@ -69,6 +69,20 @@ pub fn inspect(bytes: &[u8]) -> Result<Evidence, PhotoError> {
     Ok(evidence)
 }
 
+/// The photo's size as displayed (orientations 5–8 swap width and height), from the header
+/// and the EXIF orientation only: no hash, no other evidence.
+pub fn displayed_size(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
+    let format = detect_format(bytes)?;
+    let (width, height) = header_size(bytes, format)?;
+    crate::check_pixels(width, height)?;
+    Ok(
+        match read_exif(bytes, format).and_then(|e| orientation(&e)) {
+            Some(5..=8) => (height, width),
+            _ => (width, height),
+        },
+    )
+}
+
 /// The stored pixel size, read from the image header only.
 ///
 /// JPEG: the frame header (SOF), read by `jpeg-decoder`, which stops there, so a photo whose
@@ -137,18 +151,34 @@ fn integer(value: &Value) -> Option<i64> {
 
 /// The EXIF block, if the file has a readable one. Damaged EXIF yields what could be read.
 pub(crate) fn read_exif(bytes: &[u8], format: Format) -> Option<Exif> {
+    match format {
+        Format::Tiff => parse_tiff(bytes.to_vec()),
+        Format::Png => match png_raw_profile_exif(bytes) {
+            Some(tiff) => parse_tiff(tiff),
+            None => exif_from(format, |reader| {
+                reader.read_from_container(&mut Cursor::new(bytes))
+            }),
+        },
+        _ => exif_from(format, |reader| {
+            reader.read_from_container(&mut Cursor::new(bytes))
+        }),
+    }
+}
+
+/// A TIFF block (a file's EXIF, or a maker note presented as one) read by the EXIF crate.
+fn parse_tiff(block: Vec<u8>) -> Option<Exif> {
+    exif_from(Format::Tiff, |reader| reader.read_raw(block))
+}
+
+/// Runs the EXIF crate's reader, carrying on past errors: damaged EXIF yields what could be
+/// read, and a panic in the crate yields nothing.
+fn exif_from(
+    format: Format,
+    read: impl FnOnce(&exif::Reader) -> Result<Exif, exif::Error>,
+) -> Option<Exif> {
     let mut reader = exif::Reader::new();
     reader.continue_on_error(true);
-    let result = crate::decode::guard_third_party(format, || match format {
-        Format::Tiff => reader.read_raw(bytes.to_vec()),
-        Format::Png => match png_raw_profile_exif(bytes) {
-            Some(tiff) => reader.read_raw(tiff),
-            None => reader.read_from_container(&mut Cursor::new(bytes)),
-        },
-        _ => reader.read_from_container(&mut Cursor::new(bytes)),
-    })
-    .ok()?;
-    match result {
+    match crate::decode::guard_third_party(format, || read(&reader)).ok()? {
         Ok(exif) => Some(exif),
         Err(e) => e.distill_partial_result(|_errors| {}).ok(),
     }
@@ -419,15 +449,6 @@ fn set_header(block: &mut [u8], order: &[u8], ifd0: u32) -> Option<()> {
     };
     block.get_mut(..8)?.copy_from_slice(&header);
     Some(())
-}
-
-fn parse_tiff(block: Vec<u8>) -> Option<Exif> {
-    let mut reader = exif::Reader::new();
-    reader.continue_on_error(true);
-    match crate::decode::guard_third_party(Format::Tiff, || reader.read_raw(block)).ok()? {
-        Ok(exif) => Some(exif),
-        Err(e) => e.distill_partial_result(|_errors| {}).ok(),
-    }
 }
 
 /// A u32 in the block's byte order at `at`: the value slot of a field whose type the EXIF

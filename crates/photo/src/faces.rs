@@ -9,7 +9,9 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 
-use crate::{Decoded, PhotoError, Rect, inspect, working_copy};
+pub use crate::evidence::displayed_size;
+use crate::{Decoded, PhotoError, Rect};
+use std::borrow::Cow;
 
 /// The detector sees the photo's working copy with its long edge at least this (see
 /// [`detector_input`]); it tiles copies of up to 1024 px itself.
@@ -34,15 +36,6 @@ fn detector() -> Result<&'static faces::Detector, PhotoError> {
         .map_err(|e| PhotoError::Malformed(format!("face detector unavailable: {e}")))
 }
 
-/// The photo's size as displayed: orientations 5-8 swap width and height.
-pub fn displayed_size(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
-    let e = inspect(bytes)?;
-    Ok(match e.orientation {
-        Some(5..=8) => (e.height, e.width),
-        _ => (e.width, e.height),
-    })
-}
-
 /// Photos whose faces were found recently, by SHA-256 of their bytes: the app finds the faces
 /// when a photo is added, then checks and exports it; each step gets the same boxes (the same
 /// face numbers) without running the detector again. Bounded; emptied when full.
@@ -58,7 +51,8 @@ pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
         return Ok(found.clone());
     }
     let (full_w, full_h) = displayed_size(bytes)?;
-    let found = faces_in(&detector_input(&*working_copy(bytes)?), full_w, full_h)?;
+    let working = crate::working::working_copy_keyed(bytes, &key)?;
+    let found = faces_in(&detector_input(&working), full_w, full_h)?;
     if let Ok(mut guard) = RECENT.lock() {
         let map = guard.get_or_insert_with(HashMap::new);
         if map.len() >= RECENT_MAX {
@@ -72,19 +66,19 @@ pub fn detect_faces(bytes: &[u8]) -> Result<Vec<FaceBox>, PhotoError> {
 /// What the detector is given: the working copy, halved (an area average) when that keeps its
 /// long edge at least [`DETECT_EDGE`]. A photo under 2048 px is seen at full size, and a larger
 /// one at 1024–2047 px, as a DCT-scaled decode would give it.
-pub fn detector_input(working: &Decoded) -> Decoded {
+pub fn detector_input(working: &Decoded) -> Cow<'_, Decoded> {
     let long = working.width().max(working.height());
     if long / 2 < DETECT_EDGE {
-        return working.clone();
+        return Cow::Borrowed(working);
     }
     let image = crate::export::fit_within_with(
         &working.image,
         long / 2,
         fast_image_resize::FilterType::Box,
     );
-    Decoded {
+    Cow::Owned(Decoded {
         image: image.into_owned(),
-    }
+    })
 }
 
 /// Faces found in a decoded image, scaled to a `full_w`×`full_h` frame.

@@ -46,13 +46,17 @@ pub fn pixel_decodes_on_this_thread() -> u64 {
 /// least twice [`WORKING_EDGE`]), orientation applied, fitted within `WORKING_EDGE` (never
 /// enlarged). Served from the cache when the same bytes were decoded recently.
 pub fn working_copy(bytes: &[u8]) -> Result<Arc<Decoded>, PhotoError> {
-    let key = crate::sha256_hex(bytes);
-    if let Some(found) = cached(&key) {
+    working_copy_keyed(bytes, &crate::sha256_hex(bytes))
+}
+
+/// [`working_copy`] for a caller that has already hashed the bytes (`key` is their SHA-256).
+pub(crate) fn working_copy_keyed(bytes: &[u8], key: &str) -> Result<Arc<Decoded>, PhotoError> {
+    if let Some(found) = cached(key) {
         return Ok(found);
     }
     let decoded = decode_scaled(bytes, WORKING_EDGE)?;
     let working = Arc::new(decoded.into_fitted_within(WORKING_EDGE));
-    remember(key, Arc::clone(&working));
+    remember(key.to_owned(), Arc::clone(&working));
     Ok(working)
 }
 
