@@ -21,11 +21,13 @@ pub enum DevicesCmd {
         /// As the camera writes it in EXIF, e.g. Canon.
         #[arg(long)]
         make: String,
+        /// As the camera writes it in EXIF, e.g. Canon EOS 20D.
         #[arg(long)]
         model: String,
         /// The body serial number, as EXIF records it.
         #[arg(long)]
         serial: Option<String>,
+        /// The academy that holds it (default: the trust).
         #[arg(long)]
         academy: Option<String>,
         #[command(flatten)]
@@ -35,7 +37,9 @@ pub enum DevicesCmd {
     List,
     /// Retire a device: photos taken after the date no longer count for it.
     Retire {
+        /// The device's label.
         label: String,
+        /// The last day it counts: photos taken after it no longer count for this device.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         on: NaiveDate,
     },
@@ -45,14 +49,18 @@ pub enum DevicesCmd {
 pub enum StaffCmd {
     /// Approve a member of staff to post.
     Add {
+        /// Their work e-mail address.
         email: String,
+        /// Their name.
         #[arg(long)]
         name: String,
         /// Approved for this academy only (default: every academy).
         #[arg(long)]
         academy: Option<String>,
+        /// The date of the approval.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         approved_on: NaiveDate,
+        /// The date of their social media training (policy 7.1).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         trained_on: Option<NaiveDate>,
     },
@@ -60,7 +68,9 @@ pub enum StaffCmd {
     List,
     /// Revoke an approval from a date.
     Revoke {
+        /// Their work e-mail address.
         email: String,
+        /// The first day they may no longer post.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         on: NaiveDate,
     },
@@ -73,8 +83,10 @@ pub enum AccountsCmd {
         /// facebook, x, instagram, youtube, linkedin or other.
         #[arg(long)]
         platform: String,
+        /// The account's handle, e.g. @OakAcademy.
         #[arg(long)]
         handle: String,
+        /// The academy it speaks for (its code).
         #[arg(long)]
         academy: String,
         /// An administrator's work address (give two).
@@ -102,6 +114,7 @@ pub enum HoldCmd {
     Start {
         #[command(flatten)]
         scope: HoldScope,
+        /// Why posting is held, e.g. "critical incident".
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -128,6 +141,7 @@ pub enum TakedownsCmd {
     },
     /// Mark a takedown task done.
     Done {
+        /// The task's number from `takedowns list`.
         id: i64,
         /// What was done, e.g. "post removed from the academy Facebook page".
         #[arg(long)]

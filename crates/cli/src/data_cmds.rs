@@ -59,6 +59,7 @@ pub enum RetentionCmd {
 /// `clearshot pupils export UPN --out DIR`.
 #[derive(Args)]
 pub struct ExportArgs {
+    /// The pupil's UPN.
     pub upn: String,
     /// A new (or empty) folder for pupil.json, summary.html and evidence/.
     #[arg(long, value_name = "DIR")]

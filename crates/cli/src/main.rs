@@ -91,6 +91,7 @@ enum AcademiesCmd {
     Add {
         /// A short code for the academy, e.g. OAK.
         code: String,
+        /// Its name as parents know it, e.g. "Oak Primary Academy".
         #[arg(long)]
         name: String,
     },
@@ -130,7 +131,10 @@ impl FlagChoice {
 enum PupilsCmd {
     /// Import an academy's roll from an MIS CSV export.
     Import {
+        /// The CSV file, with a header row (UPN, names, date of birth, year and registration
+        /// group; common MIS headers are recognised, others are named with --map).
         file: PathBuf,
+        /// The academy whose roll this is (its code, e.g. OAK).
         #[arg(long)]
         academy: String,
         /// The calendar year in which the academic year of the file's year groups began
@@ -152,10 +156,13 @@ enum PupilsCmd {
     },
     /// List pupils on roll.
     List {
+        /// Only this academy (its code).
         #[arg(long)]
         academy: Option<String>,
+        /// Only this year group on the date: 7, R (reception), N (nursery), 12, ...
         #[arg(long, value_name = "N", value_parser = parse_year_group_arg, allow_hyphen_values = true)]
         year_group: Option<i32>,
+        /// Only this registration group, e.g. 7B.
         #[arg(long)]
         reg_group: Option<String>,
         /// Name, UPN or registration group.
@@ -170,12 +177,14 @@ enum PupilsCmd {
     /// One pupil: details, year group and who must sign on the date, status per channel,
     /// consent history, flags.
     Show {
+        /// The pupil's UPN.
         upn: String,
         #[command(flatten)]
         on: OnDate,
     },
     /// Show the reason of a never-publish flag (recorded in the audit log).
     RevealReason {
+        /// The pupil's UPN.
         upn: String,
         /// Why you need to see it.
         #[arg(long)]
@@ -185,9 +194,12 @@ enum PupilsCmd {
     Export(data_cmds::ExportArgs),
     /// Set a flag on a pupil.
     Flag {
+        /// The pupil's UPN.
         upn: String,
         #[command(flatten)]
         which: FlagChoice,
+        /// Why (kept in the register and the audit log; a never-publish reason is shown only
+        /// through `reveal-reason`).
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -195,9 +207,11 @@ enum PupilsCmd {
     },
     /// Clear a flag.
     Unflag {
+        /// The pupil's UPN.
         upn: String,
         #[command(flatten)]
         which: FlagChoice,
+        /// Why the flag no longer applies (kept in the audit log).
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -207,14 +221,19 @@ enum PupilsCmd {
 
 #[derive(Args, Clone)]
 struct StatusArgs {
+    /// Only this academy (its code).
     #[arg(long)]
     academy: Option<String>,
+    /// Only this pupil.
     #[arg(long)]
     upn: Option<String>,
+    /// Only this year group on the date: 7, R (reception), N (nursery), 12, ...
     #[arg(long, value_name = "N", value_parser = parse_year_group_arg, allow_hyphen_values = true)]
     year_group: Option<i32>,
+    /// Only this registration group, e.g. 7B.
     #[arg(long)]
     reg_group: Option<String>,
+    /// Only this channel: academy_social, trust_social, website, print or press.
     #[arg(long, value_parser = parse_channel)]
     channel: Option<Channel>,
     #[command(flatten)]
@@ -238,22 +257,28 @@ impl StatusArgs {
 enum ConsentCmd {
     /// Record a returned consent form.
     Record {
+        /// The pupil's UPN.
         upn: String,
+        /// Who signed the form: parent or pupil.
         #[arg(long, value_parser = parse_signatory)]
         signatory: Signatory,
+        /// The date on the form.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         signed_on: NaiveDate,
-        /// Channels granted, comma-separated.
+        /// Channels granted, comma-separated: academy_social, trust_social, website, print,
+        /// press.
         #[arg(long, value_name = "CH,...")]
         grant: Option<String>,
         /// Channels refused, comma-separated.
         #[arg(long, value_name = "CH,...")]
         refuse: Option<String>,
+        /// The name signed on the form.
         #[arg(long)]
         signer_name: Option<String>,
         /// e.g. mother, father, carer, guardian.
         #[arg(long)]
         relationship: Option<String>,
+        /// The last day the form covers, when it says so (default: none, it holds until withdrawn).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         expires: Option<NaiveDate>,
         /// The scanned form (PDF or image), stored by content hash beside the register.
@@ -262,9 +287,12 @@ enum ConsentCmd {
     },
     /// Withdraw consent from a date.
     Withdraw {
+        /// The pupil's UPN.
         upn: String,
+        /// Who withdraws: parent or pupil.
         #[arg(long, value_parser = parse_signatory)]
         signatory: Signatory,
+        /// The first day the consent no longer holds.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         on: NaiveDate,
         /// Channels withdrawn (default: every channel).
@@ -289,6 +317,7 @@ enum AuditCmd {
     Verify,
     /// Show audit entries.
     Log {
+        /// Only entries from this date on.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_iso_date)]
         since: Option<NaiveDate>,
     },
@@ -297,9 +326,18 @@ enum AuditCmd {
 #[derive(Subcommand)]
 enum SettingsCmd {
     /// Set a setting, e.g. `settings set trust-domains a.org,b.sch.uk`.
-    Set { key: String, value: String },
+    Set {
+        /// trust-domains, retention-years, backup-dir or backup-keep (`settings list` says
+        /// what each holds).
+        key: String,
+        /// The new value.
+        value: String,
+    },
     /// Show one setting.
-    Get { key: String },
+    Get {
+        /// trust-domains, retention-years, backup-dir or backup-keep.
+        key: String,
+    },
     /// Show every setting.
     List,
 }
@@ -788,4 +826,33 @@ fn consent(
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is in `--help`, so a user never has to
+    /// guess a channel's spelling or what a date means.
+    #[test]
+    fn every_argument_is_documented() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (the command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "clearshot", &mut missing);
+        assert!(missing.is_empty(), "undocumented: {missing:#?}");
+    }
 }

@@ -17,6 +17,7 @@ pub enum PhotosCmd {
     /// Record photos as captured on a trust device (the provenance ledger), e.g. a camera's
     /// card: files, or folders recursively.
     Ingest {
+        /// Photo files, or folders to search recursively.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// The registered device they came from.
@@ -26,22 +27,27 @@ pub enum PhotosCmd {
     /// What a photo says about itself: format, size, camera, serial, time, GPS. Reads the
     /// metadata only; a file that cannot be read is reported and the rest still are (exit 1).
     Inspect {
+        /// One or more photo files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
     /// Clear a photo for publication: every rule, the verdict, a clearance id when cleared.
     Check {
+        /// The photo as it will be posted.
         file: PathBuf,
+        /// Where it will be posted: academy_social, trust_social, website, print or press.
         #[arg(long, value_parser = parse_channel)]
         channel: Channel,
         /// The approved member of staff who will post it.
         #[arg(long)]
         staff: String,
+        /// The academy it is posted for (its code): its holds and roll apply.
         #[arg(long)]
         academy: String,
         /// UPNs of every identifiable pupil, comma-separated (empty: none identifiable).
         #[arg(long, value_name = "UPN,...", default_value = "")]
         pupils: String,
+        /// The text that will go with it (names, @handles, profanity and links are checked).
         #[arg(long)]
         caption: Option<String>,
         #[command(flatten)]
@@ -71,6 +77,7 @@ pub enum PhotosCmd {
         /// The clearance id given by `photos check`.
         #[arg(long)]
         clearance: String,
+        /// The same photo that was checked (its SHA-256 must match).
         file: PathBuf,
         /// The folder to write into.
         #[arg(long)]
@@ -87,6 +94,7 @@ pub enum PhotosCmd {
     /// Find and count faces (never identify anyone): boxes in the photo's displayed
     /// orientation, in pixels, numbered from 0 for `export --blur-faces`.
     Faces {
+        /// One or more photo files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
