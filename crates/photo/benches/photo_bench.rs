@@ -7,7 +7,9 @@
 //!    `photos export` do them (one decode per photo, the working copy), without and with face
 //!    detection; beside it, the same with a decode for each step as before the working copy,
 //!    and the floor: one 1/8-scale decode per photo (N = `PHOTO_BENCH_N`, default 50; the
-//!    README's run uses 500). Decodes are counted, not assumed.
+//!    README's run uses 500). Decodes are counted, not assumed. Beside it, `vipsthumbnail` on the
+//!    same photos: a 2048-px stripped copy (the export a user would otherwise make with it) and
+//!    a 256-px thumbnail (libjpeg-turbo's 1/8-scale decode: the C tools' floor).
 //!
 //! `PHOTO_BENCH_PROBE=1` also times each step on one photo and skips 1 and 2.
 //!
@@ -458,6 +460,30 @@ fn bench_pipeline(n: usize) -> BenchResult<Row> {
     };
     let per = |d: Duration, count: usize| d.as_secs_f64() / count as f64;
     let per_photo = |d: u64, count: usize| d as f64 / count as f64;
+    let (reference, ratio) = match vips_on_pipeline_photos(photos, n)? {
+        Some((export, floor_c)) => (
+            format!(
+                "vipsthumbnail (libvips {}, libjpeg-turbo) on the same {n} photos in one batch: \
+                 the export alone (`-s 2048`, orientation applied, metadata stripped, Q85) {:.1} \
+                 s (500 ≈ {:.0} s); its floor, shrink-on-load to 1/8 (`-s 256`) {:.1} s (500 ≈ \
+                 {:.0} s)",
+                vips_version(),
+                export.as_secs_f64(),
+                per(export, n) * 500.0,
+                floor_c.as_secs_f64(),
+                per(floor_c, n) * 500.0
+            ),
+            format!(
+                "one decode, no faces: {:.2}× vips's export time; floor: {:.2}× vips's",
+                plain.as_secs_f64() / export.as_secs_f64(),
+                floor.as_secs_f64() / floor_c.as_secs_f64()
+            ),
+        ),
+        None => (
+            "vipsthumbnail not installed: skipped".to_owned(),
+            "–".to_owned(),
+        ),
+    };
     Ok(Row {
         task: format!(
             "check + export of generated 12 MP photos on 2 threads (goal: 500 in < 10 s, no \
@@ -485,7 +511,65 @@ fn bench_pipeline(n: usize) -> BenchResult<Row> {
             floor.as_secs_f64(),
             per(floor, n) * 500.0
         ),
-        reference: "–".to_owned(),
-        ratio: "–".to_owned(),
+        reference,
+        ratio,
     })
+}
+
+/// `vipsthumbnail` over the pipeline's photos (written to a temp dir, cycled to `n` paths as
+/// the bench cycles them): the time of a 2048-px stripped export, and of a 256-px thumbnail
+/// (libjpeg-turbo's 1/8-scale decode, the C tools' floor). `None` when vips is not installed.
+fn vips_on_pipeline_photos(
+    photos: &[Vec<u8>],
+    n: usize,
+) -> BenchResult<Option<(Duration, Duration)>> {
+    if !tool("vipsthumbnail") {
+        return Ok(None);
+    }
+    let tmp = tempfile::tempdir()?;
+    let mut distinct = Vec::new();
+    for (i, bytes) in photos.iter().enumerate() {
+        let path = tmp.path().join(format!("photo{i}.jpg"));
+        std::fs::write(&path, bytes)?;
+        distinct.push(path);
+    }
+    let paths: Vec<&PathBuf> = (0..n).map(|i| &distinct[i % distinct.len()]).collect();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out)?;
+    let timed = |size: &str, options: &str| -> BenchResult<Duration> {
+        let pattern = format!("{}/%s_{size}.jpg{options}", out.display());
+        let t = Instant::now();
+        let run = Command::new("vipsthumbnail")
+            .args(["-s", size, "-o", &pattern])
+            .args(&paths)
+            .output()?;
+        let elapsed = t.elapsed();
+        if !run.status.success() {
+            return Err(format!(
+                "vipsthumbnail -s {size} failed: {}",
+                String::from_utf8_lossy(&run.stderr).trim()
+            )
+            .into());
+        }
+        Ok(elapsed)
+    };
+    let export = timed("2048", "[Q=85,strip]")?;
+    let floor = timed("256", "")?;
+    // Its output is checked, not assumed: a 2048-px copy of a 4000×3000 photo.
+    let copy = read_file(&out.join("photo0_2048.jpg"))?;
+    let ev = inspect(&copy)?;
+    if (ev.width, ev.height) != (2048, 1536) {
+        return Err(format!("vips made a {}×{} copy", ev.width, ev.height).into());
+    }
+    Ok(Some((export, floor)))
+}
+
+fn vips_version() -> String {
+    Command::new("vips")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().strip_prefix("vips-").map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
