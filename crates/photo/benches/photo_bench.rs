@@ -257,13 +257,10 @@ fn bench_thumbnails(corpus: &Path) -> BenchResult<Vec<Row>> {
         let runs = (0..3)
             .map(|_| {
                 let t = Instant::now();
-                let _ = Command::new("vipsthumbnail")
-                    .args(["-s", "256", "-o", &out_pattern])
-                    .args(&files)
-                    .output();
-                t.elapsed()
+                vips_finish(vips_spawn("256", &out_pattern, &files)?)?;
+                Ok(t.elapsed())
             })
-            .collect();
+            .collect::<BenchResult<_>>()?;
         let theirs = median(runs);
         (
             format!(
@@ -544,23 +541,10 @@ fn vips_on_pipeline_photos(
         // one file at a time, so a single batch would leave a core idle.
         let runs = paths
             .chunks(paths.len().div_ceil(2))
-            .map(|half| {
-                Command::new("vipsthumbnail")
-                    .args(["-s", size, "-o", &pattern])
-                    .args(half)
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|half| vips_spawn(size, &pattern, half))
+            .collect::<BenchResult<Vec<_>>>()?;
         for run in runs {
-            let run = run.wait_with_output()?;
-            if !run.status.success() {
-                return Err(format!(
-                    "vipsthumbnail -s {size} failed: {}",
-                    String::from_utf8_lossy(&run.stderr).trim()
-                )
-                .into());
-            }
+            vips_finish(run)?;
         }
         Ok(t.elapsed())
     };
@@ -573,6 +557,34 @@ fn vips_on_pipeline_photos(
         return Err(format!("vips made a {}×{} copy", ev.width, ev.height).into());
     }
     Ok(Some((export, floor)))
+}
+
+/// Starts `vipsthumbnail -s SIZE -o PATTERN FILES…`.
+fn vips_spawn(
+    size: &str,
+    pattern: &str,
+    files: &[impl AsRef<std::ffi::OsStr>],
+) -> BenchResult<std::process::Child> {
+    Ok(Command::new("vipsthumbnail")
+        .args(["-s", size, "-o", pattern])
+        .args(files)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?)
+}
+
+/// Waits for a `vipsthumbnail` run: an error, not a time, when it failed.
+fn vips_finish(run: std::process::Child) -> BenchResult<()> {
+    let run = run.wait_with_output()?;
+    if run.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "vipsthumbnail failed: {}",
+            String::from_utf8_lossy(&run.stderr).trim()
+        )
+        .into())
+    }
 }
 
 fn vips_version() -> String {
