@@ -40,7 +40,8 @@ fn main() -> BenchResult<()> {
     let n: usize = std::env::var("PHOTO_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
+        .unwrap_or(50)
+        .max(1);
     let mut rows = Vec::new();
     // PHOTO_BENCH_PROBE: where one photo's time goes, and the pipeline row only.
     let probe = std::env::var_os("PHOTO_BENCH_PROBE").is_some();
