@@ -25,7 +25,7 @@ pub async fn audit_list(
     since: Option<String>,
 ) -> WireResult<Vec<Entry>> {
     with_store(&state, move |store| {
-        let mut entries = register::audit::list(&store.conn, since.as_deref(), None)?;
+        let mut entries = register::audit::list_for_display(&store.conn, since.as_deref(), None)?;
         entries.reverse();
         Ok(entries)
     })

@@ -511,7 +511,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Audit(AuditCmd::Log { since }) => {
             let since = since.map(|d| d.to_string());
-            let entries = register::audit::list(&store.conn, since.as_deref(), None)
+            let entries = register::audit::list_for_display(&store.conn, since.as_deref(), None)
                 .map_err(clearshot::Error::from)?;
             out.table(&entries, || {
                 let mut t = Table::new(["seq", "at", "actor", "action", "subject", "details"]);

@@ -325,3 +325,75 @@ fn reading_a_never_publish_reason_is_an_audit_entry_and_showing_the_pupil_is_not
     assert_eq!(last["payload"]["why"], "planning Friday's trip photos");
     assert!(last["subject"].as_str().unwrap().starts_with("pupil:"));
 }
+
+#[test]
+fn the_audit_log_withholds_never_publish_reasons_and_still_verifies() {
+    let r = register();
+    let secret = "court order: no contact with father";
+    let lifted = "order discharged by the family court";
+    for args in [
+        [
+            "flag",
+            "--never-publish",
+            "--reason",
+            secret,
+            "--on",
+            "2025-09-02",
+        ],
+        [
+            "unflag",
+            "--never-publish",
+            "--reason",
+            lifted,
+            "--on",
+            "2025-10-01",
+        ],
+    ] {
+        let mut all = vec!["pupils", args[0]];
+        let pupil = upn(0);
+        all.push(&pupil);
+        all.extend_from_slice(&args[1..]);
+        r.ok(&all);
+    }
+    // A sixth-form flag's reason is not a safeguarding secret: it stays visible.
+    r.ok(&[
+        "pupils",
+        "flag",
+        &upn(1),
+        "--parent-also-required",
+        "--reason",
+        "parent holds decision-making rights",
+        "--on",
+        "2025-09-02",
+    ]);
+
+    let log = r.json(&["audit", "log"]);
+    let flags: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("flag."))
+        .collect();
+    assert_eq!(flags.len(), 3, "{flags:#?}");
+    for (entry, action) in flags[..2].iter().zip(["flag.set", "flag.clear"]) {
+        assert_eq!(entry["action"], action);
+        assert_eq!(entry["payload"]["kind"], "never_publish");
+        assert_eq!(
+            entry["payload"]["reason"],
+            "(withheld: safeguarding; see `clearshot pupils reveal-reason`)"
+        );
+    }
+    assert_eq!(
+        flags[2]["payload"]["reason"],
+        "parent holds decision-making rights"
+    );
+    let table = r.ok(&["audit", "log"]);
+    for text in [log.to_string(), table] {
+        assert!(!text.contains(secret) && !text.contains(lifted), "{text}");
+    }
+    // Withheld on display only: the stored entries, and so the chain, are untouched.
+    r.audit_ok();
+    let revealed = r.json(&["pupils", "reveal-reason", &upn(0), "--why", "DSL review"]);
+    assert_eq!(revealed[0]["reason"], secret);
+    assert_eq!(revealed[0]["cleared_reason"], lifted);
+}

@@ -257,6 +257,38 @@ pub fn list(conn: &Connection, since: Option<&str>, subject: Option<&str>) -> Re
     Ok(out)
 }
 
+/// What people are shown in place of a never-publish flag's reason (DOMAIN.md: it is visible
+/// only to people who need it, through the audited `pupils reveal-reason`).
+pub const WITHHELD_REASON: &str = "(withheld: safeguarding; see `clearshot pupils reveal-reason`)";
+
+/// Entries as people see them (the CLI's `audit log`, the app's audit view): as [`list`], with
+/// the reasons of never-publish flags withheld. The stored payload and its hash are untouched,
+/// so [`verify`] still covers the reason.
+pub fn list_for_display(
+    conn: &Connection,
+    since: Option<&str>,
+    subject: Option<&str>,
+) -> Result<Vec<Entry>> {
+    let mut entries = list(conn, since, subject)?;
+    for entry in &mut entries {
+        withhold_safeguarding_reason(entry);
+    }
+    Ok(entries)
+}
+
+/// Replaces the reason of a never-publish flag's setting or clearing with [`WITHHELD_REASON`].
+fn withhold_safeguarding_reason(entry: &mut Entry) {
+    if !entry.action.starts_with("flag.") {
+        return;
+    }
+    if let Some(serde_json::Value::Object(payload)) = entry.payload.as_mut()
+        && payload.get("kind").and_then(|k| k.as_str()) == Some("never_publish")
+        && let Some(reason) = payload.get_mut("reason")
+    {
+        *reason = WITHHELD_REASON.into();
+    }
+}
+
 /// Entries that mention a subject in their payload or as their subject (for subject access).
 pub fn entries_about(conn: &Connection, subject: &str) -> Result<Vec<Entry>> {
     let all = list(conn, None, None)?;
