@@ -151,6 +151,9 @@ pub fn provenance_outcome(
                 "only the make and model match {on_device}, with no serial number: check the photo was taken on a trust-owned device"
             ),
         ),
+        // The evidence of `none` already says there is none, and why: it is the whole detail
+        // (in brackets after the sentence below it read "no evidence … (no evidence … (…))").
+        ProvenanceLevel::None if !evidence.is_empty() => (false, false, evidence.to_owned()),
         ProvenanceLevel::None => (
             false,
             false,
@@ -161,7 +164,11 @@ pub fn provenance_outcome(
         rule: Rule::Provenance,
         passed,
         review,
-        detail: with_evidence(detail),
+        detail: if matches!(level, ProvenanceLevel::None) {
+            detail
+        } else {
+            with_evidence(detail)
+        },
     }
 }
 
@@ -262,7 +269,17 @@ mod tests {
         assert_eq!(verdict(&[weak]), Verdict::NeedsReview);
         let none = provenance_outcome(ProvenanceLevel::None, None, "");
         assert!(!none.passed && !none.review);
+        assert_eq!(
+            none.detail,
+            "no evidence that the photo was taken on a trust-owned device"
+        );
         assert_eq!(verdict(&[none]), Verdict::Blocked);
+        // The evidence of `none` says it all, once.
+        let said =
+            "no evidence that a trust-owned device took this photo (it says Apple iPhone 15)";
+        let none = provenance_outcome(ProvenanceLevel::None, None, said);
+        assert_eq!(none.detail, said);
+        assert!(!none.passed && !none.review);
         for level in [
             ProvenanceLevel::C2pa,
             ProvenanceLevel::Ledger,
