@@ -282,7 +282,8 @@ fn withhold_safeguarding_reason(entry: &mut Entry) {
         return;
     }
     if let Some(serde_json::Value::Object(payload)) = entry.payload.as_mut()
-        && payload.get("kind").and_then(|k| k.as_str()) == Some("never_publish")
+        && payload.get("kind").and_then(|k| k.as_str())
+            == Some(crate::flags::FlagKind::NeverPublish.as_str())
         && let Some(reason) = payload.get_mut("reason")
     {
         *reason = WITHHELD_REASON.into();
