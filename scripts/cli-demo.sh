@@ -9,7 +9,7 @@ export CLEARSHOT_DB="${CLEARSHOT_DB:-$PWD/demo-register.sqlite3}"
 cs() { echo "+ clearshot $*" >&2; target/release/clearshot "$@"; }
 if ! target/release/clearshot academies list --json | grep -q '"OAK"'; then
   cs academies add OAK --name "Oak Hill Academy"
-  cs pupils import assets/sample-roll.csv --academy OAK --academic-year 2026 || true
+  cs pupils import assets/sample-roll.csv --academy OAK || true
 fi
 cs consent status --year-group 7 --channel academy_social | head -8
 echo

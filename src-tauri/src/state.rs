@@ -118,12 +118,7 @@ impl AppState {
 
 /// Who is acting, for the audit log: `$CLEARSHOT_ACTOR`, else the login name.
 pub fn actor() -> String {
-    std::env::var("CLEARSHOT_ACTOR")
-        .ok()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| "unknown".to_string())
+    clearshot::login_name()
 }
 
 pub fn stamp() -> Stamp {

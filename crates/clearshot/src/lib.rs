@@ -36,3 +36,34 @@ pub fn parse_channels(list: &str) -> Result<Vec<Channel>> {
     }
     Ok(out)
 }
+
+/// Who is acting, for the audit log when nobody said (`--as`): `$CLEARSHOT_ACTOR`, else the
+/// login name (`$USER`, `$LOGNAME`, `$USERNAME`, else the account of the process's user in
+/// `/etc/passwd`, as a scheduled job without a login environment has it), else "unknown".
+pub fn login_name() -> String {
+    let from_env = ["CLEARSHOT_ACTOR", "USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|a| !a.trim().is_empty());
+    from_env
+        .or_else(account_of_this_process)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(unix)]
+fn account_of_this_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_owned())
+    })
+}
+
+#[cfg(not(unix))]
+fn account_of_this_process() -> Option<String> {
+    None
+}

@@ -76,14 +76,10 @@ pub fn list(store: &Store, filter: &PupilFilter, on: NaiveDate) -> Result<Vec<Pu
         .collect())
 }
 
-/// Lower-case, accents removed, for type-ahead search.
+/// Lower-case, accents removed, for type-ahead search: the caption rule's folding, so "Lukasz"
+/// finds Łukasz here as the caption rule finds him in "Well done Lukasz Nowak".
 pub fn fold(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == '\u{2019}' { '\'' } else { c })
-        .collect()
+    rules::caption::fold(s)
 }
 
 fn matches_search(p: &Pupil, needle: &str) -> bool {

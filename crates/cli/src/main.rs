@@ -437,11 +437,8 @@ pub fn today() -> NaiveDate {
 fn stamp(actor: &Option<String>) -> Stamp {
     let actor = actor
         .clone()
-        .or_else(|| std::env::var("CLEARSHOT_ACTOR").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
         .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| "unknown".to_string());
+        .unwrap_or_else(clearshot::login_name);
     Stamp::new(
         actor,
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -769,7 +766,19 @@ fn consent(
             });
         }
         ConsentCmd::Status(args) => {
-            let rows = clearshot::consent::status(store, &args.filter(), on(&args.on))?;
+            let date = on(&args.on);
+            let rows = clearshot::consent::status(store, &args.filter(), date)?;
+            // One pupil asked about, and not on roll that day: say why there is no line.
+            if let (false, true, Some(upn)) = (out.json, rows.is_empty(), &args.upn) {
+                let p = clearshot::pupils::show(store, upn, date)?.summary;
+                if let Some(left) = p.left_on.filter(|&left| left <= date) {
+                    output::line(&format!(
+                        "{} ({}) left on {left}, so is not on roll on {date}: consent is given for pupils on roll only. `clearshot pupils show {}` has the history.",
+                        p.upn, p.name, p.upn
+                    ));
+                    return Ok(0);
+                }
+            }
             out.table(&rows, || {
                 let mut t = Table::new([
                     "upn",
@@ -788,7 +797,11 @@ fn consent(
                         r.channel.as_str().to_string(),
                         output::signatories(&r.required),
                         r.status.as_str().to_string(),
-                        r.detail.clone(),
+                        // A "no" that does not block is still shown (DOMAIN.md).
+                        std::iter::once(r.detail.clone())
+                            .chain(r.warnings.iter().map(|w| format!("warning: {w}")))
+                            .collect::<Vec<_>>()
+                            .join("; "),
                     ]);
                 }
                 t

@@ -101,6 +101,11 @@ impl Table {
     }
 }
 
+/// One line of text on stdout.
+pub fn line(text: &str) {
+    say!("{text}");
+}
+
 pub fn signatories(list: &[Signatory]) -> String {
     list.iter()
         .map(|s| s.as_str())
@@ -124,6 +129,27 @@ pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
         r.rejected.len(),
         r.warnings.len()
     );
+    let unused: Vec<&str> = r
+        .columns
+        .iter()
+        .filter(|c| c.field.is_none() && !c.header.is_empty())
+        .map(|c| c.header.as_str())
+        .collect();
+    if !unused.is_empty() {
+        say!(
+            "Columns not read: {} (name one with --map \"HEADER=field\")",
+            unused.join(", ")
+        );
+    }
+    if !r
+        .columns
+        .iter()
+        .any(|c| c.field == Some(register::import::Field::YearGroup))
+    {
+        say!(
+            "No year-group column: new pupils' year groups come from their dates of birth; pupils already on the register keep theirs"
+        );
+    }
     if !r.rejected.is_empty() {
         say!("\nRejected rows (not imported):");
         for x in &r.rejected {

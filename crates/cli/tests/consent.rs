@@ -388,6 +388,105 @@ fn a_no_from_a_parent_of_a_sixth_former_is_a_warning_not_a_block() {
         !r["warnings"].as_array().unwrap().is_empty(),
         "the parent's no is shown as a warning: {r}"
     );
+    // The table the office reads shows it too.
+    let table = s.reg.ok(&[
+        "consent",
+        "status",
+        "--upn",
+        &s.year12,
+        "--channel",
+        "website",
+        "--on",
+        "2025-10-01",
+    ]);
+    assert!(
+        table.contains("warning: parent refused the website on 2025-09-10"),
+        "{table}"
+    );
+}
+
+#[test]
+fn one_parents_new_yes_does_not_undo_the_other_parents_withdrawal() {
+    let s = school();
+    let parent = |name: &str, on: &str| {
+        record(
+            &s.reg,
+            &s.year6,
+            "parent",
+            on,
+            &["--signer-name", name, "--grant", "academy_social"],
+        )
+    };
+    parent("Jane McAllister", "2025-09-05");
+    parent("John McAllister", "2025-09-06");
+    s.reg.json(&[
+        "consent",
+        "withdraw",
+        &s.year6,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-01",
+        "--channels",
+        "academy_social",
+    ]);
+    parent("Jane McAllister", "2025-10-15");
+    let r = s.reg.status(&s.year6, "academy_social", "2025-11-01");
+    assert_eq!(r["status"], "withdrawn", "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("John McAllister"),
+        "names the parent who has not said yes again: {r}"
+    );
+    parent("John McAllister", "2025-10-20");
+    let r = s.reg.status(&s.year6, "academy_social", "2025-11-01");
+    assert_eq!(r["status"], "granted", "{r}");
+}
+
+#[test]
+fn consent_status_of_a_leaver_says_they_left() {
+    let s = school();
+    // The next roll leaves Sam out: he left on 2025-10-01.
+    let others = roll(&[
+        line(&s.year9, "Nine", "Nia", "15/01/2012", "Year 9"),
+        line(&s.year12, "Twelve", "Tom", "02/02/2009", "12"),
+        line(&s.reception, "Recep", "Rae", "20/01/2021", "R"),
+        line(&s.nursery, "Nurse", "Ned", "01/11/2021", "N"),
+        line(&s.year3, "Three", "Tia", "05/05/2018", "Y3"),
+    ]);
+    s.reg.import(
+        "OAK",
+        others,
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    let text = s.reg.ok(&[
+        "consent",
+        "status",
+        "--upn",
+        &s.year6,
+        "--channel",
+        "website",
+        "--on",
+        "2025-11-01",
+    ]);
+    assert!(
+        text.contains("left on 2025-10-01, so is not on roll on 2025-11-01"),
+        "{text}"
+    );
+    let json = s.reg.json(&[
+        "consent",
+        "status",
+        "--upn",
+        &s.year6,
+        "--channel",
+        "website",
+        "--on",
+        "2025-11-01",
+    ]);
+    assert_eq!(
+        json,
+        serde_json::json!([]),
+        "the JSON contract is unchanged"
+    );
 }
 
 #[test]

@@ -184,7 +184,11 @@ fn huge_fields_nuls_and_unbalanced_quotes_are_refused_with_reasons() {
     // A NUL inside a name: if the import takes it, it is stored exactly as given.
     let file = r.write(
         "nul.csv",
-        format!("{HEADER}\n{},Sm\0ith,Ann,,2011-03-01,9,9A,3\n", upn(3)),
+        format!(
+            "{HEADER}\n{},Sm\0ith,Ann,,2011-03-01,9,9A,3\n{},Good,Gus,,2011-03-01,9,9A,4\n",
+            upn(3),
+            upn(4)
+        ),
     );
     assert_eq!(import_answers(&r, &file, "NUL in a name"), 0);
     // A control character in a name is a rejected row with its reason, not a stored name.

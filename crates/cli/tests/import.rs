@@ -233,6 +233,139 @@ fn the_mis_year_group_wins_over_the_dob_and_is_a_warning() {
 }
 
 #[test]
+fn a_file_without_a_year_column_keeps_the_mis_year_already_recorded() {
+    let reg = Register::with_academy();
+    let (held, fine) = (kent(1), kent(2));
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&held, "Held", "Hal", "15/01/2012", "8"),
+            line(&fine, "Fine", "Fay", "15/01/2012", "9"),
+        ]),
+        &AY,
+    );
+    // Next year's export has no year column: Hal stays a year behind his age group (Year 9 in
+    // 2026/27, not the Year 10 of his date of birth) and is not reported as changed.
+    let (u3, csv) = (
+        kent(3),
+        format!(
+            "UPN,Surname,Forename,DOB,Reg\n{held},Held,Hal,15/01/2012,9X\n{fine},Fine,Fay,15/01/2012,10Y\n"
+        ),
+    );
+    let csv = format!("{csv}{u3},New,Ned,15/01/2012,10Y\n");
+    let next = ["--academic-year", "2026", "--on", "2026-09-07"];
+    let report = reg.import("OAK", &csv, &next);
+    assert_eq!(report["imported"], 1, "{report}");
+    let on = |upn: &str| reg.json(&["pupils", "show", upn, "--on", "2026-10-01"]);
+    assert_eq!(on(&held)["year_group"], 9, "the MIS year carried forward");
+    assert_eq!(on(&fine)["year_group"], 10);
+    assert_eq!(
+        on(&u3)["year_group"],
+        10,
+        "a new pupil: from the date of birth"
+    );
+    // The text report says where the year groups came from.
+    let file = reg.write("no-year.csv", &csv);
+    let text = reg.ok(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--dry-run",
+        next[0],
+        next[1],
+        next[2],
+        next[3],
+    ]);
+    assert!(text.contains("No year-group column"), "{text}");
+    assert!(text.contains("0 updated"), "nothing changes: {text}");
+}
+
+#[test]
+fn a_new_upn_with_the_name_and_birth_date_of_a_flagged_pupil_is_a_warning() {
+    let reg = Register::with_academy();
+    // A temporary UPN (its last character a letter), then the permanent one from the DfE.
+    let temporary = "Z88640211821A";
+    reg.import(
+        "OAK",
+        roll(&[line(temporary, "Newkid", "Nia", "24/02/2015", "6")]),
+        &AY,
+    );
+    reg.ok(&[
+        "pupils",
+        "flag",
+        temporary,
+        "--never-publish",
+        "--reason",
+        "court order",
+        "--on",
+        "2025-09-06",
+    ]);
+    let permanent = kent(1);
+    let report = reg.import(
+        "OAK",
+        roll(&[line(&permanent, "NEWKID", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    let w = report["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1, "{report}");
+    assert_eq!(w[0]["upn"], permanent.as_str());
+    let message = w[0]["message"].as_str().unwrap();
+    assert!(message.contains(temporary), "{message}");
+    assert!(message.contains("NEVER-PUBLISH"), "{message}");
+    assert!(
+        !message.contains("court order"),
+        "the reason stays withheld: {message}"
+    );
+    // Another child born the same day is not mistaken for her.
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&permanent, "Newkid", "Nia", "24/02/2015", "6"),
+            line(&kent(2), "Other", "Olu", "24/02/2015", "6"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-10-02"],
+    );
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+}
+
+#[test]
+fn columns_the_import_does_not_read_are_named() {
+    let reg = Register::with_academy();
+    let u = kent(1);
+    // Arbor's and SIMS's own headers are read; an unknown column is named in the summary.
+    let csv = format!(
+        "UPN,Legal Last Name,Legal First Name,Preferred First Name,Date of Birth,NC Year Actual,Tutor Group,Admission No,Shoe Size\n\
+         {u},Able,Annabel,Bel,15/01/2012,8,8T,0042,5\n"
+    );
+    let file = reg.write("arbor.csv", &csv);
+    let text = reg.ok(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        AY[0],
+        AY[1],
+        AY[2],
+        AY[3],
+    ]);
+    assert!(text.contains("Columns not read: Shoe Size"), "{text}");
+    assert!(!text.contains("No year-group column"), "{text}");
+    let p = show(&reg, &u);
+    assert_eq!(p["legal_surname"], "Able");
+    assert_eq!(p["preferred_forename"], "Bel");
+    assert_eq!(p["year_group"], 8);
+    assert_eq!(p["reg_group"], "8T");
+    assert_eq!(p["admission_number"], "0042");
+}
+
+#[test]
 fn utf8_with_bom_is_read_and_accents_apostrophes_hyphens_survive() {
     let reg = Register::with_academy();
     let u = kent(1);
@@ -426,6 +559,46 @@ fn no_mark_left_keeps_pupils_missing_from_the_file_on_roll() {
 }
 
 #[test]
+fn a_file_with_no_good_row_is_refused_and_marks_nobody_as_left() {
+    let reg = Register::with_academy();
+    let (_, _) = reimport_files(&reg);
+    // The roll with every UPN mangled (the wrong column mapped as the UPN would do the same).
+    let mangled = roll(&[
+        line(
+            &wrong_check_letter(&kent(1)),
+            "Stay",
+            "Sid",
+            "15/01/2012",
+            "9",
+        ),
+        line("12345", "Change", "Cal", "15/01/2012", "9"),
+    ]);
+    let file = reg.write("mangled.csv", &mangled);
+    let e = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-11-01",
+    ]);
+    assert!(e.contains("none of the file's 2 pupil rows"), "{e}");
+    assert!(
+        e.contains("row 2 ") && e.contains("check letter"),
+        "the first reason: {e}"
+    );
+    let on_roll = reg.json(&["pupils", "list", "--on", "2025-11-01"]);
+    assert_eq!(
+        on_roll.as_array().unwrap().len(),
+        3,
+        "nobody was marked as left"
+    );
+}
+
+#[test]
 fn a_dry_run_reports_what_the_real_import_does_and_changes_nothing() {
     let reg = Register::with_academy();
     let (second, _) = reimport_files(&reg);
@@ -518,7 +691,18 @@ fn files_that_cannot_be_a_roll_are_refused_with_nothing_imported() {
     bad("header-only.csv", format!("{HEADER}\n").as_bytes(), &[]);
     let e = bad("no-upn.csv", b"Name,Age\nAnn,9\n", &[]);
     assert!(e.contains("UPN"), "{e}");
-    bad("binary.csv", &[0u8, 159, 146, 150, 0, 255, 1, 2, 3], &[]);
+    let e = bad("binary.csv", &[0u8, 159, 146, 150, 0, 255, 1, 2, 3], &[]);
+    assert!(e.contains("binary content"), "{e}");
+    let e = bad(
+        "roll.xlsx",
+        b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml",
+        &[],
+    );
+    assert!(e.contains("workbook") && e.contains("CSV (UTF-8)"), "{e}");
+    // UTF-16 without its byte-order mark: NULs between the letters.
+    let utf16: Vec<u8> = HEADER.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let e = bad("utf16.csv", &utf16, &[]);
+    assert!(e.contains("byte-order mark"), "{e}");
     bad(
         "unclosed.csv",
         format!("{HEADER}\n{u},\"Unclosed,Ann,,15/01/2012,9,,\n").as_bytes(),
@@ -556,4 +740,22 @@ fn files_that_cannot_be_a_roll_are_refused_with_nothing_imported() {
         "05/09/2025",
     ]);
     reg.bad_input(&["pupils", "import", file.to_str().unwrap()]);
+    // Year groups for a school year far from the import date would move every pupil.
+    for year in ["1900", "2027"] {
+        let e = reg.bad_input(&[
+            "pupils",
+            "import",
+            file.to_str().unwrap(),
+            "--academy",
+            "OAK",
+            "--academic-year",
+            year,
+            "--on",
+            "2025-09-05",
+        ]);
+        assert!(
+            e.contains(&format!("academic year {year} is not 2025/26")),
+            "{e}"
+        );
+    }
 }

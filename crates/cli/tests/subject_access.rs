@@ -243,6 +243,8 @@ fn the_register_and_the_evidence_folder_are_readable_by_their_owner_only() {
         "OAK",
         "--academic-year",
         "2025",
+        "--on",
+        "2025-10-01",
     ]);
     let form = dir.path().join("form.pdf");
     std::fs::write(&form, b"%PDF scan").unwrap();

@@ -65,13 +65,25 @@ impl Field {
             .collect();
         Some(match key.as_str() {
             "upn" | "uniquepupilnumber" => Field::Upn,
-            "legalsurname" | "surname" | "lastname" => Field::LegalSurname,
-            "legalforename" | "forename" | "firstname" => Field::LegalForename,
-            "preferredforename" | "preferredname" | "knownas" => Field::PreferredForename,
-            "dob" | "dateofbirth" => Field::Dob,
-            "year" | "yeargroup" | "ncyear" | "curriculumyear" => Field::YearGroup,
-            "reg" | "reggroup" | "registrationgroup" | "form" | "class" => Field::RegGroup,
-            "adno" | "admissionnumber" => Field::AdmissionNumber,
+            "legalsurname" | "surname" | "lastname" | "legallastname" | "familyname" => {
+                Field::LegalSurname
+            }
+            "legalforename" | "forename" | "firstname" | "legalfirstname" | "givenname" => {
+                Field::LegalForename
+            }
+            "preferredforename" | "preferredname" | "knownas" | "preferredfirstname"
+            | "chosenname" => Field::PreferredForename,
+            "dob" | "dateofbirth" | "birthdate" => Field::Dob,
+            "year"
+            | "yeargroup"
+            | "ncyear"
+            | "ncyearactual"
+            | "curriculumyear"
+            | "nationalcurriculumyear"
+            | "yearofeducation" => Field::YearGroup,
+            "reg" | "reggroup" | "registrationgroup" | "registrationform" | "form"
+            | "formgroup" | "tutorgroup" | "class" => Field::RegGroup,
+            "adno" | "admissionnumber" | "admissionno" | "admno" => Field::AdmissionNumber,
             "ignore" | "none" | "skip" => Field::Ignore,
             _ => return None,
         })
@@ -157,6 +169,35 @@ pub struct ParsedRoll {
     pub warnings: Vec<Warning>,
     /// UPNs that appear in the file, valid or not (a rejected row still shows the pupil is on roll).
     pub upns_present: HashSet<String>,
+}
+
+/// Refuses, in words, the files people pick by mistake instead of the CSV export: a workbook
+/// (xlsx or ods, which are zip files; the older xls) or anything else with binary content
+/// (UTF-16 without its byte-order mark reads as binary too).
+fn not_a_spreadsheet_export(bytes: &[u8]) -> Result<()> {
+    let save_as =
+        "save it from the spreadsheet or MIS as CSV (UTF-8) and import that; nothing was imported";
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(Error::Invalid(format!(
+            "this is a workbook (xlsx or ods) or another zip file, not CSV: {save_as}"
+        )));
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(Error::Invalid(format!(
+            "this is an Excel 97-2003 workbook (xls), not CSV: {save_as}"
+        )));
+    }
+    // A stray NUL in a field is that row's problem (rejected with its reason); text where more
+    // than one byte in a hundred is NUL is not text.
+    let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let nuls = sample.iter().filter(|&&b| b == 0).count();
+    if !utf16 && nuls > 0 && nuls * 100 >= sample.len() {
+        return Err(Error::Invalid(format!(
+            "this file has binary content, so it is not CSV text (or it is UTF-16 without a byte-order mark): {save_as}"
+        )));
+    }
+    Ok(())
 }
 
 /// Decodes the file's text: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
@@ -274,6 +315,20 @@ const MAX_FIELD_CHARS: usize = 200;
 /// (no header, required columns missing, a `--map` naming an absent column); row problems go
 /// into `rejected`.
 pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
+    // The file's year groups are for this school year, or the next one (a roll prepared in the
+    // summer) or the last: anything further would move every pupil's year group, and so who
+    // must sign their forms.
+    let current = rules::year::academic_year_of(opts.on);
+    if (opts.academic_year - current).abs() > 1 {
+        return Err(Error::Invalid(format!(
+            "academic year {} is not {}/{:02}, the school year of the import date {}, or the year either side of it; nothing was imported",
+            opts.academic_year,
+            current,
+            (current + 1) % 100,
+            opts.on
+        )));
+    }
+    not_a_spreadsheet_export(bytes)?;
     let (text, encoding) = decode_text(bytes);
     let delimiter = sniff_delimiter(&text);
     // The csv crate reads an unclosed quote as one field running to the end of the file: the
@@ -351,11 +406,15 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         return Err(Error::Invalid(format!(
             "the file has no column for: {} (columns found: {}); name them with --map \"HEADER=field\"",
             missing.join(", "),
-            header
-                .iter()
-                .map(|h| h.trim())
-                .collect::<Vec<_>>()
-                .join(", ")
+            {
+                let found = header
+                    .iter()
+                    .map(|h| h.trim())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                // The header of a file that is not a roll can be anything, any length.
+                clip(&found, 300)
+            }
         )));
     }
 
@@ -647,6 +706,33 @@ pub fn import(
             "the file has a header but no pupil rows; nothing was imported".into(),
         ));
     }
+    // A file whose every row is bad (the wrong file, the wrong column mapped as the UPN) would
+    // otherwise mark the whole academy as left: refused, with the first reasons.
+    if roll.entries.is_empty() {
+        let first: Vec<String> = roll
+            .rejected
+            .iter()
+            .take(3)
+            .map(|r| {
+                format!(
+                    "row {} {}: {}",
+                    r.row,
+                    clip(&r.upn, 20),
+                    clip(&r.reason, 120)
+                )
+            })
+            .collect();
+        return Err(Error::Invalid(format!(
+            "none of the file's {} pupil rows could be imported, so nothing was changed and nobody was marked as left (is it the right file, with the right columns?); {}{}",
+            roll.rejected.len(),
+            first.join("; "),
+            if roll.rejected.len() > first.len() {
+                "; …"
+            } else {
+                ""
+            }
+        )));
+    }
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
     // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
@@ -676,9 +762,36 @@ pub fn import(
         dry_run: opts.dry_run,
         ..ImportReport::default()
     };
+    // Without a year-group column the year is only derived from the date of birth: a pupil
+    // already on the register keeps the MIS year recorded for them (carried to this academic
+    // year), which may differ from it (a pupil taught out of their age group).
+    let mut lookalikes = Lookalikes::default();
+    let has_year_column = report
+        .columns
+        .iter()
+        .any(|c| c.field == Some(Field::YearGroup));
     for (row, entry) in &roll.entries {
+        let kept;
+        let entry = match existing.get(&entry.upn) {
+            Some(p) if !has_year_column => {
+                kept = RollEntry {
+                    year_group: entry.year_group_academic_year - p.year_group_academic_year
+                        + p.year_group,
+                    ..entry.clone()
+                };
+                &kept
+            }
+            _ => entry,
+        };
         match existing.get(&entry.upn) {
             None => {
+                if let Some(w) = lookalikes.warning(&tx, entry, opts.on)? {
+                    report.warnings.push(Warning {
+                        row: *row,
+                        upn: entry.upn.clone(),
+                        message: w,
+                    });
+                }
                 pupils::insert(&tx, academy.id, &academy.code, entry, stamp)?;
                 report.imported += 1;
             }
@@ -724,6 +837,82 @@ pub fn import(
         tx.commit()?;
     }
     Ok(report)
+}
+
+/// At most `max` characters of `s`, with … when cut (a hostile field can be megabytes).
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+/// The register's pupils by date of birth, loaded when the file brings a new UPN: a new UPN
+/// with the name and date of birth of a pupil already held is most often the same child (a
+/// temporary UPN replaced by the permanent one), whose consents and flags stay on the old
+/// record. That is said, never merged silently.
+#[derive(Default)]
+struct Lookalikes {
+    by_dob: Option<HashMap<NaiveDate, Vec<pupils::Pupil>>>,
+}
+
+impl Lookalikes {
+    fn warning(
+        &mut self,
+        conn: &Connection,
+        entry: &RollEntry,
+        on: NaiveDate,
+    ) -> Result<Option<String>> {
+        if self.by_dob.is_none() {
+            let mut map: HashMap<NaiveDate, Vec<pupils::Pupil>> = HashMap::new();
+            for p in pupils::list(conn, None)? {
+                map.entry(p.dob).or_default().push(p);
+            }
+            self.by_dob = Some(map);
+        }
+        let key = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let Some(same) = self
+            .by_dob
+            .as_ref()
+            .and_then(|m| m.get(&entry.dob))
+            .and_then(|ps| {
+                ps.iter().find(|p| {
+                    p.upn != entry.upn
+                        && key(&p.legal_surname) == key(&entry.legal_surname)
+                        && key(&p.legal_forename) == key(&entry.legal_forename)
+                })
+            })
+        else {
+            return Ok(None);
+        };
+        let flagged = crate::flags::of_pupil(conn, same.id)?
+            .iter()
+            .any(|f| f.kind == crate::flags::FlagKind::NeverPublish && f.active_on(on));
+        let status = match same.left_on {
+            Some(left) => format!("left on {left}"),
+            None => format!("on roll at {}", same.academy),
+        };
+        Ok(Some(format!(
+            "new UPN, but {} ({status}) has the same name and date of birth: if this is the same child (a temporary UPN replaced), their consent forms{} stay on {} and do not apply to this record{}",
+            same.upn,
+            if flagged {
+                " and a NEVER-PUBLISH safeguarding flag"
+            } else {
+                " and flags"
+            },
+            same.upn,
+            if flagged {
+                "; set the flag on the new record too (`clearshot pupils flag`)"
+            } else {
+                ""
+            }
+        )))
+    }
 }
 
 #[cfg(test)]

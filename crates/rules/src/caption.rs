@@ -61,15 +61,30 @@ pub struct CaptionProblem {
 }
 
 /// Lower-case, accents removed (NFKD, combining marks dropped), typographic apostrophes as '.
-fn fold(s: &str) -> String {
-    s.nfkd()
+/// Letters that Unicode does not decompose are written as people type them on a UK keyboard
+/// (Łukasz as lukasz, Søren as soren, Straße as strasse), so a name is found either way.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s
+        .nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '\u{00b4}' => '\'',
-            c => c,
-        })
-        .collect()
+    {
+        match c {
+            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '\u{00b4}' => out.push('\''),
+            'ł' => out.push('l'),
+            'ø' => out.push('o'),
+            'đ' | 'ð' => out.push('d'),
+            'ħ' => out.push('h'),
+            'ı' => out.push('i'),
+            'ß' => out.push_str("ss"),
+            'æ' => out.push_str("ae"),
+            'œ' => out.push_str("oe"),
+            'þ' => out.push_str("th"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Words of a folded text: runs of letters and digits, split at anything else (spaces,
@@ -349,6 +364,11 @@ mod tests {
                 forenames: vec!["Mary-Jane".to_owned()],
                 surname: "Smith".to_owned(),
             },
+            PupilName {
+                upn: "B202345619124".to_owned(),
+                forenames: vec!["Łukasz".to_owned()],
+                surname: "Søndergaard".to_owned(),
+            },
         ]
     }
 
@@ -405,6 +425,16 @@ mod tests {
             kinds("Mary Jane Smith sang"),
             vec![CaptionProblemKind::PupilName]
         );
+        // Letters Unicode does not decompose, typed on a UK keyboard.
+        assert_eq!(
+            kinds("Well done Lukasz Sondergaard"),
+            vec![CaptionProblemKind::PupilName]
+        );
+        assert_eq!(
+            kinds("Well done ŁUKASZ SØNDERGAARD"),
+            vec![CaptionProblemKind::PupilName]
+        );
+        assert_eq!(fold("Straße Æsir"), "strasse aesir");
     }
 
     #[test]

@@ -489,6 +489,37 @@ impl Text<'_> {
     }
 }
 
+/// The latest withdrawal of `kind`'s consent for the channel in force on `on` that withdrew
+/// `yes` (it is dated on or after that yes).
+fn in_force<'w>(
+    withdrawals: &'w [Withdrawal],
+    kind: Signatory,
+    channel: Channel,
+    on: NaiveDate,
+    yes: &Fact,
+) -> Option<&'w Withdrawal> {
+    withdrawals
+        .iter()
+        .filter(|w| {
+            w.channel == channel && w.on <= on && w.signatory == kind && yes.signed_on <= w.on
+        })
+        .max_by_key(|w| (w.on, w.id))
+}
+
+/// The warning for a withdrawal by a signatory whose consent is not required: a "no" like a
+/// refusal, shown but not blocking.
+fn withdrawn_not_required(
+    kind: Signatory,
+    channel: Channel,
+    withdrawn_on: NaiveDate,
+    on: NaiveDate,
+) -> String {
+    format!(
+        "the {kind} withdrew consent for {} on {withdrawn_on}, but the {kind}'s consent is not required on {on}",
+        channel.label()
+    )
+}
+
 /// The rules of DOMAIN.md, once: decides, and writes the sentences when `text` is given.
 fn run(
     required: Signatories,
@@ -523,6 +554,19 @@ fn run(
                 f.signatory
             );
             t.warnings.push(sentence);
+        }
+        for kind in [Signatory::Parent, Signatory::Pupil] {
+            if required.contains(kind) {
+                continue;
+            }
+            let oldest_yes = latest_of(Some(kind))
+                .into_iter()
+                .filter(|f| f.granted)
+                .min_by_key(|f| recency(f));
+            if let Some(w) = oldest_yes.and_then(|y| in_force(withdrawals, kind, channel, on, y)) {
+                t.warnings
+                    .push(withdrawn_not_required(kind, channel, w.on, on));
+            }
         }
     }
     if never_publish {
@@ -598,19 +642,16 @@ fn run(
             }
             continue;
         };
-        if let Some(w) = withdrawals
-            .iter()
-            .filter(|w| {
-                w.channel == channel && w.on <= on && w.signatory == kind && yes.signed_on <= w.on
-            })
-            .max_by_key(|w| (w.on, w.id))
-        {
+        // A withdrawal stands until every signer whose yes it withdrew has said yes again:
+        // one parent's new yes does not undo the other's withdrawal.
+        let oldest = of_kind().min_by_key(|f| recency(f)).unwrap_or(yes);
+        if let Some(w) = in_force(withdrawals, kind, channel, on, oldest) {
             withdrawn = true;
             if let Some(t) = text.as_deref_mut() {
                 let sentence = format!(
                     "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
-                    t.who(yes),
-                    yes.signed_on,
+                    t.who(oldest),
+                    oldest.signed_on,
                     w.on
                 );
                 t.withdrawn.push(sentence);
@@ -866,6 +907,24 @@ mod reference {
             ));
         }
 
+        for kind in [Signatory::Parent, Signatory::Pupil] {
+            if required.contains(&kind) {
+                continue;
+            }
+            let oldest_yes = latest
+                .iter()
+                .filter(|a| a.signatory == kind && a.granted)
+                .min_by_key(|a| recency(a));
+            if let Some(w) = oldest_yes.and_then(|y| {
+                withdrawals
+                    .iter()
+                    .filter(|w| w.signatory == kind && y.signed_on <= w.on)
+                    .max_by_key(|w| (w.on, w.id))
+            }) {
+                warnings.push(super::withdrawn_not_required(kind, channel, w.on, on));
+            }
+        }
+
         let mut required: Vec<Signatory> = required.to_vec();
         required.sort();
         required.dedup();
@@ -940,15 +999,17 @@ mod reference {
                 still_needed.push(kind);
                 continue;
             };
+            // The withdrawal stands until every signer whose yes it withdrew says yes again.
+            let oldest = of_kind.last().copied().unwrap_or(yes);
             if let Some(w) = withdrawals
                 .iter()
-                .filter(|w| w.signatory == kind && yes.signed_on <= w.on)
+                .filter(|w| w.signatory == kind && oldest.signed_on <= w.on)
                 .max_by_key(|w| (w.on, w.id))
             {
                 withdrawn.push(format!(
                     "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
-                    who(yes),
-                    yes.signed_on,
+                    who(oldest),
+                    oldest.signed_on,
                     w.on
                 ));
                 continue;
@@ -1195,6 +1256,75 @@ mod tests {
         assert_eq!(
             eval(&[Parent], &answers, &w, d(2025, 12, 1)).status,
             ConsentStatus::Granted
+        );
+    }
+
+    #[test]
+    fn one_parents_new_yes_does_not_undo_a_withdrawal_of_the_other_parents_yes() {
+        // Jane and John both say yes; a parent withdraws (John, say); Jane says yes again.
+        let answers = [
+            answer(1, Parent, Some("Jane McAllister"), true, d(2025, 9, 5)),
+            answer(2, Parent, Some("John McAllister"), true, d(2025, 9, 6)),
+            answer(3, Parent, Some("Jane McAllister"), true, d(2025, 10, 15)),
+        ];
+        let w = [Withdrawal {
+            id: 1,
+            signatory: Parent,
+            channel: CH,
+            on: d(2025, 10, 1),
+        }];
+        let e = eval(&[Parent], &answers, &w, d(2025, 11, 1));
+        assert_eq!(e.status, ConsentStatus::Withdrawn);
+        assert_eq!(
+            e.detail,
+            "parent (John McAllister) granted on 2025-09-06, but the parent's consent was withdrawn on 2025-10-01"
+        );
+        // Once John says yes again too, every yes postdates the withdrawal.
+        let mut again = answers.to_vec();
+        again.push(answer(
+            4,
+            Parent,
+            Some("John McAllister"),
+            true,
+            d(2025, 10, 20),
+        ));
+        let e = eval(&[Parent], &again, &w, d(2025, 11, 1));
+        assert_eq!(e.status, ConsentStatus::Granted, "{}", e.detail);
+    }
+
+    #[test]
+    fn a_withdrawal_by_a_signatory_who_is_not_required_is_a_warning() {
+        // Year 6: the parent's consent decides; the pupil's withdrawal is shown, not blocking.
+        let answers = [yes(1, Parent, d(2025, 9, 5)), yes(2, Pupil, d(2025, 9, 5))];
+        let w = [Withdrawal {
+            id: 1,
+            signatory: Pupil,
+            channel: CH,
+            on: d(2025, 10, 1),
+        }];
+        let e = eval(&[Parent], &answers, &w, d(2025, 11, 1));
+        assert_eq!(e.status, ConsentStatus::Granted);
+        assert_eq!(
+            e.warnings,
+            [
+                "the pupil withdrew consent for the website on 2025-10-01, but the pupil's consent is not required on 2025-11-01"
+            ]
+        );
+        // Before its date, or after a new yes, there is nothing to warn about.
+        assert!(
+            eval(&[Parent], &answers, &w, d(2025, 9, 30))
+                .warnings
+                .is_empty()
+        );
+        let again = [
+            answers[0].clone(),
+            answers[1].clone(),
+            yes(3, Pupil, d(2025, 10, 2)),
+        ];
+        assert!(
+            eval(&[Parent], &again, &w, d(2025, 11, 1))
+                .warnings
+                .is_empty()
         );
     }
 
