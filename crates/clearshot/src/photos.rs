@@ -140,14 +140,27 @@ pub fn provenance(
     let ledger = register::ledger::all(&store.conn)?;
     if !ledger.is_empty() {
         let hash = phash()?;
+        if !hash.has_detail() {
+            notes.push(
+                "too plain a picture to recognise as a copy of a ledger photo by its look".into(),
+            );
+        }
+        // The time the shutter fired, to the second, when the EXIF says: a copy keeps it, and
+        // a different one means a different photo however alike they look.
+        let second = |t: Option<&str>| t.and_then(|t| t.get(..19)).map(str::to_owned);
+        let taken = second(evidence.taken_at.as_deref());
         let best = ledger
             .iter()
+            .filter(|e| {
+                let theirs = second(e.taken_at.as_deref());
+                taken.is_none() || theirs.is_none() || taken == theirs
+            })
             .filter_map(|e| {
                 PerceptualHash::from_hex(&e.phash)
                     .ok()
+                    .filter(|h| h.is_similar(&hash))
                     .map(|h| (h.distance(&hash), e))
             })
-            .filter(|(dist, _)| *dist <= photo::SIMILAR_MAX_DISTANCE)
             .min_by_key(|(dist, _)| *dist);
         if let Some((dist, entry)) = best
             && let Some(d) = by_id(entry.device_id)
@@ -173,8 +186,10 @@ pub fn provenance(
     let model_matches = |d: &Device| evidence.model.as_deref().is_some_and(|m| same(m, &d.model));
     if let Some(serial) = evidence.serial.as_deref().filter(|s| !s.trim().is_empty())
         && let Some(d) = devices.iter().find(|d| {
+            // Serials are unique within a make and model only.
             d.serial.as_deref().is_some_and(|s| same_serial(s, serial))
                 && (evidence.make.is_none() || make_matches(d))
+                && (evidence.model.is_none() || model_matches(d))
         })
     {
         {
@@ -611,6 +626,32 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged);
     let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
     let verdict = rules::clearance::verdict(&outcomes);
+    // Cleared for a day already past: a pupil whose consent has lapsed since (a withdrawal
+    // recorded before this check, dated after that day) makes it a takedown task at once, as
+    // it would have had the photo been cleared first.
+    let today = chrono::Local::now().date_naive();
+    let mut lapsed = Vec::new();
+    if verdict == Verdict::Cleared && req.on < today {
+        for p in &pupils {
+            let filter = StatusFilter {
+                upn: Some(p.upn.clone()),
+                channel: Some(req.channel),
+                include_left: true,
+                ..StatusFilter::default()
+            };
+            let status = crate::consent::status(store, &filter, today)?
+                .first()
+                .map_or(ConsentStatus::Missing, |r| r.status);
+            // As for takedowns raised when it happens: a withdrawal, a "no", a never-publish
+            // flag (an expiry does not ask for a post to come down).
+            if matches!(
+                status,
+                ConsentStatus::Withdrawn | ConsentStatus::Refused | ConsentStatus::NeverPublish
+            ) {
+                lapsed.push((p, status));
+            }
+        }
+    }
 
     let tx = register::begin(&mut store.conn)?;
     let clearance_id = if verdict == Verdict::Cleared {
@@ -637,6 +678,22 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
                 created_at: &stamp.at,
             },
         )?;
+        for (p, status) in &lapsed {
+            register::takedowns::raise_for_pupil(
+                &tx,
+                p.id,
+                &p.subject(),
+                &[req.channel.as_str()],
+                &format!(
+                    "cleared for {}, but consent for {} is {} on {today}",
+                    req.on,
+                    req.channel.label(),
+                    status.as_str()
+                ),
+                today,
+                stamp,
+            )?;
+        }
         Some(id)
     } else {
         None
@@ -725,6 +782,14 @@ pub fn export(
             clearance.channel
         ))
     })?;
+    // The copy is for posting from the day it was cleared: an earlier export date would
+    // re-check consent and holds on a day before a withdrawal or a hold.
+    if on < clearance.cleared_on {
+        return Err(Error::Invalid(format!(
+            "the export date {on} is before the day the photo was cleared for ({}); export it on or after that day",
+            clearance.cleared_on
+        )));
+    }
     let mut problems = Vec::new();
     let hold = hold_outcome(store, clearance.academy_id, &clearance.academy, on)?;
     if !hold.passed {
@@ -881,6 +946,40 @@ struct Prepared {
     sha256: String,
     phash: String,
     taken_at: Option<String>,
+    make: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+}
+
+/// Why a photo cannot have been captured on `device`, when its EXIF names another camera: the
+/// ledger is the strongest evidence there is, so a personal phone's photo copied with the card
+/// must not enter it.
+fn other_camera(p: &Prepared, device: &Device) -> Option<String> {
+    let differs = |theirs: &Option<String>, ours: &str| {
+        theirs
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty() && !same(t, ours))
+    };
+    if differs(&p.make, &device.make) || differs(&p.model, &device.model) {
+        return Some(format!(
+            "its EXIF says it was taken on a {} {}, not on {} ({} {}); not ingested",
+            p.make.as_deref().unwrap_or("?").trim(),
+            p.model.as_deref().unwrap_or("?").trim(),
+            device.label,
+            device.make,
+            device.model
+        ));
+    }
+    match (p.serial.as_deref(), device.serial.as_deref()) {
+        (Some(theirs), Some(ours)) if !theirs.trim().is_empty() && !same_serial(theirs, ours) => {
+            Some(format!(
+                "its EXIF serial number {} is not {}'s ({ours}); not ingested",
+                theirs.trim(),
+                device.label
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn prepare(path: &Path) -> Result<Prepared> {
@@ -891,6 +990,9 @@ fn prepare(path: &Path) -> Result<Prepared> {
         sha256: evidence.sha256.clone(),
         phash: phash.to_hex(),
         taken_at: evidence.taken_at,
+        make: evidence.make,
+        model: evidence.model,
+        serial: evidence.serial,
     })
 }
 
@@ -944,6 +1046,13 @@ pub fn ingest(
         let path = &files[i];
         match r {
             Ok(p) => {
+                if let Some(reason) = other_camera(&p, &device) {
+                    rejected.push(RejectedFile {
+                        path: path.clone(),
+                        reason,
+                    });
+                    continue;
+                }
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
                 let capture = register::ledger::Capture {
                     sha256: &p.sha256,

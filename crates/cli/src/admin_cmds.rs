@@ -355,9 +355,11 @@ pub fn hold(cmd: HoldCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Result
                     t.row([
                         h.academy.clone().unwrap_or_else(|| "trust".into()),
                         h.started_on.to_string(),
-                        h.ended_on
-                            .map(|d| d.to_string())
-                            .unwrap_or_else(|| "(in force)".into()),
+                        match h.ended_on {
+                            Some(d) => d.to_string(),
+                            None if h.started_on > crate::today() => "(planned)".into(),
+                            None => "(in force)".into(),
+                        },
                         h.started_by.clone(),
                         h.reason.clone(),
                     ]);

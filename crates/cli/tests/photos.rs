@@ -796,3 +796,182 @@ fn ingest_counts_new_and_known_photos_and_names_each_rejected_file() {
     ]);
     assert!(e.contains("NOPE"), "{e}");
 }
+
+#[test]
+fn another_cameras_photo_is_not_ingested_and_a_serial_counts_only_for_its_model() {
+    let s = setup();
+    let exif = |seed: u64, make: &str, model: &str, serial: Option<&str>| {
+        jpeg_with_exif(&ExifSpec {
+            width: 640,
+            height: 480,
+            seed,
+            make: Some(make.to_owned()),
+            model: Some(model.to_owned()),
+            serial: serial.map(str::to_owned),
+            date_time_original: Some("2026:10:01 10:30:00".to_owned()),
+            ..ExifSpec::default()
+        })
+    };
+    // A teacher's own phone's photo copied with the card, and another body's: named, not
+    // ingested (the ledger is the strongest evidence there is).
+    let card = s.r.path("card");
+    std::fs::create_dir_all(&card).unwrap();
+    std::fs::write(
+        card.join("phone.jpg"),
+        exif(31, "samsung", "SM-G930V", None),
+    )
+    .unwrap();
+    std::fs::write(
+        card.join("other-body.jpg"),
+        exif(32, "Canon", "Canon EOS 250D", Some("999999999999")),
+    )
+    .unwrap();
+    std::fs::write(
+        card.join("ours.jpg"),
+        exif(33, "Canon", "Canon EOS 250D", Some("123456789012")),
+    )
+    .unwrap();
+    let report = ingest_with_rejects(&s.r, &card);
+    assert_eq!(report["ingested"], 1, "{report}");
+    let reasons: Vec<String> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{report}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("samsung SM-G930V, not on OAK-CAM-1")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("999999999999")),
+        "{reasons:?}"
+    );
+    let (code, v) = check(&s.r, &card.join("phone.jpg"), &s.granted, &[]);
+    assert_eq!((code, v["provenance"]["level"].as_str()), (1, Some("none")));
+
+    // The registered serial on another model's photo: not that device.
+    let other_model = s.r.write(
+        "6d.jpg",
+        exif(34, "Canon", "Canon EOS 6D", Some("123456789012")),
+    );
+    let (code, v) = check(&s.r, &other_model, &s.granted, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_ne!(v["provenance"]["level"], "serial", "{v}");
+}
+
+#[test]
+fn a_backdated_export_or_clearance_does_not_get_round_a_withdrawal() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(35, Some("123456789012"), Some("Canon")),
+    );
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    let id = v["clearance_id"].as_str().unwrap().to_string();
+    s.r.ok(&[
+        "consent",
+        "withdraw",
+        &s.granted,
+        "--signatory",
+        "parent",
+        "--on",
+        "2026-11-21",
+        "--channels",
+        "academy_social",
+    ]);
+    // An export dated before the clearance would re-check a day before the withdrawal.
+    let e = s.r.bad_input(&[
+        "photos",
+        "export",
+        "--clearance",
+        &id,
+        photo.to_str().unwrap(),
+        "--out",
+        s.r.path("early").to_str().unwrap(),
+        "--on",
+        "2026-11-19",
+    ]);
+    assert!(
+        e.contains("before the day the photo was cleared for (2026-11-20)"),
+        "{e}"
+    );
+    // A new clearance for the day before the withdrawal (recorded after it) is a takedown
+    // task at once: consent is withdrawn today.
+    let before = s.r.json(&["takedowns", "list", "--open"]);
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("cleared")), "{v}");
+    let tasks = s.r.json(&["takedowns", "list", "--open"]);
+    let new_id = v["clearance_id"].as_str().unwrap();
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["clearance_id"] == new_id),
+        "before: {before}, after: {tasks}"
+    );
+}
+
+#[test]
+fn a_planned_hold_does_not_stop_a_hold_from_today() {
+    let s = setup();
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--academy",
+        "OAK",
+        "--reason",
+        "Ofsted week",
+        "--on",
+        "2026-12-07",
+    ]);
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--academy",
+        "OAK",
+        "--reason",
+        "critical incident",
+        "--on",
+        ON,
+    ]);
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(36, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert!(!reason(&v, "hold")["passed"].as_bool().unwrap(), "{v}");
+    let e = s.r.bad_input(&[
+        "hold",
+        "start",
+        "--academy",
+        "OAK",
+        "--reason",
+        "again",
+        "--on",
+        ON,
+    ]);
+    assert!(
+        e.contains("already on hold (since 2026-11-20: critical incident)"),
+        "{e}"
+    );
+    // Ending it ends today's hold; the planned one still starts on its day.
+    s.r.ok(&["hold", "end", "--academy", "OAK", "--on", "2026-11-22"]);
+    let holds = s.r.json(&["hold", "list"]);
+    let open: Vec<&Value> = holds
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["ended_on"].is_null())
+        .collect();
+    assert_eq!(open.len(), 1, "{holds}");
+    assert_eq!(open[0]["started_on"], "2026-12-07");
+    let e =
+        s.r.bad_input(&["hold", "end", "--academy", "OAK", "--on", "2026-11-23"]);
+    assert!(e.contains("the hold starts on 2026-12-07"), "{e}");
+}

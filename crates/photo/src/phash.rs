@@ -10,14 +10,24 @@ pub const PERCEPTUAL_HASH_BYTES: usize = 18;
 /// of a small grey copy), computed by the `image_hasher` crate with hash size 16×16.
 ///
 /// Chosen over the 64-bit DCT mean hash by measurement on the corpus: with the DCT mean hash,
-/// unrelated photos came within 2–11 bits of each other while a 5% crop moved 11 bits; with
-/// this hash a 5% crop moves at most 26 of 144 bits and distinct photos stay 49+ apart.
+/// unrelated photos came within 2–11 bits of each other while a 5% crop moved 11 bits. With
+/// this hash a resize or recompression moves at most 4 of 144 bits and a 2% crop 12, while the
+/// closest unrelated corpus photos (a pen drawing on white paper and a glider against the sky)
+/// are 25 apart; a plain picture's hash is nearly all zeros (see [`PerceptualHash::has_detail`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PerceptualHash(pub [u8; PERCEPTUAL_HASH_BYTES]);
 
 /// Hashes at most this many bits apart (of 144) are the same photo: resized, recompressed, or
-/// cropped by a few percent per edge. Measured in `tests/pixels.rs`.
-pub const SIMILAR_MAX_DISTANCE: u32 = 36;
+/// cropped by about 2% per edge. Measured in `tests/pixels.rs`: copies move up to 12 bits and
+/// the closest unrelated photos are 25 apart, so a match is evidence, not a coincidence. (A 5%
+/// crop moves up to 24 bits: too close to unrelated photos to count.)
+pub const SIMILAR_MAX_DISTANCE: u32 = 16;
+
+/// Set bits (and unset bits) a hash needs to recognise a copy by: the hash records brightness
+/// gradients, so a plain or nearly plain picture (a blank frame, a lens cap, a white page)
+/// hashes to almost all zeros and would be "similar" to every other plain picture. Photos of
+/// anything have 50–90 of 144 set; the plainest frames of the corpus have 0–27.
+pub const MIN_DETAIL_BITS: u32 = 36;
 
 impl PerceptualHash {
     /// 36 lowercase hex digits.
@@ -45,9 +55,17 @@ impl PerceptualHash {
             .sum()
     }
 
-    /// Whether the two hashes are of the same photo.
+    /// Whether the picture has enough detail for its hash to recognise a copy of it.
+    pub fn has_detail(&self) -> bool {
+        let ones: u32 = self.0.iter().map(|b| b.count_ones()).sum();
+        let bits = (PERCEPTUAL_HASH_BYTES * 8) as u32;
+        ones >= MIN_DETAIL_BITS && bits - ones >= MIN_DETAIL_BITS
+    }
+
+    /// Whether the two hashes are of the same photo: both have detail, and they are at most
+    /// [`SIMILAR_MAX_DISTANCE`] apart.
     pub fn is_similar(&self, other: &PerceptualHash) -> bool {
-        self.distance(other) <= SIMILAR_MAX_DISTANCE
+        self.has_detail() && other.has_detail() && self.distance(other) <= SIMILAR_MAX_DISTANCE
     }
 }
 
@@ -91,6 +109,21 @@ mod tests {
         let zero = PerceptualHash([0; PERCEPTUAL_HASH_BYTES]);
         let ones = PerceptualHash([0xff; PERCEPTUAL_HASH_BYTES]);
         assert_eq!(zero.distance(&ones), 144);
-        assert!(zero.is_similar(&zero));
+    }
+
+    #[test]
+    fn a_plain_picture_is_similar_to_nothing_not_even_itself() {
+        let zero = PerceptualHash([0; PERCEPTUAL_HASH_BYTES]);
+        assert!(!zero.has_detail() && !zero.is_similar(&zero));
+        // Half the bits set, as a photo of something has: similar to itself and near copies.
+        let detailed = PerceptualHash([0b1010_0101; PERCEPTUAL_HASH_BYTES]);
+        assert!(detailed.has_detail() && detailed.is_similar(&detailed));
+        let mut near = detailed;
+        near.0[0] ^= 0xff;
+        near.0[1] ^= 0xff;
+        assert_eq!(detailed.distance(&near), 16);
+        assert!(detailed.is_similar(&near));
+        near.0[2] ^= 0x01;
+        assert!(!detailed.is_similar(&near), "17 bits apart");
     }
 }

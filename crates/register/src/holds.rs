@@ -68,15 +68,19 @@ pub fn start(
         return Err(Error::Invalid("a hold needs a reason".into()));
     }
     let academy_id = academy.map(|(id, _)| id);
-    if list(tx)?
+    // Already on hold from that day: nothing to start. A hold planned for a later day does not
+    // stand in the way of one from today (an incident does not wait for the planned week).
+    if let Some(h) = list(tx)?
         .iter()
-        .any(|h| h.academy_id == academy_id && h.ended_on.is_none())
+        .find(|h| h.academy_id == academy_id && h.ended_on.is_none() && h.started_on <= on)
     {
         return Err(Error::Invalid(format!(
-            "{} is already on hold",
+            "{} is already on hold (since {}: {})",
             academy
                 .map(|(_, c)| c.to_string())
-                .unwrap_or_else(|| "the trust".into())
+                .unwrap_or_else(|| "the trust".into()),
+            h.started_on,
+            h.reason
         )));
     }
     tx.execute(
@@ -100,23 +104,23 @@ pub fn end(
     stamp: &Stamp,
 ) -> Result<i64> {
     let academy_id = academy.map(|(id, _)| id);
-    let hold = list(tx)?
+    let open: Vec<Hold> = list(tx)?
         .into_iter()
-        .find(|h| h.academy_id == academy_id && h.ended_on.is_none())
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "{} is not on hold",
-                academy
-                    .map(|(_, c)| c.to_string())
-                    .unwrap_or_else(|| "the trust".into())
-            ))
-        })?;
-    if on < hold.started_on {
-        return Err(Error::Invalid(format!(
-            "the hold started on {}; it cannot end before that",
-            hold.started_on
-        )));
-    }
+        .filter(|h| h.academy_id == academy_id && h.ended_on.is_none())
+        .collect();
+    // The hold in force on that day (the latest started, if a planned one has begun too).
+    let Some(hold) = open.iter().find(|h| h.started_on <= on).cloned() else {
+        let who = academy
+            .map(|(_, c)| c.to_string())
+            .unwrap_or_else(|| "the trust".into());
+        return Err(Error::Invalid(match open.last() {
+            Some(planned) => format!(
+                "{who} is not on hold on {on}: the hold starts on {}; end it on or after that day",
+                planned.started_on
+            ),
+            None => format!("{who} is not on hold"),
+        }));
+    };
     tx.execute(
         "UPDATE holds SET ended_on = ?2, ended_by = ?3 WHERE id = ?1",
         params![hold.id, on, stamp.actor],
