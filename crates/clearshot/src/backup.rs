@@ -323,6 +323,12 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         .collect();
     let mut replaced = None;
     let mut entries_only_in_replaced = 0;
+    if register_path.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{} is a folder, not a register file; nothing was restored",
+            register_path.display()
+        )));
+    }
     if register_path.exists() {
         let aside = unused(&with_suffix(
             register_path,
@@ -333,14 +339,18 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         // (A failure after it opened leaves the live register as it was, and is an error.)
         match register::db::open(register_path) {
             Ok(mut conn) => {
-                register::backup::snapshot(&conn, &aside)?;
-                let before = register::backup::table_counts(&conn)?
+                // The copy set aside and the replacement are made under one write lock.
+                register::backup::replace_keeping(&mut conn, register_path, file, &aside)?;
+                let kept = register::backup::open_read_only(&aside)?;
+                let before = register::backup::table_counts(&kept)?
                     .get("audit_log")
                     .copied()
                     .unwrap_or(0);
-                register::backup::replace_from(&mut conn, file)?;
                 entries_only_in_replaced = (before - manifest.audit_entries).max(0);
             }
+            // Locked by another program, or not writable: it is a register all the same, and
+            // is left where it is.
+            Err(e @ register::Error::Unavailable { .. }) => return Err(e.into()),
             Err(_) => {
                 if aside.exists() {
                     std::fs::remove_file(&aside).map_err(io(&aside))?;

@@ -53,7 +53,9 @@ impl Error {
                 register::Error::NewerVersion { .. } => ErrorKind::NewerVersion,
                 register::Error::Io { .. } => ErrorKind::Io,
                 register::Error::Corrupt(_) => ErrorKind::Corrupt,
-                register::Error::Sqlite(_) => ErrorKind::Database,
+                register::Error::Sqlite(_) | register::Error::Unavailable { .. } => {
+                    ErrorKind::Database
+                }
             },
         }
     }

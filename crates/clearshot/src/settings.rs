@@ -52,13 +52,16 @@ fn normalise(key: &str, value: &str) -> Result<String> {
             }
             Ok(domains.join(","))
         }
+        // A record kept a century is kept for ever; a thousand backups fill a disc.
         "retention-years" | "backup-keep" => value
             .trim()
             .parse::<u32>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| (1..=100).contains(n))
             .map(|n| n.to_string())
-            .ok_or_else(|| Error::Invalid(format!("{key} must be a whole number above 0"))),
+            .ok_or_else(|| {
+                Error::Invalid(format!("{key} must be a whole number above 0, at most 100"))
+            }),
         _ => Ok(value.trim().to_string()),
     }
 }

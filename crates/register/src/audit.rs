@@ -126,6 +126,12 @@ pub struct Verification {
 /// Walks the whole chain: each entry's hash, its link to the previous one, its payload hash,
 /// and that sequence numbers run 1, 2, 3… with nothing removed or inserted.
 pub fn verify(conn: &Connection) -> Result<Verification> {
+    // Retention removes the details of the entries about the pupils it deletes, and nothing
+    // else: an entry without its details about anyone else was blanked by hand.
+    let on_register: std::collections::HashSet<String> = conn
+        .prepare("SELECT subject_id FROM pupils")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare(
         "SELECT seq, at, actor, action, subject, payload, payload_sha256, prev_hash, hash
          FROM audit_log ORDER BY seq",
@@ -184,7 +190,24 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
                 ));
             }
             Some(_) => {}
-            None => redacted += 1,
+            None => {
+                let purged = subject
+                    .as_deref()
+                    .and_then(|s| s.strip_prefix("pupil:"))
+                    .is_some_and(|id| !on_register.contains(id));
+                if !purged {
+                    return Ok(fail(
+                        seq,
+                        count,
+                        &prev,
+                        format!(
+                            "entry {seq} ({action}) has had its details removed, but retention removes only those of the pupils it deleted"
+                        ),
+                        redacted,
+                    ));
+                }
+                redacted += 1;
+            }
         }
         let recomputed = entry_hash(
             seq,
@@ -410,6 +433,31 @@ mod tests {
         let v = verify(&conn).unwrap();
         assert!(v.ok, "{v:?}");
         assert_eq!(v.redacted, 3);
+    }
+
+    #[test]
+    fn details_blanked_by_hand_are_named() {
+        let conn = open_in_memory().unwrap();
+        add(&conn, 2);
+        append(
+            &conn,
+            &NewEntry {
+                at: "2026-01-01T00:00:00Z",
+                actor: "dsl",
+                action: "flag.reveal",
+                subject: Some("academy:OAK"),
+                payload: serde_json::json!({"why": "curious"}),
+            },
+        )
+        .unwrap();
+        // The schema lets retention blank a payload; doing it to an entry that is not about a
+        // deleted pupil is tampering.
+        conn.execute("UPDATE audit_log SET payload = NULL WHERE seq = 3", [])
+            .unwrap();
+        let v = verify(&conn).unwrap();
+        assert!(!v.ok, "{v:?}");
+        assert_eq!(v.first_bad_seq, Some(3));
+        assert!(v.problem.unwrap().contains("details removed"));
     }
 
     #[test]

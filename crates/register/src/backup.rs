@@ -55,13 +55,116 @@ pub fn snapshot(conn: &Connection, dest: &Path) -> Result<()> {
     result
 }
 
-/// Replaces the content of the live register `conn` with the register in `src`, through the
-/// backup API: one write transaction on the live file, so a crash leaves the old content, and
-/// other connections (the app) see the new content on their next read.
-pub fn replace_from(conn: &mut Connection, src: &Path) -> Result<()> {
-    let from = open_read_only(src)?;
-    let backup = Backup::new(&from, conn)?;
-    copy_all(&backup)
+/// Replaces the content of the live register at `live` (open as `conn`) with the register in
+/// `src`, first keeping what it held in `aside` (a new file), all under one write lock: a change
+/// another program commits meanwhile is either in the copy set aside or made after the
+/// replacement, never lost between the two. `src` is copied to a scratch file beside `aside`
+/// and migrated to this version's schema first; the rows are then copied table by table in the
+/// same write transaction (triggers dropped and re-created in it), so a failure leaves the live
+/// register exactly as it was.
+pub fn replace_keeping(conn: &mut Connection, live: &Path, src: &Path, aside: &Path) -> Result<()> {
+    let scratch = aside.with_file_name(format!(
+        "{}.incoming",
+        aside
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("restore")
+    ));
+    let clean = |p: &Path| {
+        for ext in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+        }
+    };
+    clean(&scratch);
+    let result = (|| -> Result<()> {
+        {
+            // A private copy, migrated through the normal path.
+            let from = open_read_only(src)?;
+            snapshot(&from, &scratch)?;
+            drop(from);
+            let migrated = db::open(&scratch)?;
+            drop(migrated);
+        }
+        conn.execute(
+            "ATTACH DATABASE ?1 AS incoming",
+            [scratch.to_string_lossy()],
+        )?;
+        let copied = (|| -> Result<()> {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let inside = (|| -> Result<()> {
+                // Holding the write lock: a reader sees exactly what is committed now.
+                let reader = open_read_only(live)?;
+                snapshot(&reader, aside)?;
+                drop(reader);
+                copy_rows(conn)
+            })();
+            match inside {
+                Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    let _ = std::fs::remove_file(aside);
+                    Err(e)
+                }
+            }
+        })();
+        let _ = conn.execute_batch("DETACH DATABASE incoming");
+        copied
+    })();
+    clean(&scratch);
+    result
+}
+
+/// Inside the write transaction: every table's rows from `incoming` in place of `main`'s.
+fn copy_rows(conn: &Connection) -> Result<()> {
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let triggers: Vec<(String, String)> = conn
+        .prepare("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    for (name, _) in &triggers {
+        conn.execute_batch(&format!("DROP TRIGGER main.{}", quote(name)))?;
+    }
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for table in &tables {
+        let columns: Vec<String> = conn
+            .prepare(&format!("PRAGMA main.table_info({})", quote(table)))?
+            .query_map([], |r| r.get::<_, String>(1))?
+            .collect::<rusqlite::Result<_>>()?;
+        let list = columns
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        conn.execute_batch(&format!(
+            "DELETE FROM main.{t}; INSERT INTO main.{t} ({list}) SELECT {list} FROM incoming.{t};",
+            t = quote(table)
+        ))?;
+    }
+    let has_sequence = |schema: &str| -> Result<bool> {
+        Ok(conn.query_row(
+            &format!("SELECT count(*) FROM {schema}.sqlite_master WHERE name = 'sqlite_sequence'"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0)
+    };
+    if has_sequence("main")? {
+        conn.execute_batch("DELETE FROM main.sqlite_sequence")?;
+        if has_sequence("incoming")? {
+            conn.execute_batch(
+                "INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM incoming.sqlite_sequence",
+            )?;
+        }
+    }
+    for (_, sql) in &triggers {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
 }
 
 /// Copies every page in one step (-1: one consistent snapshot, no restart when the source
@@ -313,20 +416,66 @@ mod tests {
     #[test]
     fn replacing_from_a_copy_brings_back_its_content_and_keeps_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
-        let mut live = register_with_entries(&dir.path().join("r.sqlite3"), 2);
+        let path = dir.path().join("r.sqlite3");
+        let mut live = register_with_entries(&path, 2);
         let copy = dir.path().join("copy.sqlite3");
         snapshot(&live, &copy).unwrap();
         let stamp = Stamp::new("office", "2026-01-02T00:00:00Z");
         let tx = crate::begin(&mut live).unwrap();
         crate::academies::add(&tx, "LATE", "Late", &stamp).unwrap();
         tx.commit().unwrap();
-        replace_from(&mut live, &copy).unwrap();
+        let aside = dir.path().join("aside.sqlite3");
+        replace_keeping(&mut live, &path, &copy, &aside).unwrap();
         assert_eq!(table_counts(&live).unwrap()["academies"], 2);
+        let kept = open_read_only(&aside).unwrap();
+        assert_eq!(
+            table_counts(&kept).unwrap()["academies"],
+            3,
+            "LATE kept aside"
+        );
         let mode: String = live
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
         assert!(health(&live).unwrap().ok());
+        assert!(audit::verify(&live).unwrap().ok);
+        // The triggers that guard the audit log are back.
+        assert!(live.execute("DELETE FROM audit_log", []).is_err());
+    }
+
+    #[test]
+    fn a_change_committed_while_a_restore_waits_is_kept_aside_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        let mut live = register_with_entries(&path, 2);
+        let copy = dir.path().join("copy.sqlite3");
+        snapshot(&live, &copy).unwrap();
+        // Another program is half-way through a write when the restore starts.
+        let mut other = db::open(&path).unwrap();
+        let writer = std::thread::spawn(move || {
+            let stamp = Stamp::new("office", "2026-01-02T00:00:00Z");
+            let tx = crate::begin(&mut other).unwrap();
+            crate::academies::add(&tx, "MID", "Mid-restore", &stamp).unwrap();
+            std::thread::sleep(Duration::from_millis(700));
+            tx.commit().unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        let aside = dir.path().join("aside.sqlite3");
+        replace_keeping(&mut live, &path, &copy, &aside).unwrap();
+        writer.join().unwrap();
+        let kept = open_read_only(&aside).unwrap();
+        let mid: i64 = kept
+            .query_row(
+                "SELECT count(*) FROM academies WHERE code = 'MID'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            mid, 1,
+            "the change committed during the restore is in the copy set aside"
+        );
+        assert_eq!(table_counts(&live).unwrap()["academies"], 2);
     }
 
     #[test]

@@ -59,10 +59,10 @@ pub fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| not_a_register(path, e.to_string()))?;
+    .map_err(|e| open_error(path, e))?;
     check_identity(&conn, path)?;
     apply_pragmas(&conn).map_err(|e| match e {
-        Error::Sqlite(s) => not_a_register(path, s.to_string()),
+        Error::Sqlite(s) => open_error(path, s),
         other => other,
     })?;
     migrate(&conn, path)?;
@@ -75,6 +75,25 @@ pub fn open_in_memory() -> Result<Connection> {
     apply_pragmas(&conn)?;
     migrate(&conn, Path::new(":memory:"))?;
     Ok(conn)
+}
+
+/// An SQLite error while opening: a lock or a permission is said as such (the file is a
+/// register all the same); anything else means the file is not one.
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked, ReadOnly};
+    let unavailable = |reason: &str| Error::Unavailable {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => unavailable(
+            "another program holds it locked; close that program (or wait for it) and try again",
+        ),
+        Some(ReadOnly) => unavailable(
+            "it cannot be written here; check the permissions of the file and of its folder",
+        ),
+        _ => not_a_register(path, e.to_string()),
+    }
 }
 
 fn not_a_register(path: &Path, reason: String) -> Error {
@@ -146,13 +165,13 @@ fn check_header(path: &Path) -> Result<()> {
 fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
     let app_id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(|e| not_a_register(path, e.to_string()))?;
+        .map_err(|e| open_error(path, e))?;
     if app_id == APPLICATION_ID {
         return Ok(());
     }
     let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .map_err(|e| not_a_register(path, e.to_string()))?;
+        .map_err(|e| open_error(path, e))?;
     if tables > 0 || app_id != 0 {
         return Err(not_a_register(
             path,
@@ -186,6 +205,13 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             Ok(())
         };
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        // Another process opening the same new register may have applied it while this one
+        // waited for the lock.
+        let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now > i as i64 {
+            conn.execute_batch("COMMIT")?;
+            continue;
+        }
         if let Err(e) = step().and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(e);

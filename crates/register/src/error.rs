@@ -15,6 +15,8 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    #[error("{path}: the register cannot be used just now: {reason}")]
+    Unavailable { path: PathBuf, reason: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]

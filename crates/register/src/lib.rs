@@ -48,6 +48,9 @@ impl Stamp {
         subject: Option<&str>,
         payload: serde_json::Value,
     ) -> Result<audit::Entry> {
+        // Every change is audited, so every piece of text a person typed passes here.
+        printable("--as (who is making the change)", &self.actor, false)?;
+        check_text(&payload, "")?;
         audit::append(
             tx,
             &audit::NewEntry {
@@ -58,6 +61,33 @@ impl Stamp {
                 payload,
             },
         )
+    }
+}
+
+/// Refuses text that would print as something else: control characters (a newline in a
+/// signer's name prints a fake line in a pupil's history, or in the audit log) and the
+/// direction overrides that reorder what follows them. Only a caption may run over lines.
+fn printable(field: &str, text: &str, lines: bool) -> Result<()> {
+    let bad = text.chars().find(|&c| {
+        (c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t')))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    });
+    match bad {
+        Some(c) => Err(Error::Invalid(format!(
+            "{field}: the character U+{:04X} is not allowed (no control characters or direction overrides)",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// [`printable`] for every string in an audit payload, named by its key.
+fn check_text(value: &serde_json::Value, key: &str) -> Result<()> {
+    match value {
+        serde_json::Value::String(s) => printable(key, s, key == "caption"),
+        serde_json::Value::Array(items) => items.iter().try_for_each(|v| check_text(v, key)),
+        serde_json::Value::Object(map) => map.iter().try_for_each(|(k, v)| check_text(v, k)),
+        _ => Ok(()),
     }
 }
 
