@@ -36,6 +36,10 @@ export interface Notice {
   text: string;
 }
 
+/** How long a confirmation ("Form recorded…") stays before it goes by itself. An error stays
+ *  until it is dismissed or the user moves to another screen: it may need reading twice. */
+export const NOTICE_OK_MS = 10_000;
+
 class AppStore {
   screen = $state<Screen>('pupils');
   /** The pupil whose page is open, if any. */
@@ -47,12 +51,19 @@ class AppStore {
   /** Open takedown tasks (null until counted): shown on the home screen and in the navigation. */
   takedownsOpen = $state<number | null>(null);
 
+  /** Timer of the confirmation on show, if any. */
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Moves to another screen. The message of the last action belongs to the screen it was
+   *  made on, so it goes. */
   go(screen: Screen) {
+    this.dismiss();
     this.screen = screen;
     if (screen !== 'pupils') this.upn = null;
   }
 
   openPupil(upn: string) {
+    this.dismiss();
     this.screen = 'pupils';
     this.upn = upn;
   }
@@ -66,8 +77,24 @@ class AppStore {
     }
   }
 
+  /** Shows a message: a confirmation for [`NOTICE_OK_MS`], an error until dismissed. */
   say(text: string, tone: Notice['tone'] = 'ok') {
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
     this.notice = { text, tone };
+    if (tone === 'ok') {
+      // say() and dismiss() cancel this timer, so it can only remove this message.
+      this.noticeTimer = setTimeout(() => {
+        this.notice = null;
+        this.noticeTimer = undefined;
+      }, NOTICE_OK_MS);
+    }
+  }
+
+  dismiss() {
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
+    this.notice = null;
   }
 }
 
