@@ -141,6 +141,18 @@ pub fn make(store: &Store, out: &Path, created_at: &str) -> Result<Made> {
             }
         }
     }
+    // A form a consent record refers to that is not in the folder cannot be in the backup.
+    let in_use = match store.evidence_dir() {
+        Some(_) => register::backup::evidence_in_use(&store.conn)?,
+        None => Default::default(),
+    };
+    for hash in in_use {
+        if !evidence.contains(&hash) && !problems.iter().any(|p| p.contains(&hash)) {
+            problems.push(format!(
+                "evidence file {hash} is missing from the register's folder, so the backup does not have it either (restore it from an older backup)"
+            ));
+        }
+    }
     let manifest = Manifest {
         format: MANIFEST_FORMAT.to_string(),
         created_at: created_at.to_string(),
@@ -525,6 +537,53 @@ pub fn repair_digests(store: &mut Store, stamp: &Stamp) -> Result<usize> {
     Ok(bad.len())
 }
 
+/// Whether the live audit chain still holds the last entry a backup recorded (`audit_head` in
+/// its manifest, at `audit_entries`): a chain cannot see its own end, so removing the newest
+/// entries (with the rows they describe) leaves a shorter chain that verifies; the backup's
+/// head, kept where the register's users cannot edit it, shows it. `backup` is the backup file
+/// or its manifest. Returns the problem, or `None` when the chain holds the head.
+pub fn audit_holds_backup_head(store: &Store, backup: &Path) -> Result<Option<String>> {
+    let manifest_path = if backup.to_string_lossy().ends_with(".manifest.json") {
+        backup.to_path_buf()
+    } else {
+        manifest_path(backup)
+    };
+    let text = std::fs::read_to_string(&manifest_path).map_err(io(&manifest_path))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+        Error::Invalid(format!(
+            "{} is not a ClearShot backup manifest: {e}",
+            manifest_path.display()
+        ))
+    })?;
+    if m.audit_entries == 0 {
+        return Ok(None);
+    }
+    let hash: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT hash FROM audit_log WHERE seq = ?1",
+            [m.audit_entries],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            register::SqlError::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })
+        .map_err(register::Error::from)?;
+    Ok(match hash {
+        Some(h) if h == m.audit_head => None,
+        Some(_) => Some(format!(
+            "entry {} is not the one the backup of {} recorded: the audit log was rewritten since (or this register was restored from an older backup)",
+            m.audit_entries, m.created_at
+        )),
+        None => Some(format!(
+            "the audit log has fewer entries than the {} the backup of {} recorded: entries were removed since (or this register was restored from an older backup)",
+            m.audit_entries, m.created_at
+        )),
+    })
+}
+
 /// What `clearshot check` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
@@ -535,7 +594,8 @@ pub struct CheckReport {
     pub audit_head: Option<String>,
     pub audit_redacted: i64,
     pub evidence_checked: usize,
-    /// Files no consent answer refers to (left by an interrupted command or a purge): harmless.
+    /// Files no consent answer refers to (left by an interrupted command or a purge); those
+    /// older than an hour are a problem (`check --repair` deletes them).
     pub evidence_unreferenced: usize,
     /// Everything wrong, one plain sentence each; empty when all is well.
     pub problems: Vec<String>,
@@ -594,6 +654,14 @@ pub fn check(store: &Store) -> Result<CheckReport> {
                 ));
             }
         }
+    }
+    if let Ok(orphans) = crate::evidence::orphans(store)
+        && !orphans.is_empty()
+    {
+        problems.push(format!(
+            "{} scanned form(s) in the evidence folder belong to no consent record (left by an interrupted purge or recording); `clearshot check --repair` deletes them",
+            orphans.len()
+        ));
     }
     if let Some(path) = store.path()
         && let Some(mode) = mode_of(path)

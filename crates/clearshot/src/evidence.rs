@@ -40,8 +40,13 @@ pub fn store(store: &Store, file: &Path) -> Result<String> {
     }
     let target = dir.join(&hash);
     if target.exists() {
-        // Never overwrite: the stored copy must already be this content.
+        // Never overwrite: the stored copy must already be this content. It is about to be
+        // referred to again: marked as new, so no sweep of orphans takes it meanwhile.
         read(store, &hash)?;
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&target)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
         return Ok(hash);
     }
     let tmp = dir.join(format!(".{hash}.partial"));
@@ -92,4 +97,60 @@ fn set_private(path: &Path, mode: u32) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_private(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
+}
+
+/// How long an evidence file nobody refers to is left alone: a form's file is written just
+/// before the transaction that records it, so a newer one may be about to be referred to.
+pub const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Evidence files that no consent answer refers to and that were last written over
+/// [`ORPHAN_AGE`] ago: a scanned form left by a purge or a recording that was interrupted. They
+/// hold a child's personal data with no record to justify keeping it.
+pub fn orphans(store: &Store) -> Result<Vec<PathBuf>> {
+    let Some(dir) = store.evidence_dir().filter(|d| d.is_dir()) else {
+        return Ok(Vec::new());
+    };
+    let in_use = register::backup::evidence_in_use(&store.conn)?;
+    let now = std::time::SystemTime::now();
+    Ok(crate::backup::evidence_files(&dir)?
+        .into_iter()
+        .filter(|(hash, _)| !in_use.contains(hash))
+        .filter(|(_, path)| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age >= ORPHAN_AGE)
+        })
+        .map(|(_, path)| path)
+        .collect())
+}
+
+/// Deletes [`orphans`], with an audit entry naming them by hash: returns how many went, and a
+/// sentence for each that could not.
+pub fn delete_orphans(store: &mut Store, stamp: &register::Stamp) -> Result<(usize, Vec<String>)> {
+    let mut deleted = Vec::new();
+    let mut problems = Vec::new();
+    for path in orphans(store)? {
+        match std::fs::remove_file(&path) {
+            Ok(()) => deleted.push(
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+    if !deleted.is_empty() {
+        let tx = register::begin(&mut store.conn)?;
+        stamp.audit(
+            &tx,
+            "evidence.orphans_deleted",
+            None,
+            serde_json::json!({"evidence_sha256": deleted}),
+        )?;
+        tx.commit()?;
+    }
+    Ok((deleted.len(), problems))
 }

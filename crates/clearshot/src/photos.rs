@@ -107,6 +107,11 @@ pub fn provenance(
     let devices = register::devices::list(&store.conn)?;
     let by_id = |id: i64| devices.iter().find(|d| d.id == id);
     let shot_on = taken_on(evidence).unwrap_or(on);
+    let undated = if taken_on(evidence).is_none() {
+        " (the photo does not say when it was taken, so the day of the check counts)"
+    } else {
+        ""
+    };
     let mut notes = Vec::new();
 
     if let Some(entry) = register::ledger::by_sha256(&store.conn, sha256)?
@@ -131,8 +136,10 @@ pub fn provenance(
                 });
             }
             notes.push(format!(
-                "in the ledger for {}, but taken after it was retired",
-                d.label
+                "in the ledger for {}, but taken after it was retired on {}{}",
+                d.label,
+                d.retired_on.map(|r| r.to_string()).unwrap_or_default(),
+                undated
             ));
         }
     }
@@ -176,8 +183,10 @@ pub fn provenance(
                 });
             }
             notes.push(format!(
-                "similar to a photo from {}, but taken after it was retired",
-                d.label
+                "similar to a photo from {}, but taken after it was retired on {}{}",
+                d.label,
+                d.retired_on.map(|r| r.to_string()).unwrap_or_default(),
+                undated
             ));
         }
     }
@@ -205,8 +214,10 @@ pub fn provenance(
                 });
             }
             notes.push(format!(
-                "serial matches {}, but taken after it was retired",
-                d.label
+                "serial matches {}, but taken after it was retired on {}{}",
+                d.label,
+                d.retired_on.map(|r| r.to_string()).unwrap_or_default(),
+                undated
             ));
         }
     }
@@ -365,6 +376,17 @@ fn staff_outcome(
                     s.email, s.approved_on
                 ),
             },
+        ),
+        // Policy 7.1.1: training comes before posting. A training date still to come is not
+        // training done.
+        Some(s) if s.trained_on.is_some_and(|t| t > on) => outcome(
+            Rule::Staff,
+            false,
+            format!(
+                "{}'s training is recorded for {}, after {on}: approved staff post once trained",
+                s.email,
+                s.trained_on.map(|t| t.to_string()).unwrap_or_default()
+            ),
         ),
         Some(s) if s.academy_id.is_some_and(|a| a != academy_id) => outcome(
             Rule::Staff,
@@ -751,6 +773,26 @@ pub struct Exported {
     pub faces_blurred: usize,
 }
 
+/// The smallest long edge an export may ask for: anything smaller is no picture to post.
+pub const MIN_MAX_EDGE: u32 = 64;
+
+/// Whether an export into `out_dir` at `max_edge` can be made, before any work is done: the
+/// folder is a folder (or can be made) and the size is one a photo can be posted at.
+pub fn check_export_target(out_dir: &Path, max_edge: u32) -> Result<()> {
+    if max_edge < MIN_MAX_EDGE {
+        return Err(Error::Invalid(format!(
+            "--max-edge {max_edge} is too small: at least {MIN_MAX_EDGE} pixels"
+        )));
+    }
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{} is a file, not a folder to write the copy into",
+            out_dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes the safe copy of a cleared photo: `<clearance id>.jpg` in `out_dir`, decoded,
 /// orientation applied, resized, re-encoded with no metadata at all. Refuses a file whose bytes
 /// are not the cleared ones, and re-checks consent and holds on the export date.
@@ -765,6 +807,7 @@ pub fn export(
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<Exported> {
+    check_export_target(out_dir, max_edge)?;
     let clearance = register::clearances::by_id(&store.conn, clearance_id)?
         .ok_or_else(|| Error::NotFound(format!("no clearance {}", clearance_id.trim())))?;
     let bytes = photo::read_file(file)?;
@@ -845,13 +888,23 @@ pub fn export(
         }
     };
     let blurred = rects.len();
-    let jpeg = decoded.export_jpeg(max_edge.max(16), &rects)?;
+    let jpeg = decoded.export_jpeg(max_edge, &rects)?;
     let check = photo::inspect(&jpeg)?;
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
         path: out_dir.to_path_buf(),
         source,
     })?;
     let path = out_dir.join(format!("{}.jpg", clearance.id));
+    // The same copy again is fine; a different one (another size, other faces blurred) would
+    // silently replace a file that may already have been posted.
+    if let Ok(existing) = std::fs::read(&path)
+        && existing != jpeg
+    {
+        return Err(Error::Invalid(format!(
+            "{} already exists, written by an earlier export with other settings; move it away first",
+            path.display()
+        )));
+    }
     write_atomic(&path, &jpeg)?;
     let out_sha = photo::sha256_hex(&jpeg);
     let tx = register::begin(&mut store.conn)?;

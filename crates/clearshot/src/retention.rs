@@ -91,8 +91,8 @@ pub fn purge(
             "the register file could not be rebuilt ({e}), so purged details may remain in its free space until the next purge; close the app and run the purge again"
         ));
     }
-    // Files go only after the commit: a crash in between leaves unreferenced files (reported
-    // by `clearshot check`), never a record whose evidence is gone.
+    // Files go only after the commit: a crash in between leaves unreferenced files, never a
+    // record whose evidence is gone. Those an earlier, interrupted purge left go now too.
     for hash in &outcome.purged.evidence_released {
         let Some(path) = crate::evidence::path_of(store, hash) else {
             continue;
@@ -105,6 +105,9 @@ pub fn purge(
                 .push(format!("{}: {e}", path.display())),
         }
     }
+    let (swept, problems) = crate::evidence::delete_orphans(store, stamp)?;
+    outcome.evidence_files_deleted += swept;
+    outcome.evidence_delete_problems.extend(problems);
     Ok(outcome)
 }
 

@@ -389,6 +389,7 @@ pub fn takedowns(
                     "academy",
                     "cleared",
                     "by",
+                    "caption",
                     "pupil",
                     "cause",
                     "done",
@@ -402,6 +403,7 @@ pub fn takedowns(
                         d.academy.clone(),
                         d.cleared_on.to_string(),
                         d.cleared_by.clone(),
+                        d.caption.clone().unwrap_or_default(),
                         d.upn.clone().unwrap_or_else(|| "(purged)".into()),
                         d.cause.clone(),
                         d.done_at

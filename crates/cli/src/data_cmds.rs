@@ -32,7 +32,9 @@ pub enum DataCmd {
     /// and file permissions. Exit 0 when all is well, 1 naming each problem.
     Check {
         /// First rebuild the consent summary (derived from the recorded answers) if it does
-        /// not match them; the answers themselves are never changed.
+        /// not match them, and delete scanned forms that belong to no consent record (left by
+        /// an interrupted purge or recording, over an hour ago); the answers themselves are
+        /// never changed.
         #[arg(long)]
         repair: bool,
     },
@@ -140,6 +142,15 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                     let n = clearshot::backup::repair_digests(&mut store, stamp)?;
                     if n > 0 {
                         eprintln!("clearshot: rebuilt the consent summary of {n} pupil(s)");
+                    }
+                    let (n, problems) = clearshot::evidence::delete_orphans(&mut store, stamp)?;
+                    if n > 0 {
+                        eprintln!(
+                            "clearshot: deleted {n} scanned form(s) that belonged to no consent record"
+                        );
+                    }
+                    for p in problems {
+                        eprintln!("clearshot: could not delete {p}");
                     }
                 }
                 clearshot::backup::check(&store).map_err(Failure::from)

@@ -314,7 +314,12 @@ enum ConsentCmd {
 #[derive(Subcommand)]
 enum AuditCmd {
     /// Verify the audit chain: exit 0 when intact, 1 naming the first bad entry.
-    Verify,
+    Verify {
+        /// Also check that the chain still holds the last entry this backup recorded (the
+        /// backup file or its manifest): the removal of the newest entries shows only so.
+        #[arg(long, value_name = "BACKUP")]
+        against: Option<PathBuf>,
+    },
     /// Show audit entries.
     Log {
         /// Only entries from this date on.
@@ -484,8 +489,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Data(_) => {} // dispatched above, before the register is opened
         Command::Photos(cmd) => return photo_cmds::photos(cmd, &mut store, &out, &stamp),
         Command::Consent(cmd) => return consent(cmd, &mut store, &out, &stamp, on),
-        Command::Audit(AuditCmd::Verify) => {
-            let v = register::audit::verify(&store.conn).map_err(clearshot::Error::from)?;
+        Command::Audit(AuditCmd::Verify { against }) => {
+            let mut v = register::audit::verify(&store.conn).map_err(clearshot::Error::from)?;
+            if let Some(backup) = against
+                && v.ok
+                && let Some(problem) = clearshot::backup::audit_holds_backup_head(&store, &backup)?
+            {
+                v.ok = false;
+                v.first_bad_seq = Some(v.entries + 1);
+                v.problem = Some(problem);
+            }
             out.value(&v, || {
                 if v.ok {
                     format!("audit chain intact: {} entries, head {}", v.entries, v.head)

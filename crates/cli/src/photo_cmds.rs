@@ -200,6 +200,10 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
         } => {
             let on: NaiveDate = on.on.unwrap_or_else(today);
             let blur: clearshot::photos::BlurFaces = blur_faces.parse().map_err(crate::fail)?;
+            // What would stop the copy being written is said before anything is cleared.
+            if let Some(dir) = &export {
+                clearshot::photos::check_export_target(dir, max_edge)?;
+            }
             let pupils: Vec<String> = pupils
                 .split(',')
                 .map(|p| p.trim().to_string())

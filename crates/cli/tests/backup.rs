@@ -408,3 +408,95 @@ impl JsonStatus for Register {
         )
     }
 }
+
+#[test]
+fn a_scanned_form_no_record_refers_to_is_reported_and_deleted_by_repair() {
+    let (r, hash) = populated();
+    let dir = r.path("register.sqlite3.evidence");
+    // A form left by a purge or a recording interrupted over an hour ago, and one written a
+    // moment ago (its record may be about to commit): only the old one is an orphan.
+    let old_form = b"%PDF-1.4 a form whose record was purged";
+    let old_hash = sha256sum(&r.write("old.pdf", old_form));
+    let fresh_form = b"%PDF-1.4 a form being recorded right now";
+    let fresh_hash = sha256sum(&r.write("fresh.pdf", fresh_form));
+    std::fs::write(dir.join(&old_hash), old_form).unwrap();
+    std::fs::write(dir.join(&fresh_hash), fresh_form).unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .append(true)
+        .open(dir.join(&old_hash))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+
+    let out = r.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 scanned form(s) in the evidence folder belong to no consent record"),
+        "{text}"
+    );
+    let out = r.run(&["check", "--repair"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!dir.join(&old_hash).exists(), "the orphan is deleted");
+    assert!(
+        dir.join(&fresh_hash).exists(),
+        "a form written a moment ago stays"
+    );
+    assert!(dir.join(&hash).exists(), "a form a record refers to stays");
+    let log = r.json(&["audit", "log"]);
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "evidence.orphans_deleted", "{last}");
+    r.audit_ok();
+}
+
+#[test]
+fn entries_removed_from_the_end_of_the_audit_log_show_against_a_backup() {
+    let (r, _) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    r.ok(&["settings", "set", "retention-years", "7"]);
+    r.ok(&["audit", "verify", "--against", file.to_str().unwrap()]);
+    // Someone with the sqlite3 shell removes the newest entries (and what they recorded).
+    {
+        let c = register::Connection::open(&r.db).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER audit_log_no_delete;
+             DELETE FROM settings;
+             DELETE FROM audit_log WHERE seq >= (SELECT max(seq) - 2 FROM audit_log);",
+        )
+        .unwrap();
+    }
+    // The chain alone cannot tell: it verifies.
+    r.audit_ok();
+    let manifest = format!("{}.manifest.json", file.display());
+    let (code, v) = r.json_status(&["audit", "verify", "--against", &manifest]);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["problem"]
+            .as_str()
+            .unwrap()
+            .contains("fewer entries than"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_backup_says_when_a_scanned_form_is_missing_from_the_register() {
+    let (r, hash) = populated();
+    std::fs::remove_file(r.path("register.sqlite3.evidence").join(&hash)).unwrap();
+    let file = r.path("b.sqlite3");
+    let out = r.run(&["backup", "--out", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let m = manifest(&file);
+    let problems = serde_json::to_string(&m["problems"]).unwrap();
+    assert!(
+        problems.contains(&hash) && problems.contains("missing"),
+        "{problems}"
+    );
+}

@@ -975,3 +975,163 @@ fn a_planned_hold_does_not_stop_a_hold_from_today() {
         s.r.bad_input(&["hold", "end", "--academy", "OAK", "--on", "2026-11-23"]);
     assert!(e.contains("the hold starts on 2026-12-07"), "{e}");
 }
+
+#[test]
+fn staff_and_device_dates_must_make_sense() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(37, Some("123456789012"), Some("Canon")),
+    );
+    // Training still to come is not training done (policy 7.1.1).
+    s.r.ok(&[
+        "staff",
+        "add",
+        "f.t@oak.sch.uk",
+        "--name",
+        "Fran Trainee",
+        "--approved-on",
+        "2026-09-01",
+        "--trained-on",
+        "2026-12-15",
+    ]);
+    let trainee = |on: &str| {
+        let out = s.r.run(&[
+            "--json",
+            "photos",
+            "check",
+            photo.to_str().unwrap(),
+            "--channel",
+            "academy_social",
+            "--staff",
+            "f.t@oak.sch.uk",
+            "--academy",
+            "OAK",
+            "--pupils",
+            &s.granted,
+            "--on",
+            on,
+        ]);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let v = trainee(ON);
+    assert_eq!(v["verdict"], "blocked", "{v}");
+    assert!(
+        reason(&v, "staff")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("training is recorded for 2026-12-15"),
+        "{v}"
+    );
+    assert_eq!(trainee("2026-12-15")["verdict"], "cleared");
+    // A revocation before the approval is refused; after one, the person can be approved
+    // again from a later day.
+    let e =
+        s.r.bad_input(&["staff", "revoke", "f.t@oak.sch.uk", "--on", "2026-08-01"]);
+    assert!(e.contains("cannot be revoked before it began"), "{e}");
+    s.r.ok(&["staff", "revoke", "f.t@oak.sch.uk", "--on", "2026-10-01"]);
+    let e = s.r.bad_input(&[
+        "staff",
+        "add",
+        "f.t@oak.sch.uk",
+        "--name",
+        "Fran Trainee",
+        "--approved-on",
+        "2026-09-15",
+    ]);
+    assert!(
+        e.contains("approve them again from that day or later"),
+        "{e}"
+    );
+    s.r.ok(&[
+        "staff",
+        "add",
+        "f.t@oak.sch.uk",
+        "--name",
+        "Fran Trainee",
+        "--approved-on",
+        "2027-01-04",
+    ]);
+    assert_eq!(trainee("2027-01-05")["verdict"], "cleared");
+    assert_eq!(trainee("2026-11-01")["verdict"], "blocked");
+    // A device cannot be retired before it was added.
+    let e =
+        s.r.bad_input(&["devices", "retire", "OAK-CAM-1", "--on", "2025-12-31"]);
+    assert!(e.contains("added on 2026-01-01"), "{e}");
+}
+
+#[test]
+fn an_export_that_cannot_be_written_is_refused_before_anything_is_cleared() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(38, Some("123456789012"), Some("Canon")),
+    );
+    let before = s.r.json(&["audit", "verify"])["entries"].clone();
+    let not_a_folder = s.r.write("a-file", b"x");
+    let out = check_output(
+        &s.r,
+        &photo,
+        &s.granted,
+        &["--export", not_a_folder.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a file, not a folder"));
+    let out = check_output(
+        &s.r,
+        &photo,
+        &s.granted,
+        &[
+            "--export",
+            s.r.path("out").to_str().unwrap(),
+            "--max-edge",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        s.r.json(&["audit", "verify"])["entries"],
+        before,
+        "nothing was cleared or recorded"
+    );
+    // Exporting the same clearance again: the same copy is fine, another size is refused
+    // rather than replacing a copy that may already be posted.
+    let (_, v) = check(&s.r, &photo, &s.granted, &["--caption", "Sports day"]);
+    let id = v["clearance_id"].as_str().unwrap().to_string();
+    let out_dir = s.r.path("to-post");
+    export(&s.r, &id, &photo, &out_dir, &["--max-edge", "320"]);
+    export(&s.r, &id, &photo, &out_dir, &["--max-edge", "320"]);
+    let e = s.r.bad_input(&[
+        "photos",
+        "export",
+        "--clearance",
+        &id,
+        photo.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--on",
+        ON,
+        "--max-edge",
+        "200",
+    ]);
+    assert!(e.contains("already exists"), "{e}");
+    // A takedown task shows the caption, to find the post by.
+    s.r.ok(&[
+        "consent",
+        "withdraw",
+        &s.granted,
+        "--signatory",
+        "parent",
+        "--on",
+        "2026-11-22",
+    ]);
+    let tasks = s.r.json(&["takedowns", "list", "--open"]);
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["clearance_id"] == id.as_str() && t["caption"] == "Sports day"),
+        "{tasks}"
+    );
+}

@@ -145,6 +145,12 @@ pub fn retire(tx: &Transaction<'_>, device: &Device, on: NaiveDate, stamp: &Stam
             device.label
         )));
     }
+    if on < device.added_on {
+        return Err(Error::Invalid(format!(
+            "device {} was added on {}; it cannot be retired before that",
+            device.label, device.added_on
+        )));
+    }
     tx.execute(
         "UPDATE devices SET retired_on = ?2 WHERE id = ?1",
         params![device.id, on],

@@ -71,10 +71,31 @@ pub fn add(
     if name.trim().is_empty() {
         return Err(Error::Invalid("a member of staff needs a name".into()));
     }
-    if by_email(tx, &email)?.is_some() {
-        return Err(Error::Invalid(format!(
-            "{email} is already on the staff list"
-        )));
+    if let Some(old) = by_email(tx, &email)? {
+        // Approved again after a revocation: the same record, from the new date (the audit
+        // log keeps the earlier approval and its revocation).
+        return match old.revoked_on {
+            Some(revoked) if approved_on >= revoked => {
+                tx.execute(
+                    "UPDATE staff SET name = ?2, academy_id = ?3, approved_on = ?4, trained_on = ?5, revoked_on = NULL WHERE id = ?1",
+                    params![old.id, name.trim(), academy_id, approved_on, trained_on.or(old.trained_on)],
+                )?;
+                stamp.audit(
+                    tx,
+                    "staff.reapprove",
+                    Some(&format!("staff:{email}")),
+                    serde_json::json!({"email": email, "name": name.trim(), "approved_on": approved_on,
+                        "trained_on": trained_on.or(old.trained_on), "revoked_on_before": revoked}),
+                )?;
+                Ok(())
+            }
+            Some(revoked) => Err(Error::Invalid(format!(
+                "{email}'s approval was revoked on {revoked}; approve them again from that day or later"
+            ))),
+            None => Err(Error::Invalid(format!(
+                "{email} is already on the staff list"
+            ))),
+        };
     }
     tx.execute(
         "INSERT INTO staff (email, name, academy_id, approved_on, trained_on) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -114,6 +135,12 @@ pub fn revoke(tx: &Transaction<'_>, email: &str, on: NaiveDate, stamp: &Stamp) -
         return Err(Error::Invalid(format!(
             "{} was already revoked on {r}",
             s.email
+        )));
+    }
+    if on < s.approved_on {
+        return Err(Error::Invalid(format!(
+            "{} was approved on {}; the approval cannot be revoked before it began",
+            s.email, s.approved_on
         )));
     }
     tx.execute(

@@ -16,6 +16,8 @@ pub struct Takedown {
     pub academy: String,
     pub cleared_on: NaiveDate,
     pub cleared_by: String,
+    /// The caption it was cleared with: what the post says, to find it by.
+    pub caption: Option<String>,
     /// The pupil's UPN (None once the pupil has been purged).
     pub upn: Option<String>,
     pub cause: String,
@@ -70,7 +72,7 @@ pub fn raise_for_pupil(
 pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Takedown>> {
     let mut stmt = conn.prepare(
         "SELECT t.id, c.id, c.photo_sha256, c.channel, a.code, c.cleared_on, c.staff_email, p.upn,
-                t.cause, t.raised_on, t.done_at, t.done_by, t.note
+                t.cause, t.raised_on, t.done_at, t.done_by, t.note, c.caption
          FROM takedowns t JOIN clearances c ON c.id = t.clearance_id
          JOIN academies a ON a.id = c.academy_id
          LEFT JOIN pupils p ON p.id = t.pupil_id
@@ -85,6 +87,7 @@ pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Takedown>> {
             academy: r.get(4)?,
             cleared_on: r.get(5)?,
             cleared_by: r.get(6)?,
+            caption: r.get(13)?,
             upn: r.get(7)?,
             cause: r.get(8)?,
             raised_on: r.get(9)?,

@@ -110,33 +110,57 @@ fn name_words(name: &str) -> Vec<String> {
     words(&fold(name)).into_iter().map(|(w, _)| w).collect()
 }
 
+/// The words of a `#hashtag` or `@handle` run together ("#HarryPatel", "@harry.patel"),
+/// folded, with everything but letters and digits dropped.
+fn tags(caption: &str) -> Vec<String> {
+    caption
+        .split(|c: char| c.is_whitespace())
+        .filter_map(|token| {
+            let at = token.find(['#', '@'])?;
+            let tag: String = fold(&token[at + 1..])
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            (!tag.is_empty()).then_some(tag)
+        })
+        .collect()
+}
+
 fn pupil_name_problems(
+    caption: &str,
     caption_words: &[(String, String)],
     pupils: &[PupilName],
 ) -> Vec<CaptionProblem> {
+    let caption_tags = tags(caption);
     let mut problems = Vec::new();
     for pupil in pupils {
         let surname = name_words(&pupil.surname);
         if surname.is_empty() {
             continue;
         }
-        let found = pupil.forenames.iter().any(|forename| {
-            let forename = name_words(forename);
-            if forename.is_empty() {
-                return false;
-            }
-            let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
+        let in_order = |full: &[&String]| {
             let last = full.len() - 1;
             caption_words.windows(full.len()).any(|window| {
                 window
                     .iter()
-                    .zip(&full)
+                    .zip(full)
                     .enumerate()
                     .all(|(i, ((word, bare), want))| {
                         // Only the final word may carry a possessive: "Jane Smith's".
                         word == *want || (i == last && bare == *want)
                     })
             })
+        };
+        let found = pupil.forenames.iter().any(|forename| {
+            let forename = name_words(forename);
+            if forename.is_empty() {
+                return false;
+            }
+            let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
+            // A register's order ("Davies, José") names the pupil as surely.
+            let reversed: Vec<&String> = surname.iter().chain(forename.iter()).collect();
+            let joined: String = full.iter().map(|w| w.as_str()).collect();
+            in_order(&full) || in_order(&reversed) || caption_tags.contains(&joined)
         });
         if found {
             problems.push(CaptionProblem {
@@ -156,7 +180,8 @@ fn handle_problems(caption: &str, trust_handles: &[String]) -> Vec<CaptionProble
         .iter()
         .map(|h| h.trim().trim_start_matches('@').to_lowercase())
         .collect();
-    let chars: Vec<char> = caption.chars().collect();
+    // Compatibility forms first: a full-width ＠ or small ﹫ mentions an account as @ does.
+    let chars: Vec<char> = caption.nfkc().collect();
     let mut problems = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for (i, &c) in chars.iter().enumerate() {
@@ -319,11 +344,25 @@ fn is_profane_word(word: &str) -> bool {
     first_star <= 1 && INFLECTIONS.contains(&tail.as_str())
 }
 
+/// Names and titles a school writes that hold a word the list counts as profane: the word is
+/// not profanity beside its partner here ("Dick Whittington" is the Christmas panto).
+const NAMED: &[(&str, &str)] = &[
+    ("dick", "whittington"),
+    ("dick", "turpin"),
+    ("moby", "dick"),
+    ("dick", "king"),
+];
+
 fn profanity_problems(caption_words: &[(String, String)]) -> Vec<CaptionProblem> {
     let mut seen: Vec<&str> = Vec::new();
     let mut problems = Vec::new();
-    for (word, _) in caption_words {
-        if seen.contains(&word.as_str()) || !is_profane_word(word) {
+    let word_at = |i: usize| caption_words.get(i).map(|(w, _)| w.as_str());
+    for (i, (word, _)) in caption_words.iter().enumerate() {
+        let named = NAMED.iter().any(|(a, b)| {
+            (word == a && word_at(i + 1) == Some(*b))
+                || (word == b && i > 0 && word_at(i - 1) == Some(*a))
+        });
+        if named || seen.contains(&word.as_str()) || !is_profane_word(word) {
             continue;
         }
         seen.push(word);
@@ -341,7 +380,7 @@ fn profanity_problems(caption_words: &[(String, String)]) -> Vec<CaptionProblem>
 /// An empty list means the caption is safe.
 pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem> {
     let caption_words = words(&fold(caption));
-    let mut problems = pupil_name_problems(&caption_words, ctx.pupil_names);
+    let mut problems = pupil_name_problems(caption, &caption_words, ctx.pupil_names);
     problems.extend(handle_problems(caption, ctx.trust_handles));
     problems.extend(profanity_problems(&caption_words));
     problems.extend(link_problems(caption, ctx.allowed_domains));
@@ -435,6 +474,39 @@ mod tests {
             vec![CaptionProblemKind::PupilName]
         );
         assert_eq!(fold("Straße Æsir"), "strasse aesir");
+    }
+
+    #[test]
+    fn a_name_as_a_hashtag_or_surname_first_is_still_a_full_name() {
+        for caption in [
+            "Go team! #MaryJaneSmith",
+            "Thanks @zoe_oneil",
+            "Smith, Mary-Jane: star of the show",
+            "O'Neil Zoë on the climbing wall",
+        ] {
+            // (The handle is also an unregistered account.)
+            assert!(
+                kinds(caption).contains(&CaptionProblemKind::PupilName),
+                "{caption}"
+            );
+        }
+        // A hashtag of a forename alone, or a word that merely contains the name, is not.
+        assert!(kinds("#Zoe rocks #SmithsonianTrip").is_empty());
+    }
+
+    #[test]
+    fn a_full_width_at_sign_is_a_handle_too() {
+        assert_eq!(
+            kinds("Thanks \u{FF20}millie_w"),
+            vec![CaptionProblemKind::Handle]
+        );
+    }
+
+    #[test]
+    fn the_panto_is_not_profanity() {
+        assert!(kinds("Dick Whittington panto rehearsals").is_empty());
+        assert!(kinds("Reading Moby Dick in Year 9").is_empty());
+        assert_eq!(kinds("what a dick"), vec![CaptionProblemKind::Profanity]);
     }
 
     #[test]

@@ -2,6 +2,10 @@
 
 export type Takedown = { id: number, clearance_id: string, photo_sha256: string, channel: string, academy: string, cleared_on: string, cleared_by: string, 
 /**
+ * The caption it was cleared with: what the post says, to find it by.
+ */
+caption: string | null, 
+/**
  * The pupil's UPN (None once the pupil has been purged).
  */
 upn: string | null, cause: string, raised_on: string, done_at: string | null, done_by: string | null, note: string | null, };
