@@ -44,7 +44,13 @@ pub fn login_name() -> String {
     let from_env = ["CLEARSHOT_ACTOR", "USER", "LOGNAME", "USERNAME"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
-        .find(|a| !a.trim().is_empty());
+        // A value that could not be printed as it is would be refused in the audit log.
+        .find(|a| {
+            !a.trim().is_empty()
+                && !a
+                    .chars()
+                    .any(|c| c.is_control() || register::is_direction_override(c))
+        });
     from_env
         .or_else(account_of_this_process)
         .unwrap_or_else(|| "unknown".to_string())

@@ -281,6 +281,9 @@ pub struct CheckResult {
     pub sha256: String,
     pub provenance: ProvenanceView,
     pub reasons: Vec<Reason>,
+    /// Why the clearance is already a takedown task (a "no" recorded for a later day), one
+    /// sentence a pupil; empty as a rule.
+    pub takedowns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -648,32 +651,15 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged);
     let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
     let verdict = rules::clearance::verdict(&outcomes);
-    // Cleared for a day already past: a pupil whose consent has lapsed since (a withdrawal
-    // recorded before this check, dated after that day) makes it a takedown task at once, as
-    // it would have had the photo been cleared first.
+    // A "no" already on the register but dated after the day cleared for (a withdrawal dated
+    // next week, or recorded after a clearance for a past day) makes the clearance a takedown
+    // task at once, as it would have had the photo been cleared first.
     let today = chrono::Local::now().date_naive();
-    let mut lapsed = Vec::new();
-    if verdict == Verdict::Cleared && req.on < today {
-        for p in &pupils {
-            let filter = StatusFilter {
-                upn: Some(p.upn.clone()),
-                channel: Some(req.channel),
-                include_left: true,
-                ..StatusFilter::default()
-            };
-            let status = crate::consent::status(store, &filter, today)?
-                .first()
-                .map_or(ConsentStatus::Missing, |r| r.status);
-            // As for takedowns raised when it happens: a withdrawal, a "no", a never-publish
-            // flag (an expiry does not ask for a post to come down).
-            if matches!(
-                status,
-                ConsentStatus::Withdrawn | ConsentStatus::Refused | ConsentStatus::NeverPublish
-            ) {
-                lapsed.push((p, status));
-            }
-        }
-    }
+    let lapsed = if verdict == Verdict::Cleared {
+        later_noes(store, &pupils, req.channel, req.on, today)?
+    } else {
+        Vec::new()
+    };
 
     let tx = register::begin(&mut store.conn)?;
     let clearance_id = if verdict == Verdict::Cleared {
@@ -700,14 +686,14 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
                 created_at: &stamp.at,
             },
         )?;
-        for (p, status) in &lapsed {
+        for (p, status, from) in &lapsed {
             register::takedowns::raise_for_pupil(
                 &tx,
                 p.id,
                 &p.subject(),
                 &[req.channel.as_str()],
                 &format!(
-                    "cleared for {}, but consent for {} is {} on {today}",
+                    "cleared for {}, but consent for {} is {} from {from}",
                     req.on,
                     req.channel.label(),
                     status.as_str()
@@ -745,7 +731,76 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
             evidence: prov.evidence,
         },
         reasons: outcomes.into_iter().map(Reason::from).collect(),
+        takedowns: lapsed
+            .iter()
+            .map(|(p, status, from)| {
+                format!(
+                    "{} {}: consent for {} is {} from {from}; a takedown task was raised",
+                    p.upn,
+                    p.display_name(),
+                    req.channel.label(),
+                    status.as_str()
+                )
+            })
+            .collect(),
     })
+}
+
+/// The pupils whose consent for `channel`, granted on `on`, is already known to end: on a
+/// later day there is a withdrawal, a refusal or a never-publish flag recorded (or, for a day
+/// cleared in the past, the status today is one). With the status and the first such day.
+fn later_noes<'p>(
+    store: &Store,
+    pupils: &'p [register::pupils::Pupil],
+    channel: Channel,
+    on: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<(&'p register::pupils::Pupil, ConsentStatus, NaiveDate)>> {
+    let mut out = Vec::new();
+    for p in pupils {
+        let mut days: Vec<NaiveDate> = register::consents::withdrawals_of(&store.conn, p.id)?
+            .iter()
+            .filter(|w| w.channel == channel)
+            .map(|w| w.withdrawn_on)
+            .chain(
+                register::consents::answers_of(&store.conn, p.id)?
+                    .iter()
+                    .filter(|a| a.channel == channel && !a.granted)
+                    .map(|a| a.signed_on),
+            )
+            .chain(
+                register::flags::of_pupil(&store.conn, p.id)?
+                    .iter()
+                    .filter(|f| f.kind == FlagKind::NeverPublish)
+                    .map(|f| f.set_on),
+            )
+            .chain(std::iter::once(today))
+            .filter(|d| *d > on)
+            .collect();
+        days.sort();
+        days.dedup();
+        for day in days {
+            let filter = StatusFilter {
+                upn: Some(p.upn.clone()),
+                channel: Some(channel),
+                include_left: true,
+                ..StatusFilter::default()
+            };
+            let status = crate::consent::status(store, &filter, day)?
+                .first()
+                .map_or(ConsentStatus::Missing, |r| r.status);
+            // As for takedowns raised when it happens: a withdrawal, a "no", a never-publish
+            // flag (an expiry does not ask for a post to come down).
+            if matches!(
+                status,
+                ConsentStatus::Withdrawn | ConsentStatus::Refused | ConsentStatus::NeverPublish
+            ) {
+                out.push((p, status, day));
+                break;
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn level_str(level: ProvenanceLevel) -> &'static str {
@@ -790,6 +845,35 @@ pub fn check_export_target(out_dir: &Path, max_edge: u32) -> Result<()> {
             out_dir.display()
         )));
     }
+    // The folder, or the nearest part of its path that exists (the rest is made when the copy
+    // is written), is tried with a scratch file: a folder that cannot take the copy is found
+    // before anything is cleared, and nothing is left behind.
+    let cannot = |e: std::io::Error| {
+        Error::Invalid(format!(
+            "the copy cannot be written into {}: {e}",
+            out_dir.display()
+        ))
+    };
+    let existing = out_dir
+        .ancestors()
+        .find(|a| a.as_os_str().is_empty() || a.exists())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .unwrap_or(Path::new("."));
+    if !existing.is_dir() {
+        return Err(cannot(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            format!("{} is a file", existing.display()),
+        )));
+    }
+    let probe = existing.join(format!(".clearshot-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(cannot)?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

@@ -275,6 +275,9 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                         reason.detail
                     ));
                 }
+                for t in &r.takedowns {
+                    s.push_str(&format!("\n  TAKEDOWN {t}"));
+                }
                 match (&export, &exported) {
                     (_, Some(e)) => s.push_str(&format!(
                         "\n  wrote {} ({}x{}, {} bytes, no metadata{})",

@@ -280,6 +280,53 @@ fn a_file_without_a_year_column_keeps_the_mis_year_already_recorded() {
     ]);
     assert!(text.contains("No year-group column"), "{text}");
     assert!(text.contains("0 updated"), "nothing changes: {text}");
+    // A blank cell in a file that has the column: the same.
+    let blank = roll(&[
+        line(&held, "Held", "Hal", "15/01/2012", ""),
+        line(&fine, "Fine", "Fay", "15/01/2012", "10"),
+        line(&u3, "New", "Ned", "15/01/2012", "10"),
+    ]);
+    reg.import("OAK", &blank, &next);
+    assert_eq!(
+        on(&held)["year_group"],
+        9,
+        "a blank cell keeps the MIS year"
+    );
+}
+
+#[test]
+fn an_import_dated_in_the_future_or_a_name_with_a_direction_override_is_refused() {
+    let reg = Register::with_academy();
+    let file = reg.write(
+        "roll.csv",
+        roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "9")]),
+    );
+    let e = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2040",
+        "--on",
+        "2040-10-01",
+    ]);
+    assert!(e.contains("is after today"), "{e}");
+    // U+202E reverses what follows it on screen: that row is rejected, the others imported.
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Able", "Ann", "15/01/2012", "9"),
+            line(&kent(2), "Beg\u{202E}um", "Bo", "15/01/2012", "9"),
+        ]),
+        &AY,
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    let rejected = reasons(&report);
+    assert_eq!(rejected.len(), 1, "{report}");
+    assert_eq!(rejected[0].0, 3);
+    assert!(rejected[0].2.contains("direction overrides"), "{report}");
 }
 
 #[test]

@@ -914,6 +914,49 @@ fn a_backdated_export_or_clearance_does_not_get_round_a_withdrawal() {
             .any(|t| t["clearance_id"] == new_id),
         "before: {before}, after: {tasks}"
     );
+    assert!(
+        v["takedowns"][0]
+            .as_str()
+            .unwrap()
+            .contains("a takedown task was raised"),
+        "the check says so: {v}"
+    );
+}
+
+#[test]
+fn a_withdrawal_recorded_in_advance_makes_a_later_clearance_a_takedown_task() {
+    let s = setup();
+    // The parent writes in: no more photos from 1 December.
+    s.r.ok(&[
+        "consent",
+        "withdraw",
+        &s.granted,
+        "--signatory",
+        "parent",
+        "--on",
+        "2026-12-01",
+        "--channels",
+        "academy_social",
+    ]);
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(39, Some("123456789012"), Some("Canon")),
+    );
+    // Cleared for the 20th (consent holds then), and at once a task to take it down by the 1st.
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("cleared")), "{v}");
+    let said = v["takedowns"][0].as_str().unwrap();
+    assert!(said.contains("withdrawn from 2026-12-01"), "{said}");
+    let tasks = s.r.json(&["takedowns", "list", "--open"]);
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+    assert_eq!(tasks[0]["clearance_id"], v["clearance_id"]);
+    // A photo of nobody identifiable: no task.
+    let other = s.r.write(
+        "q.jpg",
+        camera_photo(40, Some("123456789012"), Some("Canon")),
+    );
+    let (_, v) = check(&s.r, &other, "", &[]);
+    assert_eq!(v["takedowns"], serde_json::json!([]), "{v}");
 }
 
 #[test]
@@ -1089,6 +1132,16 @@ fn an_export_that_cannot_be_written_is_refused_before_anything_is_cleared() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
+    // A folder that cannot be made (its parent is a file).
+    let under_a_file = not_a_folder.join("sub");
+    let out = check_output(
+        &s.r,
+        &photo,
+        &s.granted,
+        &["--export", under_a_file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be written into"));
     assert_eq!(
         s.r.json(&["audit", "verify"])["entries"],
         before,

@@ -49,7 +49,13 @@ pub fn apply_pragmas(conn: &Connection) -> Result<()> {
 pub fn open(path: &Path) -> Result<Connection> {
     let existed = path.exists();
     if !existed {
-        create_private_file(path)?;
+        match create_private_file(path) {
+            // Another process opening the same new register made it a moment ago.
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                check_header(path)?;
+            }
+            other => other?,
+        }
     } else {
         check_header(path)?;
     }

@@ -169,6 +169,9 @@ pub struct ParsedRoll {
     pub warnings: Vec<Warning>,
     /// UPNs that appear in the file, valid or not (a rejected row still shows the pupil is on roll).
     pub upns_present: HashSet<String>,
+    /// Rows with no year group (none in the file, or the cell blank): derived from the date of
+    /// birth.
+    pub year_derived: HashSet<usize>,
 }
 
 /// Refuses, in words, the files people pick by mistake instead of the CSV export: a workbook
@@ -422,6 +425,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     let mut rejected = Vec::new();
     let mut warnings = Vec::new();
     let mut upns_present = HashSet::new();
+    let mut year_derived = HashSet::new();
     let mut rows_of_upn: HashMap<String, Vec<usize>> = HashMap::new();
     // Newlines inside quoted fields make a text line differ from a spreadsheet row.
     let mut embedded_newlines = 0usize;
@@ -474,6 +478,9 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                         message,
                     });
                 }
+                if get(Field::YearGroup).is_empty() {
+                    year_derived.insert(row);
+                }
                 entries.push((row, entry));
             }
             Err(reason) => rejected.push(Rejected {
@@ -519,6 +526,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         rejected,
         warnings,
         upns_present,
+        year_derived,
     })
 }
 
@@ -618,8 +626,13 @@ fn text_field(
             "{what} is longer than {MAX_FIELD_CHARS} characters"
         ));
     }
-    if value.chars().any(char::is_control) {
-        return Err(format!("{what} contains control characters"));
+    if value
+        .chars()
+        .any(|c| c.is_control() || crate::is_direction_override(c))
+    {
+        return Err(format!(
+            "{what} contains control characters or direction overrides"
+        ));
     }
     Ok(Some(value.to_string()))
 }
@@ -762,18 +775,15 @@ pub fn import(
         dry_run: opts.dry_run,
         ..ImportReport::default()
     };
-    // Without a year-group column the year is only derived from the date of birth: a pupil
-    // already on the register keeps the MIS year recorded for them (carried to this academic
-    // year), which may differ from it (a pupil taught out of their age group).
+    // Without a year group (no column, or a blank cell) the year is only derived from the
+    // date of birth: a pupil already on the register keeps the MIS year recorded for them
+    // (carried to this academic year), which may differ from it (a pupil taught out of their
+    // age group).
     let mut lookalikes = Lookalikes::default();
-    let has_year_column = report
-        .columns
-        .iter()
-        .any(|c| c.field == Some(Field::YearGroup));
     for (row, entry) in &roll.entries {
         let kept;
         let entry = match existing.get(&entry.upn) {
-            Some(p) if !has_year_column => {
+            Some(p) if roll.year_derived.contains(row) => {
                 kept = RollEntry {
                     year_group: entry.year_group_academic_year - p.year_group_academic_year
                         + p.year_group,

@@ -69,8 +69,7 @@ impl Stamp {
 /// direction overrides that reorder what follows them. Only a caption may run over lines.
 fn printable(field: &str, text: &str, lines: bool) -> Result<()> {
     let bad = text.chars().find(|&c| {
-        (c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t')))
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        (c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t'))) || is_direction_override(c)
     });
     match bad {
         Some(c) => Err(Error::Invalid(format!(
@@ -79,6 +78,11 @@ fn printable(field: &str, text: &str, lines: bool) -> Result<()> {
         ))),
         None => Ok(()),
     }
+}
+
+/// The characters that reorder the text after them (embeddings, overrides and isolates).
+pub fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`printable`] for every string in an audit payload, named by its key.

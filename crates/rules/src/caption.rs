@@ -159,8 +159,14 @@ fn pupil_name_problems(
             let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
             // A register's order ("Davies, José") names the pupil as surely.
             let reversed: Vec<&String> = surname.iter().chain(forename.iter()).collect();
+            // Run together in a tag, either way round, with anything around it
+            // ("#TeamHarryPatel", "#PatelHarry2026").
             let joined: String = full.iter().map(|w| w.as_str()).collect();
-            in_order(&full) || in_order(&reversed) || caption_tags.contains(&joined)
+            let joined_reversed: String = reversed.iter().map(|w| w.as_str()).collect();
+            let in_a_tag = caption_tags
+                .iter()
+                .any(|t| t.contains(&joined) || t.contains(&joined_reversed));
+            in_order(&full) || in_order(&reversed) || in_a_tag
         });
         if found {
             problems.push(CaptionProblem {
@@ -480,6 +486,8 @@ mod tests {
     fn a_name_as_a_hashtag_or_surname_first_is_still_a_full_name() {
         for caption in [
             "Go team! #MaryJaneSmith",
+            "#SmithMaryJane2026",
+            "#TeamZoeONeil",
             "Thanks @zoe_oneil",
             "Smith, Mary-Jane: star of the show",
             "O'Neil Zoë on the climbing wall",

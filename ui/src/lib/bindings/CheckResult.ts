@@ -6,4 +6,9 @@ import type { Verdict } from "./Verdict";
 /**
  * The `photos check --json` contract.
  */
-export type CheckResult = { verdict: Verdict, clearance_id: string | null, sha256: string, provenance: ProvenanceView, reasons: Array<Reason>, };
+export type CheckResult = { verdict: Verdict, clearance_id: string | null, sha256: string, provenance: ProvenanceView, reasons: Array<Reason>, 
+/**
+ * Why the clearance is already a takedown task (a "no" recorded for a later day), one
+ * sentence a pupil; empty as a rule.
+ */
+takedowns: Array<string>, };
