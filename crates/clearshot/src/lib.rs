@@ -45,12 +45,7 @@ pub fn login_name() -> String {
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         // A value that could not be printed as it is would be refused in the audit log.
-        .find(|a| {
-            !a.trim().is_empty()
-                && !a
-                    .chars()
-                    .any(|c| c.is_control() || register::is_direction_override(c))
-        });
+        .find(|a| !a.trim().is_empty() && !a.chars().any(register::is_unprintable));
     from_env
         .or_else(account_of_this_process)
         .unwrap_or_else(|| "unknown".to_string())

@@ -417,6 +417,24 @@ fn staff_outcome(
 }
 
 /// The consent rule for the tagged pupils on a date. Returns the outcome and the pupils.
+/// One pupil's consent status for one channel on a day (on roll or not).
+fn pupil_status(
+    store: &Store,
+    upn: &str,
+    channel: Channel,
+    on: NaiveDate,
+) -> Result<Option<crate::consent::StatusRow>> {
+    let filter = StatusFilter {
+        upn: Some(upn.to_owned()),
+        channel: Some(channel),
+        include_left: true,
+        ..StatusFilter::default()
+    };
+    Ok(crate::consent::status(store, &filter, on)?
+        .into_iter()
+        .next())
+}
+
 fn consent_outcome(
     store: &Store,
     upns: &[String],
@@ -440,19 +458,8 @@ fn consent_outcome(
         {
             continue;
         }
-        let rows = crate::consent::status(
-            store,
-            &StatusFilter {
-                upn: Some(p.upn.clone()),
-                channel: Some(channel),
-                include_left: true,
-                ..StatusFilter::default()
-            },
-            on,
-        )?;
-        let (status, detail) = rows
-            .first()
-            .map(|r| (r.status, r.detail.clone()))
+        let (status, detail) = pupil_status(store, &p.upn, channel, on)?
+            .map(|r| (r.status, r.detail))
             .unwrap_or((ConsentStatus::Missing, "no status".into()));
         let status_text = if status == ConsentStatus::NeverPublish {
             // The block is always shown; the safeguarding reason never is.
@@ -780,14 +787,7 @@ fn later_noes<'p>(
         days.sort();
         days.dedup();
         for day in days {
-            let filter = StatusFilter {
-                upn: Some(p.upn.clone()),
-                channel: Some(channel),
-                include_left: true,
-                ..StatusFilter::default()
-            };
-            let status = crate::consent::status(store, &filter, day)?
-                .first()
+            let status = pupil_status(store, &p.upn, channel, day)?
                 .map_or(ConsentStatus::Missing, |r| r.status);
             // As for takedowns raised when it happens: a withdrawal, a "no", a never-publish
             // flag (an expiry does not ask for a post to come down).

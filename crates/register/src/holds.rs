@@ -38,6 +38,11 @@ fn subject(academy: Option<&str>) -> String {
     }
 }
 
+/// "OAK", or "the trust" for a trust-wide hold, as messages name it.
+fn scope_name(academy: Option<(i64, &str)>) -> String {
+    academy.map_or_else(|| "the trust".into(), |(_, c)| c.to_string())
+}
+
 pub fn list(conn: &Connection) -> Result<Vec<Hold>> {
     let mut stmt = conn.prepare(
         "SELECT h.id, a.code, h.academy_id, h.reason, h.started_on, h.started_by, h.ended_on
@@ -76,9 +81,7 @@ pub fn start(
     {
         return Err(Error::Invalid(format!(
             "{} is already on hold (since {}: {})",
-            academy
-                .map(|(_, c)| c.to_string())
-                .unwrap_or_else(|| "the trust".into()),
+            scope_name(academy),
             h.started_on,
             h.reason
         )));
@@ -110,9 +113,7 @@ pub fn end(
         .collect();
     // The hold in force on that day (the latest started, if a planned one has begun too).
     let Some(hold) = open.iter().find(|h| h.started_on <= on).cloned() else {
-        let who = academy
-            .map(|(_, c)| c.to_string())
-            .unwrap_or_else(|| "the trust".into());
+        let who = scope_name(academy);
         return Err(Error::Invalid(match open.last() {
             Some(planned) => format!(
                 "{who} is not on hold on {on}: the hold starts on {}; end it on or after that day",

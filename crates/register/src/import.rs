@@ -626,10 +626,7 @@ fn text_field(
             "{what} is longer than {MAX_FIELD_CHARS} characters"
         ));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() || crate::is_direction_override(c))
-    {
+    if value.chars().any(crate::is_unprintable) {
         return Err(format!(
             "{what} contains control characters or direction overrides"
         ));

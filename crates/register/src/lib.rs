@@ -68,9 +68,9 @@ impl Stamp {
 /// signer's name prints a fake line in a pupil's history, or in the audit log) and the
 /// direction overrides that reorder what follows them. Only a caption may run over lines.
 fn printable(field: &str, text: &str, lines: bool) -> Result<()> {
-    let bad = text.chars().find(|&c| {
-        (c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t'))) || is_direction_override(c)
-    });
+    let bad = text
+        .chars()
+        .find(|&c| is_unprintable(c) && !(lines && matches!(c, '\n' | '\r' | '\t')));
     match bad {
         Some(c) => Err(Error::Invalid(format!(
             "{field}: the character U+{:04X} is not allowed (no control characters or direction overrides)",
@@ -80,9 +80,10 @@ fn printable(field: &str, text: &str, lines: bool) -> Result<()> {
     }
 }
 
-/// The characters that reorder the text after them (embeddings, overrides and isolates).
-pub fn is_direction_override(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// A character that would not print as itself: a control character, or one that reorders
+/// the text after it (direction embeddings, overrides and isolates).
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`printable`] for every string in an audit payload, named by its key.
