@@ -753,6 +753,43 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     })
 }
 
+/// The clearances naming `pupil` that their consent no longer supports, after their record
+/// changed in a way that rewrites its history (two records of one child merged): each with the
+/// status that fails it and the day it does, either the day cleared for (not granted then) or
+/// a later day up to `today` with a withdrawal, a "no" or a never-publish flag.
+pub(crate) fn clearances_no_longer_consented(
+    store: &Store,
+    pupil: &register::pupils::Pupil,
+    today: NaiveDate,
+) -> Result<Vec<(register::clearances::Clearance, ConsentStatus, NaiveDate)>> {
+    let mut out = Vec::new();
+    for c in register::clearances::of_pupil(&store.conn, pupil.id)? {
+        let Ok(channel) = c.channel.parse::<Channel>() else {
+            continue;
+        };
+        let status = pupil_status(store, &pupil.upn, channel, c.cleared_on)?
+            .map_or(ConsentStatus::Missing, |r| r.status);
+        let failing = if status == ConsentStatus::Granted {
+            later_noes(
+                store,
+                std::slice::from_ref(pupil),
+                channel,
+                c.cleared_on,
+                today,
+            )?
+            .into_iter()
+            .next()
+            .map(|(_, status, day)| (status, day))
+        } else {
+            Some((status, c.cleared_on))
+        };
+        if let Some((status, day)) = failing {
+            out.push((c, status, day));
+        }
+    }
+    Ok(out)
+}
+
 /// The pupils whose consent for `channel`, granted on `on`, is already known to end: on a
 /// later day there is a withdrawal, a refusal or a never-publish flag recorded (or, for a day
 /// cleared in the past, the status today is one). With the status and the first such day.

@@ -262,6 +262,67 @@ pub fn unflag(
     Ok(())
 }
 
+/// What `pupils rekey` did: the record's UPN replaced, another record of the same child merged
+/// into it if the new UPN had one, and the takedown tasks that the merged history calls for.
+#[derive(Debug, Clone, Serialize)]
+pub struct RekeyReport {
+    #[serde(flatten)]
+    pub rekeyed: register::rekey::Rekeyed,
+    /// The record as it is now.
+    pub pupil: PupilSummary,
+    /// Whether it carries a never-publish flag on `on` (from either record).
+    pub never_publish: bool,
+    pub takedowns_raised: usize,
+}
+
+/// Replaces a pupil's UPN (`from`, on the register) by `to` (a valid UPN): a temporary UPN by
+/// the permanent one, or one keyed in wrongly. When `to` already has a record (an import brought
+/// it), the two are merged into one (see [`register::rekey`]); a clearance that the merged
+/// history no longer supports becomes a takedown task.
+pub fn rekey(
+    store: &mut Store,
+    from: &str,
+    to: &str,
+    today: NaiveDate,
+    stamp: &Stamp,
+) -> Result<RekeyReport> {
+    let to =
+        rules::upn::validate_upn(to).map_err(|e| Error::Invalid(format!("the new UPN: {e}")))?;
+    let pupil = register::pupils::require(&store.conn, from)?;
+    // A transaction on a shared borrow of the connection, so that the consent rules can read
+    // the merged records (through `store`) before the change is committed.
+    let tx = register::begin_shared(&store.conn)?;
+    let rekeyed = register::rekey::rekey(&tx, &pupil, to.as_ref(), stamp)?;
+    let now = register::pupils::require(&tx, to.as_ref())?;
+    let mut takedowns_raised = 0;
+    if rekeyed.merged {
+        for (c, status, day) in crate::photos::clearances_no_longer_consented(store, &now, today)? {
+            let cause = format!(
+                "the records of UPN {} and {} were merged: consent for {} is {} on {day}",
+                rekeyed.from,
+                rekeyed.to,
+                c.channel,
+                status.as_str()
+            );
+            if register::takedowns::raise(&tx, &c, now.id, &now.subject(), &cause, today, stamp)? {
+                takedowns_raised += 1;
+            }
+        }
+    }
+    let never_publish = flag_active(
+        &register::flags::of_pupil(&tx, now.id)?,
+        FlagKind::NeverPublish,
+        today,
+    );
+    tx.commit()?;
+    Ok(RekeyReport {
+        rekeyed,
+        pupil: summary(&now, today),
+        never_publish,
+        takedowns_raised,
+    })
+}
+
 /// Imports an MIS roll (see [`register::import`]).
 pub fn import_roll(
     store: &mut Store,

@@ -192,6 +192,17 @@ enum PupilsCmd {
     },
     /// Subject access: everything held on one pupil, into a folder (audited).
     Export(data_cmds::ExportArgs),
+    /// Replace a pupil's UPN: a temporary UPN by the permanent one, or one keyed in wrongly.
+    /// If an import already brought the new UPN as a record of its own (same date of birth),
+    /// the two records of the child are merged into this one: its consent forms, withdrawals,
+    /// flags, clearances and takedown tasks, with the newer record's roll details.
+    Rekey {
+        /// The UPN the register holds now (e.g. the temporary one).
+        from: String,
+        /// The new UPN (e.g. the permanent one).
+        #[arg(long)]
+        to: String,
+    },
     /// Set a flag on a pupil.
     Flag {
         /// The pupil's UPN.
@@ -659,6 +670,15 @@ fn pupils(
             }
         }
         PupilsCmd::Export(args) => return data_cmds::export_pupil(args, store, out, stamp),
+        PupilsCmd::Rekey { from, to } => {
+            let today = chrono::Local::now().date_naive();
+            let r = clearshot::pupils::rekey(store, &from, &to, today, stamp)?;
+            if out.json {
+                out.print_json(&r);
+            } else {
+                output::print_rekey(&r);
+            }
+        }
         PupilsCmd::RevealReason { upn, why } => {
             let flags = clearshot::pupils::reveal_never_publish_reason(store, &upn, &why, stamp)?;
             out.table(&flags, || {

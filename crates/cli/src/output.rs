@@ -284,3 +284,42 @@ pub fn print_chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
     w.flush()?;
     Ok(())
 }
+
+/// What `pupils rekey` did, in words.
+pub fn print_rekey(r: &clearshot::pupils::RekeyReport) {
+    let k = &r.rekeyed;
+    let p = &r.pupil;
+    say!(
+        "{} is now {}: {}, {} {}{}",
+        k.from,
+        k.to,
+        p.name,
+        p.academy,
+        p.year_group_label,
+        p.left_on
+            .map(|d| format!(" (left on {d})"))
+            .unwrap_or_default()
+    );
+    if k.merged {
+        say!(
+            "Merged the record an import had made for {}: {} consent answer(s), {} withdrawal(s), {} flag(s), {} clearance(s) and {} takedown task(s) carried over; its roll details are kept.",
+            k.to,
+            k.consent_answers,
+            k.consent_withdrawals,
+            k.flags,
+            k.clearances,
+            k.takedowns
+        );
+    } else {
+        say!("Its consent forms, flags, clearances and history stay with it.");
+    }
+    if r.never_publish {
+        say!("NEVER-PUBLISH: the safeguarding flag applies to {}.", k.to);
+    }
+    if r.takedowns_raised > 0 {
+        say!(
+            "TAKEDOWN: {} clearance(s) are no longer supported by the merged consent record; see `clearshot takedowns list --open`.",
+            r.takedowns_raised
+        );
+    }
+}

@@ -9,8 +9,10 @@
 //!    and the floor: one 1/8-scale decode per photo (N = `PHOTO_BENCH_N`, default 50; the
 //!    README's run uses 500). Decodes are counted, not assumed. Beside it, `vipsthumbnail` on the
 //!    same photos, two processes at once: a 2048-px stripped copy (the export a user would
-//!    otherwise make with it) and a 256-px thumbnail (libjpeg-turbo's 1/8-scale decode: the C
-//!    tools' floor).
+//!    otherwise make with it) and a 256-px thumbnail (libjpeg-turbo's 1/8-scale decode); and
+//!    libjpeg-turbo called directly (`benches/libjpeg_decode.c`, built with `cc` when a C
+//!    compiler and the libjpeg headers are present), decoding only, at 1/8 scale and at the
+//!    smallest scale that still gives the 2048-px copy: the C library's floor.
 //!
 //! `PHOTO_BENCH_PROBE=1` also times each step on one photo and skips 1 and 2.
 //!
@@ -258,7 +260,7 @@ fn bench_thumbnails(corpus: &Path) -> BenchResult<Vec<Row>> {
         let runs = (0..3)
             .map(|_| {
                 let t = Instant::now();
-                vips_finish(vips_spawn("256", &out_pattern, &files)?)?;
+                finish("vipsthumbnail", vips_spawn("256", &out_pattern, &files)?)?;
                 Ok(t.elapsed())
             })
             .collect::<BenchResult<_>>()?;
@@ -459,30 +461,53 @@ fn bench_pipeline(n: usize) -> BenchResult<Row> {
     };
     let per = |d: Duration, count: usize| d.as_secs_f64() / count as f64;
     let per_photo = |d: u64, count: usize| d as f64 / count as f64;
-    let (reference, ratio) = match vips_on_pipeline_photos(photos, n)? {
-        Some((export, floor_c)) => (
-            format!(
-                "vipsthumbnail (libvips {}, libjpeg-turbo) on the same {n} photos, two batches at once: \
-                 the export alone (`-s 2048`, orientation applied, metadata stripped, Q85) {:.1} \
-                 s (500 ≈ {:.0} s); its floor, shrink-on-load to 1/8 (`-s 256`) {:.1} s (500 ≈ \
-                 {:.0} s)",
+    // The C tools on the same photos, written to a temp dir and cycled to `n` paths as above.
+    let tmp = tempfile::tempdir()?;
+    let mut written = Vec::new();
+    for (i, bytes) in photos.iter().enumerate() {
+        let path = tmp.path().join(format!("photo{i}.jpg"));
+        std::fs::write(&path, bytes)?;
+        written.push(path);
+    }
+    let paths: Vec<&PathBuf> = (0..n).map(|i| &written[i % written.len()]).collect();
+    let mut reference = Vec::new();
+    let mut ratio = Vec::new();
+    match vips_on_pipeline_photos(tmp.path(), &paths)? {
+        Some((export, floor_c)) => {
+            reference.push(format!(
+                "vipsthumbnail (libvips {}, libjpeg-turbo), two batches at once: the export \
+                 alone (`-s 2048`, orientation applied, metadata stripped, Q85) {:.1} s (500 ≈ \
+                 {:.0} s); shrink-on-load to 1/8 (`-s 256`) {:.1} s (500 ≈ {:.0} s)",
                 vips_version(),
                 export.as_secs_f64(),
                 per(export, n) * 500.0,
                 floor_c.as_secs_f64(),
                 per(floor_c, n) * 500.0
-            ),
-            format!(
-                "one decode, no faces: {:.2}× vips's export time; floor: {:.2}× vips's",
+            ));
+            ratio.push(format!(
+                "one decode, no faces: {:.2}× vips's export time; 1/8 floor: {:.2}× vips's",
                 plain.as_secs_f64() / export.as_secs_f64(),
                 floor.as_secs_f64() / floor_c.as_secs_f64()
-            ),
-        ),
-        None => (
-            "vipsthumbnail not installed: skipped".to_owned(),
-            "–".to_owned(),
-        ),
-    };
+            ));
+        }
+        None => reference.push("vipsthumbnail not installed: skipped".to_owned()),
+    }
+    match libjpeg_on_pipeline_photos(tmp.path(), &paths)? {
+        Ok((eighth, copy_scale)) => reference.push(format!(
+            "libjpeg-turbo called directly (`benches/libjpeg_decode.c`), decode only, two \
+             processes at once: at 1/8 scale {:.1} s (500 ≈ {:.0} s); at 5/8, the smallest \
+             scale that still gives a 2048-px copy of a 4000-px photo, {:.1} s (500 ≈ {:.0} s)",
+            eighth.as_secs_f64(),
+            per(eighth, n) * 500.0,
+            copy_scale.as_secs_f64(),
+            per(copy_scale, n) * 500.0
+        )),
+        Err(why) => reference.push(format!("libjpeg-turbo called directly: skipped ({why})")),
+    }
+    if ratio.is_empty() {
+        ratio.push("–".to_owned());
+    }
+    let (reference, ratio) = (reference.join("; "), ratio.join("; "));
     Ok(Row {
         task: format!(
             "check + export of generated 12 MP photos on 2 threads (goal: 500 in < 10 s, no \
@@ -515,25 +540,17 @@ fn bench_pipeline(n: usize) -> BenchResult<Row> {
     })
 }
 
-/// `vipsthumbnail` over the pipeline's photos (written to a temp dir, cycled to `n` paths as
-/// the bench cycles them): the time of a 2048-px stripped export, and of a 256-px thumbnail
-/// (libjpeg-turbo's 1/8-scale decode, the C tools' floor). `None` when vips is not installed.
+/// `vipsthumbnail` over the pipeline's photos (`paths`, written into `dir`): the time of a
+/// 2048-px stripped export, and of a 256-px thumbnail (libjpeg-turbo's 1/8-scale decode).
+/// `None` when vips is not installed.
 fn vips_on_pipeline_photos(
-    photos: &[Vec<u8>],
-    n: usize,
+    dir: &Path,
+    paths: &[&PathBuf],
 ) -> BenchResult<Option<(Duration, Duration)>> {
     if !tool("vipsthumbnail") {
         return Ok(None);
     }
-    let tmp = tempfile::tempdir()?;
-    let mut distinct = Vec::new();
-    for (i, bytes) in photos.iter().enumerate() {
-        let path = tmp.path().join(format!("photo{i}.jpg"));
-        std::fs::write(&path, bytes)?;
-        distinct.push(path);
-    }
-    let paths: Vec<&PathBuf> = (0..n).map(|i| &distinct[i % distinct.len()]).collect();
-    let out = tmp.path().join("out");
+    let out = dir.join("out");
     std::fs::create_dir_all(&out)?;
     let timed = |size: &str, options: &str| -> BenchResult<Duration> {
         let pattern = format!("{}/%s_{size}.jpg{options}", out.display());
@@ -545,7 +562,7 @@ fn vips_on_pipeline_photos(
             .map(|half| vips_spawn(size, &pattern, half))
             .collect::<BenchResult<Vec<_>>>()?;
         for run in runs {
-            vips_finish(run)?;
+            finish("vipsthumbnail", run)?;
         }
         Ok(t.elapsed())
     };
@@ -558,6 +575,52 @@ fn vips_on_pipeline_photos(
         return Err(format!("vips made a {}×{} copy", ev.width, ev.height).into());
     }
     Ok(Some((export, floor)))
+}
+
+/// The system's libjpeg called directly on the pipeline's photos (`paths`, written into
+/// `dir`), two processes at once: the time to decode each at 1/8 scale, and at 5/8 (the
+/// smallest libjpeg scale giving a 2048-px copy of a 4000-px photo). `Err` says why it was
+/// skipped: no C compiler, or no libjpeg headers.
+fn libjpeg_on_pipeline_photos(
+    dir: &Path,
+    paths: &[&PathBuf],
+) -> BenchResult<Result<(Duration, Duration), String>> {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/libjpeg_decode.c");
+    let program = dir.join("libjpeg_decode");
+    let built = Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .arg("-ljpeg")
+        .output();
+    match built {
+        Err(e) => return Ok(Err(format!("no C compiler: {e}"))),
+        Ok(o) if !o.status.success() => {
+            let why = String::from_utf8_lossy(&o.stderr);
+            let first = why.lines().next().unwrap_or("cc failed");
+            return Ok(Err(format!("cannot build it (libjpeg headers?): {first}")));
+        }
+        Ok(_) => {}
+    }
+    let timed = |scale_num: &str| -> BenchResult<Duration> {
+        let t = Instant::now();
+        let runs = paths
+            .chunks(paths.len().div_ceil(2))
+            .map(|half| {
+                Command::new(&program)
+                    .arg(scale_num)
+                    .args(half)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for run in runs {
+            finish("libjpeg_decode", run)?;
+        }
+        Ok(t.elapsed())
+    };
+    Ok(Ok((timed("1")?, timed("5")?)))
 }
 
 /// Starts `vipsthumbnail -s SIZE -o PATTERN FILES…`.
@@ -574,14 +637,14 @@ fn vips_spawn(
         .spawn()?)
 }
 
-/// Waits for a `vipsthumbnail` run: an error, not a time, when it failed.
-fn vips_finish(run: std::process::Child) -> BenchResult<()> {
+/// Waits for a run of the C tool `name`: an error, not a time, when it failed.
+fn finish(name: &str, run: std::process::Child) -> BenchResult<()> {
     let run = run.wait_with_output()?;
     if run.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "vipsthumbnail failed: {}",
+            "{name} failed: {}",
             String::from_utf8_lossy(&run.stderr).trim()
         )
         .into())

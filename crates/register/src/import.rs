@@ -905,7 +905,7 @@ impl Lookalikes {
             None => format!("on roll at {}", same.academy),
         };
         Ok(Some(format!(
-            "new UPN, but {} ({status}) has the same name and date of birth: if this is the same child (a temporary UPN replaced), their consent forms{} stay on {} and do not apply to this record{}",
+            "new UPN, but {} ({status}) has the same name and date of birth: if this is the same child (a temporary UPN replaced), their consent forms{} stay on {} and do not apply to this record until the two are merged: `clearshot pupils rekey {} --to {}`",
             same.upn,
             if flagged {
                 " and a NEVER-PUBLISH safeguarding flag"
@@ -913,11 +913,8 @@ impl Lookalikes {
                 " and flags"
             },
             same.upn,
-            if flagged {
-                "; set the flag on the new record too (`clearshot pupils flag`)"
-            } else {
-                ""
-            }
+            same.upn,
+            entry.upn,
         )))
     }
 }

@@ -16,6 +16,7 @@ pub mod holds;
 pub mod import;
 pub mod ledger;
 pub mod pupils;
+pub mod rekey;
 pub mod retention;
 pub mod settings;
 pub mod staff;
@@ -99,4 +100,14 @@ fn check_text(value: &serde_json::Value, key: &str) -> Result<()> {
 /// Begins a write transaction that takes the write lock at once (no deadlock on upgrade).
 pub fn begin(conn: &mut Connection) -> Result<Transaction<'_>> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// As [`begin`], on a shared borrow: for a change that must read through other functions
+/// taking the same connection (the consent rules) before it commits. It fails, rather than
+/// nesting, if a transaction is already open on the connection.
+pub fn begin_shared(conn: &Connection) -> Result<Transaction<'_>> {
+    Ok(Transaction::new_unchecked(
+        conn,
+        TransactionBehavior::Immediate,
+    )?)
 }

@@ -44,29 +44,45 @@ pub fn raise_for_pupil(
         if !channels.is_empty() && !channels.contains(&c.channel.as_str()) {
             continue;
         }
-        let open: i64 = tx.query_row(
-            "SELECT count(*) FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2 AND done_at IS NULL",
-            params![c.id, pupil_id],
-            |r| r.get(0),
-        )?;
-        if open > 0 {
-            continue;
+        if raise(tx, &c, pupil_id, pupil_subject, cause, on, stamp)? {
+            raised += 1;
         }
-        tx.execute(
-            "INSERT INTO takedowns (clearance_id, pupil_id, cause, raised_on, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![c.id, pupil_id, cause, on, stamp.at],
-        )?;
-        let id = tx.last_insert_rowid();
-        stamp.audit(
-            tx,
-            "takedown.raise",
-            Some(pupil_subject),
-            serde_json::json!({"takedown_id": id, "clearance_id": c.id, "photo_sha256": c.photo_sha256,
-                "channel": c.channel, "cause": cause}),
-        )?;
-        raised += 1;
     }
     Ok(raised)
+}
+
+/// Raises a takedown task for one clearance and one pupil it names, unless one is already
+/// open for them. Returns whether it raised one.
+pub fn raise(
+    tx: &Transaction<'_>,
+    c: &crate::clearances::Clearance,
+    pupil_id: i64,
+    pupil_subject: &str,
+    cause: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<bool> {
+    let open: i64 = tx.query_row(
+        "SELECT count(*) FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2 AND done_at IS NULL",
+        params![c.id, pupil_id],
+        |r| r.get(0),
+    )?;
+    if open > 0 {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT INTO takedowns (clearance_id, pupil_id, cause, raised_on, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![c.id, pupil_id, cause, on, stamp.at],
+    )?;
+    let id = tx.last_insert_rowid();
+    stamp.audit(
+        tx,
+        "takedown.raise",
+        Some(pupil_subject),
+        serde_json::json!({"takedown_id": id, "clearance_id": c.id, "photo_sha256": c.photo_sha256,
+            "channel": c.channel, "cause": cause}),
+    )?;
+    Ok(true)
 }
 
 pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Takedown>> {

@@ -61,7 +61,7 @@ impl Rng {
     }
 }
 
-pub use common::{Register, command};
+pub use common::{Register, command, kent, line, roll};
 
 impl Register {
     /// Imports a roll into OAK (no one marked as left) on 2025-10-01.
