@@ -1,6 +1,6 @@
 //! The office flows through the real app: first run, the sample academy, finding a pupil,
-//! recording a form and seeing the badge change, the class view, the chase list, the audit log
-//! and settings. Each screen is photographed into docs/screenshots/.
+//! recording a form and seeing the badge change, replacing a UPN, the class view, the chase
+//! list, the audit log and settings. Each screen is photographed into docs/screenshots/.
 
 use e2e::{TestResult, click, find, run, screenshot, type_into, wait_text};
 use fantoccini::Client;
@@ -43,6 +43,21 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     })
     .await?;
     screenshot(&c, "04-pupil-page").await?;
+
+    // His UPN was keyed in wrongly at admission: replaced, the form just recorded stays his.
+    find(&c, "#rekey summary").await?.click().await?;
+    type_into(&c, "#rekey-to", "R886402125999").await?;
+    click(&c, "#rekey-go").await?;
+    wait_text(&c, "#notice", |t| {
+        t.contains("UPN E886402125102 replaced by R886402125999")
+    })
+    .await?;
+    wait_text(&c, "#pupil-upn", |t| t == "R886402125999").await?;
+    wait_text(&c, "tr[data-channel='website'] .badge", |t| {
+        t.contains("Granted")
+    })
+    .await?;
+    screenshot(&c, "22-replace-upn").await?;
 
     // The class and year view answers "can Nursery be photographed for the website?".
     click(&c, "#nav-classes").await?;

@@ -48,6 +48,7 @@ fn export_all(dir: &Path) {
         clearshot::pupils::PupilSummary,
         clearshot::pupils::PupilDetail,
         clearshot::pupils::FlagView,
+        clearshot::pupils::RekeyReport,
         clearshot::consent::StatusRow,
         clearshot::consent::ChaseRow,
         clearshot::consent::Recorded,

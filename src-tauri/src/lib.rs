@@ -69,6 +69,7 @@ pub fn run() {
             office::reveal_never_publish_reason,
             office::flag_set,
             office::flag_clear,
+            office::pupil_rekey,
             office::consent_record,
             office::consent_withdraw,
             office::consent_status,

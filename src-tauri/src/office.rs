@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clearshot::consent::{ChaseRow, FormInput, Recorded, StatusRow, Withdrawn};
-use clearshot::pupils::{FlagView, PupilDetail, PupilSummary};
+use clearshot::pupils::{FlagView, PupilDetail, PupilSummary, RekeyReport};
 use clearshot::{Channel, ImportOptions, ImportReport, Signatory, Store};
 use register::academies::Academy;
 use register::flags::FlagKind;
@@ -258,6 +258,26 @@ pub async fn flag_clear(
             kind,
             &reason,
             on.unwrap_or_else(today),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+/// Replaces a pupil's UPN, merging the record an import made for the new one (see
+/// `clearshot pupils rekey`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn pupil_rekey(
+    state: State<'_, AppState>,
+    upn: String,
+    to: String,
+) -> WireResult<RekeyReport> {
+    with_store(&state, move |store| {
+        Ok(clearshot::pupils::rekey(
+            store,
+            &upn,
+            &to,
+            today(),
             &stamp(),
         )?)
     })

@@ -265,12 +265,13 @@ pub fn unflag(
 /// What `pupils rekey` did: the record's UPN replaced, another record of the same child merged
 /// into it if the new UPN had one, and the takedown tasks that the merged history calls for.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RekeyReport {
     #[serde(flatten)]
     pub rekeyed: register::rekey::Rekeyed,
     /// The record as it is now.
     pub pupil: PupilSummary,
-    /// Whether it carries a never-publish flag on `on` (from either record).
+    /// Whether it carries a never-publish flag today (from either record).
     pub never_publish: bool,
     pub takedowns_raised: usize,
 }

@@ -18,6 +18,7 @@ use crate::{Error, Result, Stamp};
 
 /// What a rekey did.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rekeyed {
     /// The UPN the record had.
     pub from: String,

@@ -17,6 +17,7 @@ import type { StatusQuery } from '../bindings/StatusQuery';
 import type { StatusRow } from '../bindings/StatusRow';
 import type { ChaseRow } from '../bindings/ChaseRow';
 import type { Withdrawn } from '../bindings/Withdrawn';
+import type { RekeyReport } from '../bindings/RekeyReport';
 
 export const appInfo = () => call<AppInfo>('app_info');
 export const academies = () => call<Academy[]>('academies');
@@ -35,6 +36,8 @@ export const flagSet = (upn: string, kind: FlagKind, reason: string, on: string 
   call<number>('flag_set', { upn, kind, reason, on });
 export const flagClear = (upn: string, kind: FlagKind, reason: string, on: string | null = null) =>
   call<null>('flag_clear', { upn, kind, reason, on });
+export const pupilRekey = (upn: string, to: string) =>
+  call<RekeyReport>('pupil_rekey', { upn, to });
 export const consentRecord = (upn: string, form: FormRequest) =>
   call<Recorded>('consent_record', { upn, form });
 export const consentWithdraw = (upn: string, signatory: Signatory, channels: Channel[], on: string) =>
