@@ -63,11 +63,15 @@ pub struct CaptionProblem {
 /// Lower-case, accents removed (NFKD, combining marks dropped), typographic apostrophes as '.
 /// Letters that Unicode does not decompose are written as people type them on a UK keyboard
 /// (Łukasz as lukasz, Søren as soren, Straße as strasse), so a name is found either way.
+/// Cyrillic and Greek letters drawn like Latin ones (the Cyrillic а, е, о, р, с of a name
+/// typed to slip past a filter) are read as the Latin letters they look like.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s
         .nfkd()
         .filter(|c| !is_combining_mark(*c))
+        // Before lower-casing: the Greek capital Ν looks like N, its small letter ν like v.
+        .map(|c| lookalike(c).unwrap_or(c))
         .flat_map(char::to_lowercase)
     {
         match c {
@@ -85,6 +89,49 @@ pub fn fold(s: &str) -> String {
         }
     }
     out
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn as, in common fonts (after Unicode's
+/// confusables list, UTS #39, restricted to single letters that look the same).
+fn lookalike(c: char) -> Option<char> {
+    Some(match c {
+        // Cyrillic, small and capital.
+        'а' | 'А' => 'a',
+        'в' | 'В' => 'b',
+        'е' | 'Е' | 'ё' | 'Ё' | 'є' | 'Є' => 'e',
+        'к' | 'К' => 'k',
+        'м' | 'М' => 'm',
+        'н' | 'Н' | 'һ' | 'Һ' => 'h',
+        'о' | 'О' => 'o',
+        'р' | 'Р' => 'p',
+        'с' | 'С' => 'c',
+        'т' | 'Т' => 't',
+        'у' | 'У' | 'ү' | 'Ү' => 'y',
+        'х' | 'Х' => 'x',
+        'і' | 'І' | 'ї' | 'Ї' | 'ӏ' | 'Ӏ' => 'i',
+        'ј' | 'Ј' => 'j',
+        'ѕ' | 'Ѕ' => 's',
+        'ԁ' => 'd',
+        'ԛ' | 'Ԛ' => 'q',
+        'ԝ' | 'Ԝ' => 'w',
+        // Greek capitals, and the small letters that look Latin.
+        'Α' | 'α' => 'a',
+        'Β' => 'b',
+        'Ε' => 'e',
+        'Ζ' => 'z',
+        'Η' => 'h',
+        'Ι' | 'ι' => 'i',
+        'Κ' | 'κ' => 'k',
+        'Μ' => 'm',
+        'Ν' => 'n',
+        'Ο' | 'ο' => 'o',
+        'Ρ' | 'ρ' => 'p',
+        'Τ' => 't',
+        'Υ' | 'υ' => 'y',
+        'Χ' | 'χ' => 'x',
+        'ν' => 'v',
+        _ => return None,
+    })
 }
 
 /// Words of a folded text: runs of letters and digits, split at anything else (spaces,
@@ -126,6 +173,17 @@ fn tags(caption: &str) -> Vec<String> {
         .collect()
 }
 
+/// The ways a name of `words` may be written: as its words, and (for more than one) run
+/// together as a single word.
+fn spellings(words: Vec<String>) -> Vec<Vec<String>> {
+    if words.len() > 1 {
+        let joined = vec![words.concat()];
+        vec![words, joined]
+    } else {
+        vec![words]
+    }
+}
+
 fn pupil_name_problems(
     caption: &str,
     caption_words: &[(String, String)],
@@ -151,22 +209,29 @@ fn pupil_name_problems(
                     })
             })
         };
+        // A name of several words may also be written run together: "MaryJane" for
+        // Mary-Jane, "SmithJones" for Smith-Jones.
+        let surnames = spellings(surname);
         let found = pupil.forenames.iter().any(|forename| {
             let forename = name_words(forename);
             if forename.is_empty() {
                 return false;
             }
-            let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
-            // A register's order ("Davies, José") names the pupil as surely.
-            let reversed: Vec<&String> = surname.iter().chain(forename.iter()).collect();
-            // Run together in a tag, either way round, with anything around it
-            // ("#TeamHarryPatel", "#PatelHarry2026").
-            let joined: String = full.iter().map(|w| w.as_str()).collect();
-            let joined_reversed: String = reversed.iter().map(|w| w.as_str()).collect();
-            let in_a_tag = caption_tags
-                .iter()
-                .any(|t| t.contains(&joined) || t.contains(&joined_reversed));
-            in_order(&full) || in_order(&reversed) || in_a_tag
+            spellings(forename).iter().any(|forename| {
+                surnames.iter().any(|surname| {
+                    let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
+                    // A register's order ("Davies, José") names the pupil as surely.
+                    let reversed: Vec<&String> = surname.iter().chain(forename.iter()).collect();
+                    // Run together in a tag, either way round, with anything around it
+                    // ("#TeamHarryPatel", "#PatelHarry2026").
+                    let joined: String = full.iter().map(|w| w.as_str()).collect();
+                    let joined_reversed: String = reversed.iter().map(|w| w.as_str()).collect();
+                    let in_a_tag = caption_tags
+                        .iter()
+                        .any(|t| t.contains(&joined) || t.contains(&joined_reversed));
+                    in_order(&full) || in_order(&reversed) || in_a_tag
+                })
+            })
         });
         if found {
             problems.push(CaptionProblem {
@@ -500,6 +565,41 @@ mod tests {
         }
         // A hashtag of a forename alone, or a word that merely contains the name, is not.
         assert!(kinds("#Zoe rocks #SmithsonianTrip").is_empty());
+    }
+
+    #[test]
+    fn a_name_of_two_words_run_together_is_still_the_name() {
+        for caption in [
+            "Well done MaryJane Smith",
+            "Smith, Maryjane",
+            "MARYJANE SMITH's poem",
+        ] {
+            assert_eq!(
+                kinds(caption),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+        // Either half alone with the surname is not her full name.
+        assert!(kinds("Mary Smith and Jane Smith").is_empty());
+    }
+
+    #[test]
+    fn cyrillic_and_greek_lookalike_letters_do_not_hide_a_name() {
+        // "Zoë O'Neil" with a Cyrillic о and е, and Greek capitals Ο and Ν.
+        for caption in [
+            "Well done Zо\u{0451} O'N\u{0435}il",
+            "Well done Zoe \u{039F}'\u{039D}eil",
+            "#M\u{0430}ryJ\u{0430}n\u{0435}Smith",
+        ] {
+            assert!(
+                kinds(caption).contains(&CaptionProblemKind::PupilName),
+                "{caption}"
+            );
+        }
+        assert_eq!(fold("\u{0421}\u{043E}\u{0440}\u{0435}"), "cope");
+        // Ordinary Greek and Cyrillic text is folded alike on both sides, and Latin is unchanged.
+        assert_eq!(fold("Zoë O'Neil"), "zoe o'neil");
     }
 
     #[test]
