@@ -47,6 +47,12 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     // His UPN was keyed in wrongly at admission: replaced, the form just recorded stays his.
     find(&c, "#rekey summary").await?.click().await?;
     type_into(&c, "#rekey-to", "R886402125999").await?;
+    click(&c, "#rekey-preview").await?;
+    wait_text(&c, "#rekey-what", |t| {
+        t.contains("would be replaced by R886402125999")
+    })
+    .await?;
+    screenshot(&c, "23-replace-upn-check").await?;
     click(&c, "#rekey-go").await?;
     wait_text(&c, "#notice", |t| {
         t.contains("UPN E886402125102 replaced by R886402125999")

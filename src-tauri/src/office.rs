@@ -271,12 +271,19 @@ pub async fn pupil_rekey(
     state: State<'_, AppState>,
     upn: String,
     to: String,
+    names_differ: bool,
+    dry_run: bool,
 ) -> WireResult<RekeyReport> {
     with_store(&state, move |store| {
+        let opts = clearshot::pupils::RekeyOptions {
+            names_differ,
+            dry_run,
+        };
         Ok(clearshot::pupils::rekey(
             store,
             &upn,
             &to,
+            opts,
             today(),
             &stamp(),
         )?)

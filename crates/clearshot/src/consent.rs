@@ -383,7 +383,9 @@ pub fn record(
             form.signed_on
         )));
     }
-    let pupil = register::pupils::require(&store.conn, upn)?;
+    // A clear "no such pupil" before the scanned form is stored; read again inside the
+    // transaction, as another program may have changed the record since (a merge).
+    register::pupils::require(&store.conn, upn)?;
     let evidence_sha256 = match &form.evidence {
         Some(path) => Some(store_evidence(store, path)?),
         None => None,
@@ -395,6 +397,7 @@ pub fn record(
         .chain(form.refuse.iter().map(|c| (*c, false)))
         .collect();
     let tx = register::begin(&mut store.conn)?;
+    let pupil = register::pupils::require(&tx, upn)?;
     let ids = register::consents::record_form(
         &tx,
         &pupil,
@@ -452,13 +455,13 @@ pub fn withdraw(
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<Withdrawn> {
-    let pupil = register::pupils::require(&store.conn, upn)?;
     let channels: Vec<Channel> = if channels.is_empty() {
         Channel::ALL.to_vec()
     } else {
         channels.to_vec()
     };
     let tx = register::begin(&mut store.conn)?;
+    let pupil = register::pupils::require(&tx, upn)?;
     let ids = register::consents::withdraw(&tx, &pupil, signatory, &channels, on, stamp)?;
     let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     let takedowns = register::takedowns::raise_for_pupil(

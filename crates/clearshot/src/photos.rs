@@ -669,6 +669,17 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     };
 
     let tx = register::begin(&mut store.conn)?;
+    // The rules read the register before this write began: if another program changed a tagged
+    // pupil's record meanwhile (two records merged, a UPN replaced), decide again, not on a
+    // record that is no longer there.
+    for p in &pupils {
+        if register::pupils::by_upn(&tx, &p.upn)?.map(|now| now.id) != Some(p.id) {
+            return Err(Error::Invalid(format!(
+                "the record of {} changed while the photo was being checked (another program replaced or merged it); nothing was recorded: check the photo again",
+                p.upn
+            )));
+        }
+    }
     let clearance_id = if verdict == Verdict::Cleared {
         let id = uuid::Uuid::now_v7().to_string();
         let device_id = match &prov.device {
@@ -753,10 +764,12 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     })
 }
 
-/// The clearances naming `pupil` that their consent no longer supports, after their record
+/// The clearances naming `pupil` that their consent record now rules out, after the record
 /// changed in a way that rewrites its history (two records of one child merged): each with the
-/// status that fails it and the day it does, either the day cleared for (not granted then) or
-/// a later day up to `today` with a withdrawal, a "no" or a never-publish flag.
+/// status and the day, from the day cleared for up to `today`, on which a withdrawal, a "no" or
+/// a never-publish flag applies. As for the takedowns raised when those are recorded, nothing
+/// else counts: an expiry, or a year group corrected by the MIS, does not ask for a post to
+/// come down.
 pub(crate) fn clearances_no_longer_consented(
     store: &Store,
     pupil: &register::pupils::Pupil,
@@ -769,7 +782,9 @@ pub(crate) fn clearances_no_longer_consented(
         };
         let status = pupil_status(store, &pupil.upn, channel, c.cleared_on)?
             .map_or(ConsentStatus::Missing, |r| r.status);
-        let failing = if status == ConsentStatus::Granted {
+        let failing = if is_a_no(status) {
+            Some((status, c.cleared_on))
+        } else {
             later_noes(
                 store,
                 std::slice::from_ref(pupil),
@@ -780,14 +795,20 @@ pub(crate) fn clearances_no_longer_consented(
             .into_iter()
             .next()
             .map(|(_, status, day)| (status, day))
-        } else {
-            Some((status, c.cleared_on))
         };
         if let Some((status, day)) = failing {
             out.push((c, status, day));
         }
     }
     Ok(out)
+}
+
+/// A status that takes a post down: a withdrawal, a "no", a never-publish flag.
+fn is_a_no(status: ConsentStatus) -> bool {
+    matches!(
+        status,
+        ConsentStatus::Withdrawn | ConsentStatus::Refused | ConsentStatus::NeverPublish
+    )
 }
 
 /// The pupils whose consent for `channel`, granted on `on`, is already known to end: on a
@@ -828,10 +849,7 @@ fn later_noes<'p>(
                 .map_or(ConsentStatus::Missing, |r| r.status);
             // As for takedowns raised when it happens: a withdrawal, a "no", a never-publish
             // flag (an expiry does not ask for a post to come down).
-            if matches!(
-                status,
-                ConsentStatus::Withdrawn | ConsentStatus::Refused | ConsentStatus::NeverPublish
-            ) {
+            if is_a_no(status) {
                 out.push((p, status, day));
                 break;
             }

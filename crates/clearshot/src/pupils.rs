@@ -225,8 +225,8 @@ pub fn flag(
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<usize> {
-    let p = register::pupils::require(&store.conn, upn)?;
     let tx = register::begin(&mut store.conn)?;
+    let p = register::pupils::require(&tx, upn)?;
     register::flags::set(&tx, &p, kind, reason, on, stamp)?;
     // A never-publish flag turns every clearance naming the pupil into a takedown task.
     let takedowns = if kind == FlagKind::NeverPublish {
@@ -255,8 +255,8 @@ pub fn unflag(
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<()> {
-    let p = register::pupils::require(&store.conn, upn)?;
     let tx = register::begin(&mut store.conn)?;
+    let p = register::pupils::require(&tx, upn)?;
     register::flags::clear(&tx, &p, kind, reason, on, stamp)?;
     tx.commit()?;
     Ok(())
@@ -274,6 +274,17 @@ pub struct RekeyReport {
     /// Whether it carries a never-publish flag today (from either record).
     pub never_publish: bool,
     pub takedowns_raised: usize,
+    /// A dry run: this is what would happen; nothing was changed.
+    pub dry_run: bool,
+}
+
+/// How `pupils rekey` goes about it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RekeyOptions {
+    /// A person has checked that two records whose legal names differ are one child.
+    pub names_differ: bool,
+    /// Report what would happen and change nothing.
+    pub dry_run: bool,
 }
 
 /// Replaces a pupil's UPN (`from`, on the register) by `to` (a valid UPN): a temporary UPN by
@@ -284,16 +295,18 @@ pub fn rekey(
     store: &mut Store,
     from: &str,
     to: &str,
+    opts: RekeyOptions,
     today: NaiveDate,
     stamp: &Stamp,
 ) -> Result<RekeyReport> {
     let to =
         rules::upn::validate_upn(to).map_err(|e| Error::Invalid(format!("the new UPN: {e}")))?;
-    let pupil = register::pupils::require(&store.conn, from)?;
     // A transaction on a shared borrow of the connection, so that the consent rules can read
-    // the merged records (through `store`) before the change is committed.
+    // the merged records (through `store`) before the change is committed. The pupils are read
+    // inside it, so that a change made meanwhile by another program is seen.
     let tx = register::begin_shared(&store.conn)?;
-    let rekeyed = register::rekey::rekey(&tx, &pupil, to.as_ref(), stamp)?;
+    let pupil = register::pupils::require(&tx, from)?;
+    let rekeyed = register::rekey::rekey(&tx, &pupil, to.as_ref(), opts.names_differ, stamp)?;
     let now = register::pupils::require(&tx, to.as_ref())?;
     let mut takedowns_raised = 0;
     if rekeyed.merged {
@@ -315,12 +328,17 @@ pub fn rekey(
         FlagKind::NeverPublish,
         today,
     );
-    tx.commit()?;
+    if opts.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
     Ok(RekeyReport {
         rekeyed,
         pupil: summary(&now, today),
         never_publish,
         takedowns_raised,
+        dry_run: opts.dry_run,
     })
 }
 

@@ -127,7 +127,10 @@ pub fn collect(store: &Store, upn: &str, on: NaiveDate, stamp: &Stamp) -> Result
         consent_status,
         clearances: register::clearances::of_pupil(conn, p.id)?,
         takedowns,
-        audit_entries: register::audit::entries_about(conn, &p.subject())?,
+        audit_entries: register::audit::entries_about_any(
+            conn,
+            &register::pupils::subjects(conn, &p)?,
+        )?,
         evidence: hashes
             .into_iter()
             .map(|sha256| EvidenceFile {

@@ -202,6 +202,13 @@ enum PupilsCmd {
         /// The new UPN (e.g. the permanent one).
         #[arg(long)]
         to: String,
+        /// The two records' legal names differ, and you have checked that they are one child
+        /// (without it, such a merge is refused: twins share a birthday).
+        #[arg(long)]
+        names_differ: bool,
+        /// Report exactly what would happen and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Set a flag on a pupil.
     Flag {
@@ -670,9 +677,18 @@ fn pupils(
             }
         }
         PupilsCmd::Export(args) => return data_cmds::export_pupil(args, store, out, stamp),
-        PupilsCmd::Rekey { from, to } => {
+        PupilsCmd::Rekey {
+            from,
+            to,
+            names_differ,
+            dry_run,
+        } => {
             let today = chrono::Local::now().date_naive();
-            let r = clearshot::pupils::rekey(store, &from, &to, today, stamp)?;
+            let opts = clearshot::pupils::RekeyOptions {
+                names_differ,
+                dry_run,
+            };
+            let r = clearshot::pupils::rekey(store, &from, &to, opts, today, stamp)?;
             if out.json {
                 out.print_json(&r);
             } else {

@@ -289,6 +289,9 @@ pub fn print_chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
 pub fn print_rekey(r: &clearshot::pupils::RekeyReport) {
     let k = &r.rekeyed;
     let p = &r.pupil;
+    if r.dry_run {
+        say!("Dry run: nothing was changed. This is what would happen:");
+    }
     say!(
         "{} is now {}: {}, {} {}{}",
         k.from,
@@ -310,6 +313,12 @@ pub fn print_rekey(r: &clearshot::pupils::RekeyReport) {
             k.clearances,
             k.takedowns
         );
+        if k.duplicate_takedowns_closed > 0 {
+            say!(
+                "{} takedown task(s) closed as duplicates: both records had one for the same photo.",
+                k.duplicate_takedowns_closed
+            );
+        }
     } else {
         say!("Its consent forms, flags, clearances and history stay with it.");
     }

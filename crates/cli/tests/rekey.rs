@@ -143,11 +143,59 @@ fn after_the_import_the_two_records_of_the_child_merge_and_the_flag_takes_the_ph
         tasks[0]["cause"].as_str().unwrap().contains("merged"),
         "{tasks:?}"
     );
-    // The register is consistent and the audit chain verifies (the merged-away record's
-    // entries redacted, as a purge would).
+    // The register is consistent and the audit chain verifies. The merged-away record's
+    // entries are kept, nothing redacted, and a subject access export includes them: the check
+    // that cleared her photo was recorded under the other record.
     reg.ok(&["check"]);
     let v = reg.audit_ok();
-    assert!(v["redacted"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["redacted"], 0, "{v}");
+    let sar = reg.path("sar");
+    reg.ok(&[
+        "pupils",
+        "export",
+        &permanent,
+        "--out",
+        sar.to_str().unwrap(),
+    ]);
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sar.join("pupil.json")).unwrap()).unwrap();
+    let actions: Vec<&str> = data["audit_entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "pupil.add",
+        "flag.set",
+        "photo.check",
+        "pupil.merged_away",
+        "pupil.rekey",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    // The audit entry says which answer each carried-over answer became.
+    let log = reg.json(&["audit", "log"]);
+    let rekey = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "pupil.rekey")
+        .unwrap();
+    let carried = rekey["payload"]["consent_answers"].as_array().unwrap();
+    assert_eq!(carried.len(), 2, "{rekey}");
+    let held: Vec<i64> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    for a in carried {
+        assert!(
+            held.contains(&a["now_id"].as_i64().unwrap()),
+            "{a} in {held:?}"
+        );
+    }
     // Exporting the cleared photo is now refused.
     let out = reg.run(&[
         "photos",
@@ -207,4 +255,204 @@ fn the_upns_the_wrong_way_round_are_refused_with_the_command_to_run() {
         )),
         "{e}"
     );
+}
+
+#[test]
+fn two_children_with_one_birthday_are_not_merged_unless_a_person_says_so() {
+    let reg = Register::with_academy();
+    let (amy, ben) = (TEMPORARY, kent(1));
+    reg.import(
+        "OAK",
+        roll(&[
+            line(amy, "Twin", "Amy", "24/02/2015", "6"),
+            line(&ben, "Twin", "Ben", "24/02/2015", "6"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    let e = reg.bad_input(&["pupils", "rekey", amy, "--to", &ben]);
+    assert!(e.contains("the legal names differ"), "{e}");
+    assert!(e.contains("--names-differ"), "{e}");
+    // A dry run shows the merge and changes nothing.
+    let before = reg.fingerprint();
+    let r = reg.json(&[
+        "pupils",
+        "rekey",
+        amy,
+        "--to",
+        &ben,
+        "--names-differ",
+        "--dry-run",
+    ]);
+    assert_eq!(
+        (r["merged"].as_bool(), r["dry_run"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(before, reg.fingerprint(), "a dry run changes nothing");
+    let text = reg.ok(&[
+        "pupils",
+        "rekey",
+        amy,
+        "--to",
+        &ben,
+        "--names-differ",
+        "--dry-run",
+    ]);
+    assert!(text.starts_with("Dry run: nothing was changed"), "{text}");
+    // A name corrected in the MIS (the same child): merged once a person says so.
+    let r = reg.json(&["pupils", "rekey", amy, "--to", &ben, "--names-differ"]);
+    assert_eq!(r["merged"], true, "{r}");
+    assert_eq!(
+        reg.json(&["pupils", "list", "--include-left", "--on", "2025-10-02"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    reg.audit_ok();
+}
+
+#[test]
+fn two_flags_of_one_kind_merged_are_lifted_together() {
+    let reg = nia_under_the_temporary_upn();
+    let permanent = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&permanent, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    reg.ok(&[
+        "pupils",
+        "flag",
+        &permanent,
+        "--never-publish",
+        "--reason",
+        "a second concern",
+        "--on",
+        "2025-10-01",
+    ]);
+    let r = reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    assert_eq!(r["flags"], 1, "{r}");
+    reg.ok(&[
+        "pupils",
+        "unflag",
+        &permanent,
+        "--never-publish",
+        "--reason",
+        "lifted",
+        "--on",
+        "2025-10-02",
+    ]);
+    assert_eq!(
+        status(&reg, &permanent, "print"),
+        "granted",
+        "the flag is lifted"
+    );
+    reg.audit_ok();
+}
+
+/// A parent's yes for the website (Year 6: the parent alone is enough).
+fn parent_yes_for_the_website(reg: &Register, upn: &str) {
+    reg.ok(&[
+        "consent",
+        "record",
+        upn,
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-05",
+        "--grant",
+        "website",
+    ]);
+}
+
+#[test]
+fn a_year_group_corrected_by_the_merge_is_not_a_takedown() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[line(TEMPORARY, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    parent_yes_for_the_website(&reg, TEMPORARY);
+    reg.clear_photo_naming(TEMPORARY);
+    // The MIS brings the permanent UPN in Year 7 (a pupil's yes would now be needed too). A
+    // re-import correcting the year raises no takedown; neither does the merge: only a "no",
+    // a withdrawal or a never-publish flag asks for a post to come down.
+    let permanent = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&permanent, "Newkid", "Nia", "24/02/2015", "7")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    let r = reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    assert_eq!(r["takedowns_raised"], 0, "{r}");
+    let shown = reg.json(&["pupils", "show", &permanent, "--on", "2025-10-02"]);
+    assert_eq!(shown["year_group"], 7, "the MIS's year: {shown}");
+}
+
+#[test]
+fn one_photo_naming_both_records_leaves_one_takedown_task_after_the_merge() {
+    let reg = Register::with_academy();
+    let permanent = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[
+            line(TEMPORARY, "Newkid", "Nia", "24/02/2015", "6"),
+            line(&permanent, "Newkid", "Nia", "24/02/2015", "6"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    for upn in [TEMPORARY, permanent.as_str()] {
+        parent_yes_for_the_website(&reg, upn);
+    }
+    reg.clear_photo_naming(&format!("{TEMPORARY},{permanent}"));
+    for upn in [TEMPORARY, permanent.as_str()] {
+        reg.ok(&[
+            "consent",
+            "withdraw",
+            upn,
+            "--signatory",
+            "parent",
+            "--on",
+            "2025-10-05",
+        ]);
+    }
+    let open = |reg: &Register| {
+        reg.json(&["takedowns", "list", "--open"])
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(open(&reg), 2, "one task per record");
+    let r = reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    assert_eq!(r["duplicate_takedowns_closed"], 1, "{r}");
+    assert_eq!(open(&reg), 1, "one task for the one photo of the one child");
+    reg.audit_ok();
+}
+
+#[test]
+fn a_retention_purge_of_a_merged_child_removes_both_records_personal_data() {
+    let reg = nia_under_the_temporary_upn();
+    let permanent = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&permanent, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    // She leaves (the next roll has someone else), and her records are purged.
+    reg.import(
+        "OAK",
+        roll(&[line(&kent(2), "Other", "Olu", "01/03/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-03"],
+    );
+    let done = reg.json(&["retention", "purge", "--left-before", "2025-12-01"]);
+    assert_eq!(done["purged"]["pupils"], 1, "{done}");
+    let v = reg.audit_ok();
+    assert!(v["redacted"].as_u64().unwrap() >= 4, "{v}");
+    // Nothing left in the log names her: no UPN, no name, from either record.
+    let log = reg.json(&["audit", "log"]).to_string();
+    for needle in [TEMPORARY, permanent.as_str(), "Newkid"] {
+        assert!(!log.contains(needle), "{needle} is still in the audit log");
+    }
 }

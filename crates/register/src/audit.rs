@@ -128,8 +128,19 @@ pub struct Verification {
 pub fn verify(conn: &Connection) -> Result<Verification> {
     // Retention removes the details of the entries about the pupils it deletes, and nothing
     // else: an entry without its details about anyone else was blanked by hand.
+    // The pupils on the register, and the records merged into theirs (schema 4 on; a backup
+    // made before has none).
+    let has_aliases: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'pupil_subject_aliases'",
+        [],
+        |r| r.get(0),
+    )?;
     let on_register: std::collections::HashSet<String> = conn
-        .prepare("SELECT subject_id FROM pupils")?
+        .prepare(if has_aliases > 0 {
+            "SELECT subject_id FROM pupils UNION ALL SELECT subject_id FROM pupil_subject_aliases"
+        } else {
+            "SELECT subject_id FROM pupils"
+        })?
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare(
@@ -315,14 +326,22 @@ fn withhold_safeguarding_reason(entry: &mut Entry) {
 
 /// Entries that mention a subject in their payload or as their subject (for subject access).
 pub fn entries_about(conn: &Connection, subject: &str) -> Result<Vec<Entry>> {
+    entries_about_any(conn, &[subject.to_owned()])
+}
+
+/// The entries about any of `subjects` (a pupil and the records merged into theirs), oldest
+/// first, each once.
+pub fn entries_about_any(conn: &Connection, subjects: &[String]) -> Result<Vec<Entry>> {
     let all = list(conn, None, None)?;
     Ok(all
         .into_iter()
         .filter(|e| {
-            e.subject.as_deref() == Some(subject)
-                || e.payload
-                    .as_ref()
-                    .is_some_and(|p| p.to_string().contains(subject))
+            subjects.iter().any(|subject| {
+                e.subject.as_deref() == Some(subject.as_str())
+                    || e.payload
+                        .as_ref()
+                        .is_some_and(|p| p.to_string().contains(subject.as_str()))
+            })
         })
         .collect())
 }

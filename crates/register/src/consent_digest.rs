@@ -451,9 +451,9 @@ mod tests {
         let mut conn = crate::db::open(&path).unwrap();
         let a = add_pupil(&mut conn, "A1");
         record(&mut conn, &a, Some("Jane"), "2025-09-05");
-        // Back to how schema 2 left it: no digest table.
+        // Back to how schema 2 left it: no digest table (nor anything later).
         conn.execute_batch(
-            "DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
+            "DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
              CREATE INDEX pupils_academy ON pupils(academy_id); PRAGMA user_version = 2;",
         )
         .unwrap();
@@ -462,7 +462,7 @@ mod tests {
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 3);
+        assert_eq!(v, crate::db::schema_version());
         assert!(verify(&conn).unwrap().is_empty());
         assert_eq!(read(&conn, None, None).unwrap().len(), 2);
     }

@@ -143,31 +143,36 @@ pub fn clear(
     if reason.is_empty() {
         return Err(Error::Invalid("clearing a flag needs a reason".into()));
     }
-    let Some(flag) = of_pupil(tx, pupil.id)?
+    // Normally one; two when two records of the child, each flagged, were merged.
+    let open: Vec<Flag> = of_pupil(tx, pupil.id)?
         .into_iter()
-        .find(|f| f.kind == kind && f.cleared_on.is_none())
-    else {
+        .filter(|f| f.kind == kind && f.cleared_on.is_none())
+        .collect();
+    let Some(first) = open.first() else {
         return Err(Error::Invalid(format!(
             "{} does not have the {} flag",
             pupil.upn,
             kind.as_str()
         )));
     };
-    if on < flag.set_on {
+    if let Some(latest) = open.iter().map(|f| f.set_on).max()
+        && on < latest
+    {
         return Err(Error::Invalid(format!(
-            "the flag was set on {}; it cannot be cleared before that",
-            flag.set_on
+            "the flag was set on {latest}; it cannot be cleared before that"
         )));
     }
-    tx.execute(
-        "UPDATE pupil_flags SET cleared_on = ?2, cleared_reason = ?3, cleared_by = ?4 WHERE id = ?1",
-        params![flag.id, on, reason, stamp.actor],
-    )?;
-    stamp.audit(
-        tx,
-        "flag.clear",
-        Some(&pupil.subject()),
-        serde_json::json!({"flag_id": flag.id, "kind": kind.as_str(), "reason": reason, "cleared_on": on}),
-    )?;
-    Ok(flag.id)
+    for flag in &open {
+        tx.execute(
+            "UPDATE pupil_flags SET cleared_on = ?2, cleared_reason = ?3, cleared_by = ?4 WHERE id = ?1",
+            params![flag.id, on, reason, stamp.actor],
+        )?;
+        stamp.audit(
+            tx,
+            "flag.clear",
+            Some(&pupil.subject()),
+            serde_json::json!({"flag_id": flag.id, "kind": kind.as_str(), "reason": reason, "cleared_on": on}),
+        )?;
+    }
+    Ok(first.id)
 }

@@ -53,6 +53,19 @@ pub fn subject_of(subject_id: &str) -> String {
     format!("pupil:{subject_id}")
 }
 
+/// The audit subjects of a pupil: their own, then those of the records merged into theirs
+/// (`pupils rekey`), oldest merge first.
+pub fn subjects(conn: &Connection, pupil: &Pupil) -> Result<Vec<String>> {
+    let mut out = vec![pupil.subject()];
+    let mut stmt = conn.prepare_cached(
+        "SELECT subject_id FROM pupil_subject_aliases WHERE pupil_id = ?1 ORDER BY merged_at, subject_id",
+    )?;
+    for alias in stmt.query_map([pupil.id], |r| r.get::<_, String>(0))? {
+        out.push(subject_of(&alias?));
+    }
+    Ok(out)
+}
+
 /// The fields an MIS roll supplies: what an import compares and writes.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RollEntry {

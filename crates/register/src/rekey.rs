@@ -8,7 +8,8 @@
 //! onto the old record, which takes the new UPN and the new record's roll details (it is what
 //! the MIS says now), and the new record is removed. The old record is kept because it has the
 //! longer history (its consent forms, a safeguarding flag), and its pseudonymous subject id is
-//! the one the audit log already follows.
+//! the one the audit log already follows. The removed record's audit entries are kept as they
+//! are; `pupil_subject_aliases` makes them the kept record's, for subject access and retention.
 
 use rusqlite::{Transaction, params};
 use serde::Serialize;
@@ -32,10 +33,20 @@ pub struct Rekeyed {
     pub flags: usize,
     pub clearances: usize,
     pub takedowns: usize,
+    /// Takedown tasks closed as duplicates: both records had one for the same photo.
+    pub duplicate_takedowns_closed: usize,
 }
 
 /// Gives `pupil` the UPN `to` (already validated), merging the record that holds it, if any.
-pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Result<Rekeyed> {
+/// Two records whose legal names differ are merged only when `names_differ` says that a person
+/// has checked they are one child (twins share a birthday and often a surname).
+pub fn rekey(
+    tx: &Transaction<'_>,
+    pupil: &Pupil,
+    to: &str,
+    names_differ: bool,
+    stamp: &Stamp,
+) -> Result<Rekeyed> {
     if pupil.upn == to {
         return Err(Error::Invalid(format!("{to} is already this pupil's UPN")));
     }
@@ -48,6 +59,7 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
         flags: 0,
         clearances: 0,
         takedowns: 0,
+        duplicate_takedowns_closed: 0,
     };
     let Some(other) = by_upn(tx, to)? else {
         tx.prepare_cached("UPDATE pupils SET upn = ?2, updated_at = ?3 WHERE id = ?1")?
@@ -70,6 +82,25 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
             pupil.dob
         )));
     }
+    let key = |s: &str| -> String {
+        rules::caption::fold(s)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect()
+    };
+    if !names_differ
+        && (key(&other.legal_forename) != key(&pupil.legal_forename)
+            || key(&other.legal_surname) != key(&pupil.legal_surname))
+    {
+        return Err(Error::Invalid(format!(
+            "{to} is {} {} and {} is {} {}: the legal names differ, so they may be two children (twins share a birthday). If a person has checked that they are one child, run again with --names-differ; nothing was changed",
+            other.legal_forename,
+            other.legal_surname,
+            pupil.upn,
+            pupil.legal_forename,
+            pupil.legal_surname
+        )));
+    }
     // The usual mistake is the two UPNs the wrong way round: the record kept takes the other's
     // roll details, so merging an on-roll record into one that has left would take it off roll.
     if pupil.left_on.is_none()
@@ -83,27 +114,45 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
     done.merged = true;
     let keep = pupil.id;
     let gone = other.id;
-    // What the merged-away record holds, carried over in full and listed in the audit entry
-    // (its own audit entries are redacted below, as a purge would).
-    let answers = crate::consents::answers_of(tx, gone)?;
-    let withdrawals = crate::consents::withdrawals_of(tx, gone)?;
-    done.consent_answers = tx
-        .prepare_cached(
+    // The merged-away record's answers and withdrawals, carried over one by one so that the
+    // audit entry can say which new row each became (the tables are append-only: no UPDATE).
+    let mut answers = Vec::new();
+    for a in crate::consents::answers_of(tx, gone)? {
+        tx.prepare_cached(
             "INSERT INTO consent_answers (pupil_id, form_id, signatory, signer_name, relationship,
                 channel, granted, signed_on, expires_on, evidence_sha256, recorded_by, recorded_at)
              SELECT ?1, form_id, signatory, signer_name, relationship, channel, granted, signed_on,
                 expires_on, evidence_sha256, recorded_by, recorded_at
-             FROM consent_answers WHERE pupil_id = ?2 ORDER BY id",
+             FROM consent_answers WHERE id = ?2",
         )?
-        .execute([keep, gone])?;
-    done.consent_withdrawals = tx
-        .prepare_cached(
+        .execute([keep, a.id])?;
+        let mut entry = serde_json::to_value(&a).map_err(|e| Error::Invalid(e.to_string()))?;
+        entry["now_id"] = tx.last_insert_rowid().into();
+        answers.push(entry);
+    }
+    done.consent_answers = answers.len();
+    let mut withdrawals = Vec::new();
+    for w in crate::consents::withdrawals_of(tx, gone)? {
+        tx.prepare_cached(
             "INSERT INTO consent_withdrawals (pupil_id, signatory, channel, withdrawn_on,
                 recorded_by, recorded_at)
              SELECT ?1, signatory, channel, withdrawn_on, recorded_by, recorded_at
-             FROM consent_withdrawals WHERE pupil_id = ?2 ORDER BY id",
+             FROM consent_withdrawals WHERE id = ?2",
         )?
-        .execute([keep, gone])?;
+        .execute([keep, w.id])?;
+        let mut entry = serde_json::to_value(&w).map_err(|e| Error::Invalid(e.to_string()))?;
+        entry["now_id"] = tx.last_insert_rowid().into();
+        withdrawals.push(entry);
+    }
+    done.consent_withdrawals = withdrawals.len();
+    // Flags and takedown tasks keep their ids; a never-publish reason stays out of the log.
+    let flags: Vec<serde_json::Value> = crate::flags::of_pupil(tx, gone)?
+        .iter()
+        .map(|f| {
+            serde_json::json!({"flag_id": f.id, "kind": f.kind.as_str(), "set_on": f.set_on,
+                "cleared_on": f.cleared_on})
+        })
+        .collect();
     done.flags = tx
         .prepare_cached("UPDATE pupil_flags SET pupil_id = ?1 WHERE pupil_id = ?2")?
         .execute([keep, gone])?;
@@ -113,10 +162,15 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
              SELECT clearance_id, ?1 FROM clearance_pupils WHERE pupil_id = ?2",
         )?
         .execute([keep, gone])?;
+    let takedown_ids: Vec<i64> = tx
+        .prepare_cached("SELECT id FROM takedowns WHERE pupil_id = ?1 ORDER BY id")?
+        .query_map([gone], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     done.takedowns = tx
         .prepare_cached("UPDATE takedowns SET pupil_id = ?1 WHERE pupil_id = ?2")?
         .execute([keep, gone])?;
-    // The merged-away record goes. Its answers may be deleted only once it is off roll.
+    // The merged-away record goes (its answers may be deleted only once it is off roll); its
+    // pseudonymous id, and those of records merged into it before, become the kept record's.
     tx.prepare_cached("UPDATE pupils SET left_on = coalesce(left_on, ?2) WHERE id = ?1")?
         .execute(params![gone, stamp.at.get(..10).unwrap_or("1970-01-01")])?;
     for sql in [
@@ -124,10 +178,17 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
         "DELETE FROM consent_withdrawals WHERE pupil_id = ?1",
         "DELETE FROM consent_digests WHERE pupil_id = ?1",
         "DELETE FROM clearance_pupils WHERE pupil_id = ?1",
-        "DELETE FROM pupils WHERE id = ?1",
     ] {
         tx.prepare_cached(sql)?.execute([gone])?;
     }
+    tx.prepare_cached("UPDATE pupil_subject_aliases SET pupil_id = ?1 WHERE pupil_id = ?2")?
+        .execute([keep, gone])?;
+    tx.prepare_cached(
+        "INSERT INTO pupil_subject_aliases (subject_id, pupil_id, merged_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![other.subject_id, keep, stamp.at])?;
+    tx.prepare_cached("DELETE FROM pupils WHERE id = ?1")?
+        .execute([gone])?;
     // The kept record takes the new UPN and what the MIS now says about the child.
     tx.prepare_cached(
         "UPDATE pupils SET upn = ?2, legal_forename = ?3, legal_surname = ?4,
@@ -150,14 +211,10 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
         stamp.at
     ])?;
     crate::consent_digest::rebuild(tx, keep)?;
-    // The merged-away record's audit entries hold its personal data: redacted as a purge
-    // would, the chain still verifying. Its history is repeated in the kept record's entry.
-    let gone_subject = other.subject();
-    crate::audit::redact_subject(tx, &gone_subject)?;
     stamp.audit(
         tx,
         "pupil.merged_away",
-        Some(&gone_subject),
+        Some(&other.subject()),
         serde_json::json!({"into": pupil.subject_id}),
     )?;
     stamp.audit(
@@ -166,7 +223,7 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
         Some(&pupil.subject()),
         serde_json::json!({
             "from": pupil.upn, "to": to, "merged": true,
-            "merged_subject": other.subject_id,
+            "merged_subject": other.subject_id, "names_differ": names_differ,
             "roll": {
                 "legal_forename": other.legal_forename, "legal_surname": other.legal_surname,
                 "preferred_forename": other.preferred_forename, "academy": other.academy,
@@ -176,8 +233,43 @@ pub fn rekey(tx: &Transaction<'_>, pupil: &Pupil, to: &str, stamp: &Stamp) -> Re
                 "left_on": other.left_on,
             },
             "consent_answers": answers, "consent_withdrawals": withdrawals,
-            "flags": done.flags, "clearances": done.clearances, "takedowns": done.takedowns,
+            "flags": flags, "clearances": done.clearances, "takedown_ids": takedown_ids,
         }),
     )?;
+    done.duplicate_takedowns_closed = close_duplicate_takedowns(tx, pupil, stamp)?;
     Ok(done)
+}
+
+/// After a merge the child may have two takedown tasks for one photo, one from each record:
+/// one is enough. If either is done, the photo is down and the open ones are closed; if both
+/// are open, the oldest stays open. Returns how many were closed.
+fn close_duplicate_takedowns(tx: &Transaction<'_>, pupil: &Pupil, stamp: &Stamp) -> Result<usize> {
+    // (id, clearance, done) of each of the child's tasks.
+    let mine: Vec<(i64, String, bool)> = tx
+        .prepare_cached(
+            "SELECT id, clearance_id, done_at IS NOT NULL FROM takedowns WHERE pupil_id = ?1 ORDER BY id",
+        )?
+        .query_map([pupil.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut closed = 0;
+    for (id, clearance, done) in &mine {
+        if *done {
+            continue;
+        }
+        // The task that already covers this photo: a done one first, else an older open one.
+        let covered_by = mine
+            .iter()
+            .filter(|(o, c, o_done)| c == clearance && o != id && (*o_done || o < id))
+            .min_by_key(|(o, _, o_done)| (!*o_done, *o));
+        if let Some((other, _, other_done)) = covered_by {
+            let note = if *other_done {
+                format!("records merged: the photo was already taken down (task {other})")
+            } else {
+                format!("records merged: the same photo as task {other}")
+            };
+            crate::takedowns::done(tx, *id, &note, stamp)?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
 }

@@ -71,8 +71,18 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
         report.takedowns_unlinked += tx
             .prepare_cached("UPDATE takedowns SET pupil_id = NULL WHERE pupil_id = ?1")?
             .execute([id])?;
+        // The records merged into this one (`pupils rekey`) go with it.
+        let aliases: Vec<String> = tx
+            .prepare_cached("SELECT subject_id FROM pupil_subject_aliases WHERE pupil_id = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        tx.prepare_cached("DELETE FROM pupil_subject_aliases WHERE pupil_id = ?1")?
+            .execute([id])?;
         tx.prepare_cached("DELETE FROM pupils WHERE id = ?1")?
             .execute([id])?;
+        for alias in &aliases {
+            report.audit_entries_redacted += audit::redact_subject(tx, &pupils::subject_of(alias))?;
+        }
         let subject = pupils::subject_of(subject_id);
         report.audit_entries_redacted += audit::redact_subject(tx, &subject)?;
         // The record that the pupil was purged: pseudonymous, no personal data.

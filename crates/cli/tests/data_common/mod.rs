@@ -110,6 +110,13 @@ impl Register {
                 "website",
             ]);
         }
+        self.clear_photo_naming(upn)
+    }
+
+    /// The device, the member of staff and the photo ingested from the device, once; then
+    /// clears the photo for the website naming `pupils` (comma-separated UPNs) on 2025-10-01.
+    /// Returns the clearance id.
+    pub fn clear_photo_naming(&self, pupils: &str) -> String {
         if !self.ok(&["devices", "list"]).contains("CAM1") {
             self.ok(&[
                 "devices",
@@ -159,7 +166,7 @@ impl Register {
             "--academy",
             "OAK",
             "--pupils",
-            upn,
+            pupils,
             "--on",
             "2025-10-01",
             "--faces-acknowledged",

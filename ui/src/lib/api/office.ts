@@ -36,8 +36,8 @@ export const flagSet = (upn: string, kind: FlagKind, reason: string, on: string 
   call<number>('flag_set', { upn, kind, reason, on });
 export const flagClear = (upn: string, kind: FlagKind, reason: string, on: string | null = null) =>
   call<null>('flag_clear', { upn, kind, reason, on });
-export const pupilRekey = (upn: string, to: string) =>
-  call<RekeyReport>('pupil_rekey', { upn, to });
+export const pupilRekey = (upn: string, to: string, namesDiffer: boolean, dryRun: boolean) =>
+  call<RekeyReport>('pupil_rekey', { upn, to, names_differ: namesDiffer, dry_run: dryRun });
 export const consentRecord = (upn: string, form: FormRequest) =>
   call<Recorded>('consent_record', { upn, form });
 export const consentWithdraw = (upn: string, signatory: Signatory, channels: Channel[], on: string) =>

@@ -15,6 +15,10 @@ pupil: PupilSummary,
  */
 never_publish: boolean, takedowns_raised: number, 
 /**
+ * A dry run: this is what would happen; nothing was changed.
+ */
+dry_run: boolean, 
+/**
  * The UPN the record had.
  */
 from: string, 
@@ -29,4 +33,8 @@ merged: boolean,
 /**
  * What the merged record brought with it (all zero when nothing was merged).
  */
-consent_answers: number, consent_withdrawals: number, flags: number, clearances: number, takedowns: number, };
+consent_answers: number, consent_withdrawals: number, flags: number, clearances: number, takedowns: number, 
+/**
+ * Takedown tasks closed as duplicates: both records had one for the same photo.
+ */
+duplicate_takedowns_closed: number, };
