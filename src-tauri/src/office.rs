@@ -250,7 +250,7 @@ pub async fn flag_clear(
     kind: FlagKind,
     reason: String,
     on: Option<NaiveDate>,
-) -> WireResult<()> {
+) -> WireResult<usize> {
     with_store(&state, move |store| {
         Ok(clearshot::pupils::unflag(
             store,

@@ -537,6 +537,15 @@ pub fn repair_digests(store: &mut Store, stamp: &Stamp) -> Result<usize> {
     Ok(bad.len())
 }
 
+/// Rebuilds the record of merged pupils (`pupil_subject_aliases`) from the merges the audit log
+/// records, when they disagree, with an audit entry. Returns whether it changed anything.
+pub fn repair_merged_pupils(store: &mut Store, stamp: &Stamp) -> Result<bool> {
+    let tx = register::begin(&mut store.conn)?;
+    let changed = register::rekey::repair_aliases(&tx, stamp)?;
+    tx.commit()?;
+    Ok(changed)
+}
+
 /// Whether the live audit chain still holds the last entry a backup recorded (`audit_head` in
 /// its manifest, at `audit_entries`): a chain cannot see its own end, so removing the newest
 /// entries (with the rows they describe) leaves a shorter chain that verifies; the backup's

@@ -658,20 +658,12 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged);
     let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
     let verdict = rules::clearance::verdict(&outcomes);
-    // A "no" already on the register but dated after the day cleared for (a withdrawal dated
-    // next week, or recorded after a clearance for a past day) makes the clearance a takedown
-    // task at once, as it would have had the photo been cleared first.
     let today = chrono::Local::now().date_naive();
-    let lapsed = if verdict == Verdict::Cleared {
-        later_noes(store, &pupils, req.channel, req.on, today)?
-    } else {
-        Vec::new()
-    };
 
-    let tx = register::begin(&mut store.conn)?;
-    // The rules read the register before this write began: if another program changed a tagged
-    // pupil's record meanwhile (two records merged, a UPN replaced), decide again, not on a
-    // record that is no longer there.
+    // The photo's rules took their time (the decode, the face detector); the register's are
+    // decided again inside the write, so that a withdrawal, a flag, a hold or a merge recorded
+    // meanwhile by another program is not missed: if any answer changed, nothing is recorded.
+    let tx = register::begin_shared(&store.conn)?;
     for p in &pupils {
         if register::pupils::by_upn(&tx, &p.upn)?.map(|now| now.id) != Some(p.id) {
             return Err(Error::Invalid(format!(
@@ -680,6 +672,26 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
             )));
         }
     }
+    let again = [
+        hold_outcome(store, academy.id, &academy.code, req.on)?,
+        staff_outcome(store, &req.staff, academy.id, req.on)?,
+        consent_outcome(store, &req.pupils, req.channel, req.on)?.0,
+    ];
+    if let Some(changed) = again.iter().zip(&outcomes).find(|(now, then)| now != then) {
+        return Err(Error::Invalid(format!(
+            "the {} rule's answer changed while the photo was being checked (another program recorded a change: {}); nothing was recorded: check the photo again",
+            changed.0.rule.as_str(),
+            changed.0.detail
+        )));
+    }
+    // A "no" already on the register but dated after the day cleared for (a withdrawal dated
+    // next week, or recorded after a clearance for a past day) makes the clearance a takedown
+    // task at once, as it would have had the photo been cleared first.
+    let lapsed = if verdict == Verdict::Cleared {
+        later_noes(store, &pupils, req.channel, req.on, today)?
+    } else {
+        Vec::new()
+    };
     let clearance_id = if verdict == Verdict::Cleared {
         let id = uuid::Uuid::now_v7().to_string();
         let device_id = match &prov.device {

@@ -246,7 +246,8 @@ pub fn flag(
     Ok(takedowns)
 }
 
-/// Clears a pupil's flag from a date.
+/// Clears a pupil's flag from a date: every one of that kind in force (two after two flagged
+/// records of the child were merged). Returns how many were cleared.
 pub fn unflag(
     store: &mut Store,
     upn: &str,
@@ -254,12 +255,12 @@ pub fn unflag(
     reason: &str,
     on: NaiveDate,
     stamp: &Stamp,
-) -> Result<()> {
+) -> Result<usize> {
     let tx = register::begin(&mut store.conn)?;
     let p = register::pupils::require(&tx, upn)?;
-    register::flags::clear(&tx, &p, kind, reason, on, stamp)?;
+    let cleared = register::flags::clear(&tx, &p, kind, reason, on, stamp)?;
     tx.commit()?;
-    Ok(())
+    Ok(cleared.len())
 }
 
 /// What `pupils rekey` did: the record's UPN replaced, another record of the same child merged

@@ -143,6 +143,11 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                     if n > 0 {
                         eprintln!("clearshot: rebuilt the consent summary of {n} pupil(s)");
                     }
+                    if clearshot::backup::repair_merged_pupils(&mut store, stamp)? {
+                        eprintln!(
+                            "clearshot: rebuilt the record of merged pupils from the audit log"
+                        );
+                    }
                     let (n, problems) = clearshot::evidence::delete_orphans(&mut store, stamp)?;
                     if n > 0 {
                         eprintln!(

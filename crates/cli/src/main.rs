@@ -736,14 +736,20 @@ fn pupils(
             reason,
             on: date,
         } => {
-            clearshot::pupils::unflag(store, &upn, which.kind(), &reason, on(&date), stamp)?;
+            let n =
+                clearshot::pupils::unflag(store, &upn, which.kind(), &reason, on(&date), stamp)?;
             out.value(
-                &serde_json::json!({"upn": upn, "flag": which.kind(), "cleared_on": on(&date)}),
+                &serde_json::json!({"upn": upn, "flag": which.kind(), "cleared_on": on(&date), "flags_cleared": n}),
                 || {
                     format!(
-                        "{upn}: {} cleared from {}",
+                        "{upn}: {} cleared from {}{}",
                         which.kind().as_str(),
-                        on(&date)
+                        on(&date),
+                        if n > 1 {
+                            format!(" ({n} flags of this kind were in force, from records merged into this one: all are cleared)")
+                        } else {
+                            String::new()
+                        }
                     )
                 },
             );

@@ -332,7 +332,7 @@ fn two_flags_of_one_kind_merged_are_lifted_together() {
     ]);
     let r = reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
     assert_eq!(r["flags"], 1, "{r}");
-    reg.ok(&[
+    let lifted = reg.json(&[
         "pupils",
         "unflag",
         &permanent,
@@ -342,6 +342,7 @@ fn two_flags_of_one_kind_merged_are_lifted_together() {
         "--on",
         "2025-10-02",
     ]);
+    assert_eq!(lifted["flags_cleared"], 2, "both said: {lifted}");
     assert_eq!(
         status(&reg, &permanent, "print"),
         "granted",
@@ -455,4 +456,110 @@ fn a_retention_purge_of_a_merged_child_removes_both_records_personal_data() {
     for needle in [TEMPORARY, permanent.as_str(), "Newkid"] {
         assert!(!log.contains(needle), "{needle} is still in the audit log");
     }
+}
+
+#[test]
+fn a_photo_already_taken_down_is_not_asked_down_again_by_a_merge() {
+    let reg = nia_under_the_temporary_upn();
+    reg.ok(&[
+        "pupils",
+        "unflag",
+        TEMPORARY,
+        "--never-publish",
+        "--reason",
+        "set in error",
+        "--on",
+        "2025-09-06",
+    ]);
+    let permanent = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&permanent, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    parent_yes_for_the_website(&reg, &permanent);
+    reg.clear_photo_naming(&permanent);
+    reg.ok(&[
+        "consent",
+        "withdraw",
+        &permanent,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-05",
+    ]);
+    let tasks = reg.json(&["takedowns", "list", "--open"]);
+    let id = tasks[0]["id"].as_i64().unwrap().to_string();
+    reg.ok(&[
+        "takedowns",
+        "done",
+        &id,
+        "--note",
+        "removed from the website",
+    ]);
+    let r = reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    assert_eq!(r["takedowns_raised"], 0, "the post is already down: {r}");
+    let open = reg.json(&["takedowns", "list", "--open"]);
+    assert!(open.as_array().unwrap().is_empty(), "{open}");
+}
+
+#[test]
+fn the_record_of_merged_pupils_is_checked_against_the_audit_log_and_repaired_from_it() {
+    let reg = nia_under_the_temporary_upn();
+    let permanent = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&permanent, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    reg.ok(&["check"]);
+    let sql = |q: &str| {
+        let conn = register::Connection::open(&reg.db).unwrap();
+        conn.execute_batch(q).unwrap();
+    };
+    // Someone with the sqlite3 shell deletes the record of the merge...
+    sql("DELETE FROM pupil_subject_aliases");
+    let out = reg.run(&["check"]);
+    assert!(!out.status.success(), "check must report it");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("merged pupils"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // ...and blanks the merged record's entries: still a child on the register, not a purge.
+    sql("DROP TRIGGER audit_log_redact_only;
+         UPDATE audit_log SET payload = NULL
+         WHERE action = 'pupil.add' AND subject <> (SELECT 'pupil:' || subject_id FROM pupils);");
+    let out = reg.run(&["audit", "verify"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("has had its details removed"), "{said}");
+    // A fresh register: the table deleted alone is rebuilt from the log by --repair.
+    let reg = nia_under_the_temporary_upn();
+    reg.import(
+        "OAK",
+        roll(&[line(&permanent, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    reg.json(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    let conn = register::Connection::open(&reg.db).unwrap();
+    conn.execute_batch("DELETE FROM pupil_subject_aliases")
+        .unwrap();
+    drop(conn);
+    reg.ok(&["check", "--repair"]);
+    reg.ok(&["check"]);
+    let sar = reg.path("sar");
+    reg.ok(&[
+        "pupils",
+        "export",
+        &permanent,
+        "--out",
+        sar.to_str().unwrap(),
+    ]);
+    let data = std::fs::read_to_string(sar.join("pupil.json")).unwrap();
+    assert!(
+        data.contains("pupil.merged_away"),
+        "the merged record's entries are back"
+    );
 }

@@ -326,6 +326,12 @@ pub fn health(conn: &Connection) -> Result<Health> {
             Err(e) => problems.push(format!("the consent summary could not be read: {e}")),
         }
     }
+    match crate::rekey::alias_problems(conn) {
+        Ok(found) => problems.extend(found),
+        Err(e) => problems.push(format!(
+            "the record of merged pupils could not be read: {e}"
+        )),
+    }
     Ok(Health {
         integrity,
         foreign_keys,

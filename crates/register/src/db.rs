@@ -34,8 +34,22 @@ pub fn schema_version() -> i64 {
 pub fn apply_pragmas(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    // In-memory databases answer "memory"; that is fine.
-    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    // In-memory databases answer "memory"; that is fine. Switching a new register to WAL
+    // needs it to itself, and SQLite says "busy" at once, without waiting, when another program
+    // is opening it at the same moment: try again for as long as a lock would be waited for.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(_) => break,
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Reports read the whole register: map it into memory rather than copy it a page at a
     // time through read(2), and keep up to 64 MiB of pages between queries.
@@ -67,6 +81,10 @@ pub fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| open_error(path, e))?;
+    // Wait for a lock from the first read on: another program may be creating this register
+    // at this moment (the wait is set again, with the rest, in `apply_pragmas`).
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| open_error(path, e))?;
     check_identity(&conn, path)?;
     apply_pragmas(&conn).map_err(|e| match e {
         Error::Sqlite(s) => open_error(path, s),
@@ -170,15 +188,20 @@ fn check_header(path: &Path) -> Result<()> {
 }
 
 fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
-    let app_id: i64 = conn
-        .pragma_query_value(None, "application_id", |r| r.get(0))
+    // One statement, so one snapshot: read apart, another process creating the same register
+    // could commit its first migration in between, and its tables would be seen without the
+    // application id that comes with them.
+    let (app_id, tables): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id()),
+                    (SELECT count(*) FROM sqlite_master)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(|e| open_error(path, e))?;
     if app_id == APPLICATION_ID {
         return Ok(());
     }
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .map_err(|e| open_error(path, e))?;
     if tables > 0 || app_id != 0 {
         return Err(not_a_register(
             path,
@@ -241,6 +264,25 @@ pub fn default_path() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn programs_creating_one_new_register_at_once_all_open_it() {
+        // As when the app and a scheduled backup start together on a new machine: each opens
+        // the path that does not exist yet. Every one must get the register, not an error
+        // that it is "another program's database" or that a table already exists.
+        for round in 0..40 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("new.sqlite3");
+            let failures: Vec<String> = std::thread::scope(|s| {
+                let openers: Vec<_> = (0..6).map(|_| s.spawn(|| open(&path).map(drop))).collect();
+                openers
+                    .into_iter()
+                    .filter_map(|h| h.join().unwrap().err().map(|e| e.to_string()))
+                    .collect()
+            });
+            assert!(failures.is_empty(), "round {round}: {failures:?}");
+        }
+    }
 
     #[test]
     fn migrations_apply_in_order_and_are_idempotent() {

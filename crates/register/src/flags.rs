@@ -138,7 +138,7 @@ pub fn clear(
     reason: &str,
     on: NaiveDate,
     stamp: &Stamp,
-) -> Result<i64> {
+) -> Result<Vec<i64>> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::Invalid("clearing a flag needs a reason".into()));
@@ -148,13 +148,13 @@ pub fn clear(
         .into_iter()
         .filter(|f| f.kind == kind && f.cleared_on.is_none())
         .collect();
-    let Some(first) = open.first() else {
+    if open.is_empty() {
         return Err(Error::Invalid(format!(
             "{} does not have the {} flag",
             pupil.upn,
             kind.as_str()
         )));
-    };
+    }
     if let Some(latest) = open.iter().map(|f| f.set_on).max()
         && on < latest
     {
@@ -174,5 +174,5 @@ pub fn clear(
             serde_json::json!({"flag_id": flag.id, "kind": kind.as_str(), "reason": reason, "cleared_on": on}),
         )?;
     }
-    Ok(first.id)
+    Ok(open.iter().map(|f| f.id).collect())
 }

@@ -11,6 +11,8 @@
 //! the one the audit log already follows. The removed record's audit entries are kept as they
 //! are; `pupil_subject_aliases` makes them the kept record's, for subject access and retention.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
@@ -272,4 +274,110 @@ fn close_duplicate_takedowns(tx: &Transaction<'_>, pupil: &Pupil, stamp: &Stamp)
         }
     }
     Ok(closed)
+}
+
+/// The merges the audit log records: for each pupil on the register, the pseudonymous ids of
+/// the records merged into theirs (directly, or through a record merged earlier), read from the
+/// `pupil.rekey` entries of the pupil and of those records. The audit chain vouches for these
+/// entries, so `pupil_subject_aliases` must say the same: `clearshot check` compares them and
+/// `check --repair` rebuilds the table from this. Keyed by merged-away subject id.
+pub fn aliases_in_log(conn: &rusqlite::Connection) -> Result<BTreeMap<String, i64>> {
+    let mut merged: HashMap<String, Vec<String>> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT subject, payload FROM audit_log WHERE action = 'pupil.rekey' AND payload IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (subject, payload) = row?;
+        let Some(owner) = subject.as_deref().and_then(|s| s.strip_prefix("pupil:")) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&payload) else {
+            continue;
+        };
+        if let Some(m) = v.get("merged_subject").and_then(|m| m.as_str()) {
+            merged
+                .entry(owner.to_owned())
+                .or_default()
+                .push(m.to_owned());
+        }
+    }
+    let pupils: Vec<(i64, String)> = conn
+        .prepare("SELECT id, subject_id FROM pupils")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let live: HashSet<&str> = pupils.iter().map(|(_, s)| s.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for (id, subject_id) in &pupils {
+        let mut queue = vec![subject_id.clone()];
+        while let Some(s) = queue.pop() {
+            for m in merged.get(&s).into_iter().flatten() {
+                if !live.contains(m.as_str()) && !out.contains_key(m) {
+                    out.insert(m.clone(), *id);
+                    queue.push(m.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where `pupil_subject_aliases` and the audit log's merges disagree, one sentence each
+/// (nothing on a register older than the table).
+pub fn alias_problems(conn: &rusqlite::Connection) -> Result<Vec<String>> {
+    let has_table: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'pupil_subject_aliases'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_table == 0 {
+        return Ok(Vec::new());
+    }
+    let expected = aliases_in_log(conn)?;
+    let held: BTreeMap<String, i64> = conn
+        .prepare("SELECT subject_id, pupil_id FROM pupil_subject_aliases")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut missing = 0;
+    let mut wrong = 0;
+    for (subject, pupil) in &expected {
+        match held.get(subject) {
+            None => missing += 1,
+            Some(p) if p != pupil => wrong += 1,
+            Some(_) => {}
+        }
+    }
+    let extra = held.keys().filter(|s| !expected.contains_key(*s)).count();
+    let mut problems = Vec::new();
+    if missing + wrong + extra > 0 {
+        problems.push(format!(
+            "the register's record of merged pupils does not match the merges in the audit log ({missing} missing, {wrong} pointing at another pupil, {extra} not in the log), so a subject access export or a retention purge could miss or wrongly include entries (run `clearshot check --repair` to rebuild it from the audit log)"
+        ));
+    }
+    Ok(problems)
+}
+
+/// Rebuilds `pupil_subject_aliases` from the audit log's merges when they disagree. Returns
+/// whether it changed anything.
+pub fn repair_aliases(tx: &Transaction<'_>, stamp: &Stamp) -> Result<bool> {
+    if alias_problems(tx)?.is_empty() {
+        return Ok(false);
+    }
+    let expected = aliases_in_log(tx)?;
+    tx.execute("DELETE FROM pupil_subject_aliases", [])?;
+    for (subject, pupil) in &expected {
+        tx.execute(
+            "INSERT INTO pupil_subject_aliases (subject_id, pupil_id, merged_at) VALUES (?1, ?2, ?3)",
+            params![subject, pupil, stamp.at],
+        )?;
+    }
+    stamp.audit(
+        tx,
+        "register.repair",
+        None,
+        serde_json::json!({"merged_pupils_rebuilt": expected.len()}),
+    )?;
+    Ok(true)
 }

@@ -28,7 +28,7 @@ pub struct Takedown {
 }
 
 /// Raises a takedown task for each clearance naming the pupil (for one of `channels`; empty =
-/// every channel) that has no open task for them yet. Returns how many were raised.
+/// every channel) that has no task for them yet. Returns how many were raised.
 pub fn raise_for_pupil(
     tx: &Transaction<'_>,
     pupil_id: i64,
@@ -51,8 +51,9 @@ pub fn raise_for_pupil(
     Ok(raised)
 }
 
-/// Raises a takedown task for one clearance and one pupil it names, unless one is already
-/// open for them. Returns whether it raised one.
+/// Raises a takedown task for one clearance and one pupil it names, unless they already have
+/// one: an open task is still to do, and a done one means the post is already down (a post
+/// that goes up again does so under a new clearance). Returns whether it raised one.
 pub fn raise(
     tx: &Transaction<'_>,
     c: &crate::clearances::Clearance,
@@ -62,12 +63,12 @@ pub fn raise(
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<bool> {
-    let open: i64 = tx.query_row(
-        "SELECT count(*) FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2 AND done_at IS NULL",
+    let tasks: i64 = tx.query_row(
+        "SELECT count(*) FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2",
         params![c.id, pupil_id],
         |r| r.get(0),
     )?;
-    if open > 0 {
+    if tasks > 0 {
         return Ok(false);
     }
     tx.execute(

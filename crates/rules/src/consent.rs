@@ -559,11 +559,21 @@ fn run(
             if required.contains(kind) {
                 continue;
             }
-            let oldest_yes = latest_of(Some(kind))
-                .into_iter()
+            let answers = latest_of(Some(kind));
+            let oldest_yes = answers
+                .iter()
                 .filter(|f| f.granted)
                 .min_by_key(|f| recency(f));
-            if let Some(w) = oldest_yes.and_then(|y| in_force(withdrawals, kind, channel, on, y)) {
+            let standing = match oldest_yes {
+                Some(y) => in_force(withdrawals, kind, channel, on, y),
+                // A withdrawal from someone who never answered ("no photos of me") is said too.
+                None if answers.is_empty() => withdrawals
+                    .iter()
+                    .filter(|w| w.channel == channel && w.on <= on && w.signatory == kind)
+                    .max_by_key(|w| (w.on, w.id)),
+                None => None,
+            };
+            if let Some(w) = standing {
                 t.warnings
                     .push(withdrawn_not_required(kind, channel, w.on, on));
             }
@@ -911,16 +921,22 @@ mod reference {
             if required.contains(&kind) {
                 continue;
             }
+            let answered = latest.iter().any(|a| a.signatory == kind);
             let oldest_yes = latest
                 .iter()
                 .filter(|a| a.signatory == kind && a.granted)
                 .min_by_key(|a| recency(a));
-            if let Some(w) = oldest_yes.and_then(|y| {
-                withdrawals
-                    .iter()
-                    .filter(|w| w.signatory == kind && y.signed_on <= w.on)
-                    .max_by_key(|w| (w.on, w.id))
-            }) {
+            let standing = withdrawals
+                .iter()
+                .filter(|w| {
+                    w.signatory == kind
+                        && match oldest_yes {
+                            Some(y) => y.signed_on <= w.on,
+                            None => !answered,
+                        }
+                })
+                .max_by_key(|w| (w.on, w.id));
+            if let Some(w) = standing {
                 warnings.push(super::withdrawn_not_required(kind, channel, w.on, on));
             }
         }
@@ -1310,6 +1326,10 @@ mod tests {
                 "the pupil withdrew consent for the website on 2025-10-01, but the pupil's consent is not required on 2025-11-01"
             ]
         );
+        // A pupil who never said yes and withdraws ("no photos of me") is said too.
+        let e = eval(&[Parent], &answers[..1], &w, d(2025, 11, 1));
+        assert_eq!(e.status, ConsentStatus::Granted);
+        assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
         // Before its date, or after a new yes, there is nothing to warn about.
         assert!(
             eval(&[Parent], &answers, &w, d(2025, 9, 30))

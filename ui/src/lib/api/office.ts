@@ -35,7 +35,7 @@ export const revealNeverPublishReason = (upn: string, why: string) =>
 export const flagSet = (upn: string, kind: FlagKind, reason: string, on: string | null = null) =>
   call<number>('flag_set', { upn, kind, reason, on });
 export const flagClear = (upn: string, kind: FlagKind, reason: string, on: string | null = null) =>
-  call<null>('flag_clear', { upn, kind, reason, on });
+  call<number>('flag_clear', { upn, kind, reason, on });
 export const pupilRekey = (upn: string, to: string, namesDiffer: boolean, dryRun: boolean) =>
   call<RekeyReport>('pupil_rekey', { upn, to, names_differ: namesDiffer, dry_run: dryRun });
 export const consentRecord = (upn: string, form: FormRequest) =>
