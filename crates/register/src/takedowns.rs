@@ -52,8 +52,9 @@ pub fn raise_for_pupil(
 }
 
 /// Raises a takedown task for one clearance and one pupil it names, unless they already have
-/// one: an open task is still to do, and a done one means the post is already down (a post
-/// that goes up again does so under a new clearance). Returns whether it raised one.
+/// one: an open task is still to do, and a done one means the post is already down, unless the
+/// photo was exported again under that clearance after the task was done (consent given again
+/// in between), when it may be up again. Returns whether it raised one.
 pub fn raise(
     tx: &Transaction<'_>,
     c: &crate::clearances::Clearance,
@@ -63,13 +64,26 @@ pub fn raise(
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<bool> {
-    let tasks: i64 = tx.query_row(
-        "SELECT count(*) FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2",
+    let (open, last_done): (i64, Option<String>) = tx.query_row(
+        "SELECT count(*) FILTER (WHERE done_at IS NULL), max(done_at)
+         FROM takedowns WHERE clearance_id = ?1 AND pupil_id = ?2",
         params![c.id, pupil_id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if tasks > 0 {
+    if open > 0 {
         return Ok(false);
+    }
+    if let Some(done_at) = last_done {
+        let exported_since: i64 = tx.query_row(
+            "SELECT count(*) FROM audit_log
+             WHERE subject = ?1 AND action = 'photo.export' AND at > ?2
+               AND json_extract(payload, '$.clearance_id') = ?3",
+            params![format!("photo:{}", c.photo_sha256), done_at, c.id],
+            |r| r.get(0),
+        )?;
+        if exported_since == 0 {
+            return Ok(false);
+        }
     }
     tx.execute(
         "INSERT INTO takedowns (clearance_id, pupil_id, cause, raised_on, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
