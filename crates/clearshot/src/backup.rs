@@ -538,8 +538,9 @@ pub fn repair_digests(store: &mut Store, stamp: &Stamp) -> Result<usize> {
 }
 
 /// Rebuilds the record of merged pupils (`pupil_subject_aliases`) from the merges the audit log
-/// records, when they disagree, with an audit entry. Returns whether it changed anything.
-pub fn repair_merged_pupils(store: &mut Store, stamp: &Stamp) -> Result<bool> {
+/// records, when they disagree, with an audit entry. Returns how many merged records it now
+/// holds, or `None` when there was nothing to do.
+pub fn repair_merged_pupils(store: &mut Store, stamp: &Stamp) -> Result<Option<usize>> {
     let tx = register::begin(&mut store.conn)?;
     let changed = register::rekey::repair_aliases(&tx, stamp)?;
     tx.commit()?;

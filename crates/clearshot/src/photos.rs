@@ -677,12 +677,17 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
         staff_outcome(store, &req.staff, academy.id, req.on)?,
         consent_outcome(store, &req.pupils, req.channel, req.on)?.0,
     ];
-    if let Some(changed) = again.iter().zip(&outcomes).find(|(now, then)| now != then) {
-        return Err(Error::Invalid(format!(
-            "the {} rule's answer changed while the photo was being checked (another program recorded a change: {}); nothing was recorded: check the photo again",
-            changed.0.rule.as_str(),
-            changed.0.detail
-        )));
+    let mut outcomes = outcomes;
+    for (i, now) in again.into_iter().enumerate() {
+        if (now.passed, now.review) != (outcomes[i].passed, outcomes[i].review) {
+            return Err(Error::Invalid(format!(
+                "the {} rule's answer changed while the photo was being checked (another program recorded a change: {}); nothing was recorded: check the photo again",
+                now.rule.as_str(),
+                now.detail
+            )));
+        }
+        // The same answer, perhaps in other words (a second parent's yes): recorded as it is now.
+        outcomes[i] = now;
     }
     // A "no" already on the register but dated after the day cleared for (a withdrawal dated
     // next week, or recorded after a clearance for a past day) makes the clearance a takedown

@@ -136,26 +136,33 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
             }
         }
         DataCmd::Check { repair } => {
+            // What --repair did, one sentence each: on stderr, and in the JSON.
+            let mut repaired: Vec<String> = Vec::new();
             // A register that cannot be opened, or checked at all, is a problem to report.
             let report = match open_existing(path).and_then(|mut store| {
                 if *repair {
                     let n = clearshot::backup::repair_digests(&mut store, stamp)?;
                     if n > 0 {
-                        eprintln!("clearshot: rebuilt the consent summary of {n} pupil(s)");
+                        repaired.push(format!("rebuilt the consent summary of {n} pupil(s)"));
                     }
-                    if clearshot::backup::repair_merged_pupils(&mut store, stamp)? {
-                        eprintln!(
-                            "clearshot: rebuilt the record of merged pupils from the audit log"
-                        );
+                    match clearshot::backup::repair_merged_pupils(&mut store, stamp) {
+                        Ok(Some(n)) => repaired.push(format!(
+                            "rebuilt the record of merged pupils from the audit log ({n} merged record(s))"
+                        )),
+                        Ok(None) => {}
+                        Err(e) => repaired.push(format!("did not repair: {e}")),
                     }
                     let (n, problems) = clearshot::evidence::delete_orphans(&mut store, stamp)?;
                     if n > 0 {
-                        eprintln!(
-                            "clearshot: deleted {n} scanned form(s) that belonged to no consent record"
-                        );
+                        repaired.push(format!(
+                            "deleted {n} scanned form(s) that belonged to no consent record"
+                        ));
                     }
                     for p in problems {
-                        eprintln!("clearshot: could not delete {p}");
+                        repaired.push(format!("could not delete {p}"));
+                    }
+                    for r in &repaired {
+                        eprintln!("clearshot: {r}");
                     }
                 }
                 clearshot::backup::check(&store).map_err(Failure::from)
@@ -163,7 +170,7 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                 Ok(report) => report,
                 Err(f) => {
                     out.value(
-                        &serde_json::json!({"register": path, "ok": false, "problems": [f.message]}),
+                        &serde_json::json!({"register": path, "ok": false, "problems": [f.message], "repaired": repaired}),
                         || format!("PROBLEM: {}", f.message),
                     );
                     eprintln!("clearshot: {}", f.message);
@@ -171,42 +178,45 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                 }
             };
             let ok = report.ok();
-            out.value(&serde_json::json!({"ok": ok, "report": report}), || {
-                let mut lines = vec![format!("register {}", report.register.display())];
-                let integrity_ok = report.integrity == ["ok"];
-                lines.push(format!(
-                    "  database integrity: {}",
-                    if integrity_ok { "ok" } else { "DAMAGED" }
-                ));
-                lines.push(format!(
-                    "  foreign keys: {}",
-                    if report.foreign_key_problems == 0 {
-                        "ok".to_string()
+            out.value(
+                &serde_json::json!({"ok": ok, "report": report, "repaired": repaired}),
+                || {
+                    let mut lines = vec![format!("register {}", report.register.display())];
+                    let integrity_ok = report.integrity == ["ok"];
+                    lines.push(format!(
+                        "  database integrity: {}",
+                        if integrity_ok { "ok" } else { "DAMAGED" }
+                    ));
+                    lines.push(format!(
+                        "  foreign keys: {}",
+                        if report.foreign_key_problems == 0 {
+                            "ok".to_string()
+                        } else {
+                            format!("{} broken", report.foreign_key_problems)
+                        }
+                    ));
+                    lines.push(format!(
+                        "  audit chain: {} entries ({} redacted by retention){}",
+                        report.audit_entries,
+                        report.audit_redacted,
+                        report
+                            .audit_head
+                            .as_ref()
+                            .map(|h| format!(", head {h}"))
+                            .unwrap_or_default()
+                    ));
+                    lines.push(format!(
+                        "  evidence files: {} checked, {} not referenced by any consent",
+                        report.evidence_checked, report.evidence_unreferenced
+                    ));
+                    if ok {
+                        lines.push("all checks passed".into());
                     } else {
-                        format!("{} broken", report.foreign_key_problems)
+                        lines.extend(report.problems.iter().map(|p| format!("PROBLEM: {p}")));
                     }
-                ));
-                lines.push(format!(
-                    "  audit chain: {} entries ({} redacted by retention){}",
-                    report.audit_entries,
-                    report.audit_redacted,
-                    report
-                        .audit_head
-                        .as_ref()
-                        .map(|h| format!(", head {h}"))
-                        .unwrap_or_default()
-                ));
-                lines.push(format!(
-                    "  evidence files: {} checked, {} not referenced by any consent",
-                    report.evidence_checked, report.evidence_unreferenced
-                ));
-                if ok {
-                    lines.push("all checks passed".into());
-                } else {
-                    lines.extend(report.problems.iter().map(|p| format!("PROBLEM: {p}")));
-                }
-                lines.join("\n")
-            });
+                    lines.join("\n")
+                },
+            );
             if !ok {
                 eprintln!(
                     "clearshot: the check found {} problem(s)",

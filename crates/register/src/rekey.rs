@@ -360,10 +360,16 @@ pub fn alias_problems(conn: &rusqlite::Connection) -> Result<Vec<String>> {
 }
 
 /// Rebuilds `pupil_subject_aliases` from the audit log's merges when they disagree. Returns
-/// whether it changed anything.
-pub fn repair_aliases(tx: &Transaction<'_>, stamp: &Stamp) -> Result<bool> {
+/// how many merged records it now holds, or `None` when there was nothing to do. A damaged audit
+/// chain cannot vouch for its merges: nothing is rebuilt from it.
+pub fn repair_aliases(tx: &Transaction<'_>, stamp: &Stamp) -> Result<Option<usize>> {
     if alias_problems(tx)?.is_empty() {
-        return Ok(false);
+        return Ok(None);
+    }
+    if !crate::audit::verify(tx)?.ok {
+        return Err(Error::Invalid(
+            "the audit log is damaged, so the record of merged pupils is not rebuilt from it; restore the register from a backup".into(),
+        ));
     }
     let expected = aliases_in_log(tx)?;
     tx.execute("DELETE FROM pupil_subject_aliases", [])?;
@@ -379,5 +385,5 @@ pub fn repair_aliases(tx: &Transaction<'_>, stamp: &Stamp) -> Result<bool> {
         None,
         serde_json::json!({"merged_pupils_rebuilt": expected.len()}),
     )?;
-    Ok(true)
+    Ok(Some(expected.len()))
 }

@@ -47,6 +47,9 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
         .query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut evidence: BTreeSet<String> = BTreeSet::new();
+    // The records merged into each leaver's, by the table and by the audit log alike: a row
+    // deleted from the table must not leave a merged record's personal data behind.
+    let merged_in_log = crate::rekey::aliases_in_log(tx)?;
     for (id, subject_id) in &leavers {
         let mut stmt = tx.prepare_cached(
             "SELECT DISTINCT evidence_sha256 FROM consent_answers WHERE pupil_id = ?1 AND evidence_sha256 IS NOT NULL",
@@ -72,10 +75,16 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
             .prepare_cached("UPDATE takedowns SET pupil_id = NULL WHERE pupil_id = ?1")?
             .execute([id])?;
         // The records merged into this one (`pupils rekey`) go with it.
-        let aliases: Vec<String> = tx
+        let mut aliases: BTreeSet<String> = tx
             .prepare_cached("SELECT subject_id FROM pupil_subject_aliases WHERE pupil_id = ?1")?
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        aliases.extend(
+            merged_in_log
+                .iter()
+                .filter(|(_, pupil)| **pupil == *id)
+                .map(|(alias, _)| alias.clone()),
+        );
         tx.prepare_cached("DELETE FROM pupil_subject_aliases WHERE pupil_id = ?1")?
             .execute([id])?;
         tx.prepare_cached("DELETE FROM pupils WHERE id = ?1")?
