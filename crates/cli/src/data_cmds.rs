@@ -28,13 +28,15 @@ pub enum DataCmd {
         /// The backup file (its FILE.manifest.json must be beside it).
         file: PathBuf,
     },
-    /// Check the register: database integrity, foreign keys, the audit chain, evidence files
-    /// and file permissions. Exit 0 when all is well, 1 naming each problem.
+    /// Check the register: database integrity, foreign keys, the audit chain, the consent
+    /// summary, the record of merged pupils, evidence files and file permissions. Exit 0 when
+    /// all is well, 1 naming each problem.
     Check {
         /// First rebuild the consent summary (derived from the recorded answers) if it does
-        /// not match them, and delete scanned forms that belong to no consent record (left by
-        /// an interrupted purge or recording, over an hour ago); the answers themselves are
-        /// never changed.
+        /// not match them, rebuild the record of merged pupils from the merges the audit log
+        /// records (not from a broken chain), and delete scanned forms that belong to no
+        /// consent record (left by an interrupted purge or recording, over an hour ago); the
+        /// answers themselves are never changed.
         #[arg(long)]
         repair: bool,
     },
