@@ -877,12 +877,7 @@ impl Lookalikes {
             }
             self.by_dob = Some(map);
         }
-        let key = |s: &str| -> String {
-            s.chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase)
-                .collect()
-        };
+        let key = pupils::name_key;
         let Some(same) = self
             .by_dob
             .as_ref()

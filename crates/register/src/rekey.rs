@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
-use crate::pupils::{Pupil, by_upn};
+use crate::pupils::{self, Pupil, by_upn};
 use crate::{Error, Result, Stamp};
 
 /// What a rekey did.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rekeyed {
     /// The UPN the record had.
@@ -55,13 +55,7 @@ pub fn rekey(
     let mut done = Rekeyed {
         from: pupil.upn.clone(),
         to: to.to_owned(),
-        merged: false,
-        consent_answers: 0,
-        consent_withdrawals: 0,
-        flags: 0,
-        clearances: 0,
-        takedowns: 0,
-        duplicate_takedowns_closed: 0,
+        ..Rekeyed::default()
     };
     let Some(other) = by_upn(tx, to)? else {
         tx.prepare_cached("UPDATE pupils SET upn = ?2, updated_at = ?3 WHERE id = ?1")?
@@ -84,12 +78,7 @@ pub fn rekey(
             pupil.dob
         )));
     }
-    let key = |s: &str| -> String {
-        rules::caption::fold(s)
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect()
-    };
+    let key = pupils::name_key;
     if !names_differ
         && (key(&other.legal_forename) != key(&pupil.legal_forename)
             || key(&other.legal_surname) != key(&pupil.legal_surname))
