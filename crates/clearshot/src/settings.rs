@@ -39,16 +39,14 @@ pub fn set(store: &mut Store, key: &str, value: &str, stamp: &Stamp) -> Result<(
 fn normalise(key: &str, value: &str) -> Result<String> {
     match key {
         "trust-domains" => {
-            let domains: Vec<String> = value
-                .split(',')
-                .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-                .filter(|d| !d.is_empty())
-                .collect();
-            if let Some(bad) = domains
-                .iter()
-                .find(|d| !d.contains('.') || d.contains(['/', ' ', ':']))
-            {
-                return Err(Error::Invalid(format!("{bad:?} is not a domain name")));
+            let mut domains: Vec<String> = Vec::new();
+            for typed in value.split([',', ';', ' ', '\t', '\n']) {
+                let Some(domain) = trust_domain(typed)? else {
+                    continue;
+                };
+                if !domains.contains(&domain) {
+                    domains.push(domain);
+                }
             }
             Ok(domains.join(","))
         }
@@ -66,6 +64,82 @@ fn normalise(key: &str, value: &str) -> Result<String> {
     }
 }
 
+/// Endings shared by many organisations: a trust domain that is one of these would let a
+/// caption link to every school in England (`sch.uk`) or any company (`co.uk`).
+const PUBLIC_SUFFIXES: &[&str] = &[
+    "sch.uk",
+    "co.uk",
+    "org.uk",
+    "ac.uk",
+    "gov.uk",
+    "ltd.uk",
+    "plc.uk",
+    "me.uk",
+    "net.uk",
+    "nhs.uk",
+    "police.uk",
+    "mod.uk",
+    "nic.uk",
+    "com",
+    "org",
+    "net",
+    "edu",
+    "gov",
+    "uk",
+    "eu",
+    "com.au",
+    "co.nz",
+    "co.za",
+    "blogspot.com",
+    "github.io",
+    "wordpress.com",
+    "wixsite.com",
+    "sharepoint.com",
+    "google.com",
+    "facebook.com",
+];
+
+/// One trust domain as typed ("https://www.OakHill.sch.uk/", "@oakhill.sch.uk",
+/// "*.oakhill.sch.uk"): the domain, lower case; `None` for an empty entry. Links to the domain
+/// and every subdomain are allowed, so "www." and "*." add nothing and are dropped.
+fn trust_domain(typed: &str) -> Result<Option<String>> {
+    let mut d = typed.trim().to_lowercase();
+    for prefix in ["https://", "http://"] {
+        if let Some(rest) = d.strip_prefix(prefix) {
+            d = rest.to_owned();
+        }
+    }
+    let d = d
+        .trim_start_matches('@')
+        .trim_start_matches("*.")
+        .trim_start_matches("www.")
+        .trim_end_matches('/')
+        .trim_end_matches('.');
+    if d.is_empty() {
+        return Ok(None);
+    }
+    let labels: Vec<&str> = d.split('.').collect();
+    let well_formed = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !well_formed {
+        return Err(Error::Invalid(format!(
+            "{:?} is not a domain name (give domains such as oakhill.sch.uk, separated by commas)",
+            typed.trim()
+        )));
+    }
+    if PUBLIC_SUFFIXES.contains(&d) {
+        return Err(Error::Invalid(format!(
+            "{d} is shared by many organisations, not the trust's own: give the trust's domains, such as oakhill.sch.uk"
+        )));
+    }
+    Ok(Some(d.to_owned()))
+}
+
 pub fn get(store: &Store, key: &str) -> Result<Option<String>> {
     check_key(key)?;
     Ok(register::settings::get(&store.conn, key)?)
@@ -80,4 +154,33 @@ pub fn trust_domains(store: &Store) -> Result<Vec<String>> {
     Ok(register::settings::get(&store.conn, "trust-domains")?
         .map(|v| v.split(',').map(str::to_string).collect())
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_domains_are_read_as_people_type_them() {
+        let got = normalise(
+            "trust-domains",
+            "https://www.OakHill.sch.uk/; *.ctat.org.uk @oakhill.sch.uk,,",
+        );
+        assert_eq!(got.ok().as_deref(), Some("oakhill.sch.uk,ctat.org.uk"));
+    }
+
+    #[test]
+    fn shared_endings_and_non_domains_are_refused() {
+        for bad in [
+            "sch.uk",
+            "co.uk",
+            "oakhill.sch.uk,org.uk",
+            "uk",
+            "oak hill",
+            "oak/hill.uk",
+            "-oak.uk",
+        ] {
+            assert!(normalise("trust-domains", bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -134,27 +134,140 @@ fn lookalike(c: char) -> Option<char> {
     })
 }
 
-/// Words of a folded text: runs of letters and digits, split at anything else (spaces,
-/// hyphens, punctuation); apostrophes inside a word are dropped, so O'Neil and ONeil are one
-/// word. Each word also carries its possessive-free form ("smith's" -> "smith").
-fn words(folded: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
-        let trimmed = raw.trim_matches('\'');
-        if trimmed.is_empty() {
-            continue;
+/// Characters that draw nothing (zero-width spaces and joiners, the soft hyphen, direction
+/// marks, variation selectors, tags): pasted in from Word or the web, or typed to hide a name
+/// or a word from a filter. They are removed before anything is read.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// The caption without invisible characters.
+fn visible(caption: &str) -> String {
+    caption.chars().filter(|c| !is_invisible(*c)).collect()
+}
+
+/// Apostrophes as people type them (’ ‘ ʼ ` ´): inside a word, as in O'Neil.
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}'
+    )
+}
+
+/// What stands between two words of a caption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    /// Spaces, hyphens, underscores, dots inside an address, emoji: the words may be one name.
+    Soft,
+    /// A comma (and spaces): a list ("Ada, James and Tom"), or a register's "Okafor, Ada".
+    Comma,
+    /// The end of a sentence or clause (. ! ? ; : brackets, quotes): not one name.
+    Hard,
+}
+
+fn separator(between: &str) -> Sep {
+    let mut chars = between.chars().peekable();
+    let mut sep = Sep::Soft;
+    while let Some(c) = chars.next() {
+        match c {
+            ';' | ':' | '!' | '?' | '\u{2026}' | '(' | ')' | '[' | ']' | '{' | '}' | '"'
+            | '\u{201C}' | '\u{201D}' | '\u{00AB}' | '\u{00BB}' => return Sep::Hard,
+            // A full stop ends a sentence when a space follows it; "ada.okafor" is an address.
+            '.' if chars.peek().is_some_and(|n| n.is_whitespace()) => return Sep::Hard,
+            ',' => sep = Sep::Comma,
+            _ => {}
         }
-        let bare = trimmed
+    }
+    sep
+}
+
+/// A word of a caption: a run of letters and digits (apostrophes inside it dropped, so O'Neil
+/// and ONeil are one word), folded.
+#[derive(Debug, Clone)]
+struct Word {
+    /// Folded, apostrophes dropped.
+    word: String,
+    /// Without a possessive: "smith's" -> "smith".
+    bare: String,
+    /// Written with a capital first letter, as a name is.
+    capital: bool,
+    /// What stands before it (`Sep::Hard` for the first word).
+    sep: Sep,
+}
+
+fn caption_words(text: &str) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut between = String::new();
+    let mut token = String::new();
+    let flush = |token: &mut String, between: &mut String, out: &mut Vec<Word>| {
+        let raw = token.trim_matches(is_apostrophe);
+        if raw.is_empty() {
+            between.push_str(token);
+            token.clear();
+            return;
+        }
+        let folded: String = fold(raw)
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '\'')
+            .collect();
+        let bare = folded
             .strip_suffix("'s")
-            .unwrap_or(trimmed)
+            .unwrap_or(&folded)
             .replace('\'', "");
-        out.push((trimmed.replace('\'', ""), bare));
+        let sep = if out.is_empty() {
+            Sep::Hard
+        } else {
+            separator(between)
+        };
+        out.push(Word {
+            word: folded.replace('\'', ""),
+            bare,
+            capital: raw.chars().next().is_some_and(char::is_uppercase),
+            sep,
+        });
+        token.clear();
+        between.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || is_combining_mark(c) {
+            token.push(c);
+        } else if is_apostrophe(c) && !token.is_empty() {
+            token.push('\'');
+        } else {
+            if !token.is_empty() {
+                flush(&mut token, &mut between, &mut out);
+            }
+            between.push(c);
+        }
+    }
+    if !token.is_empty() {
+        flush(&mut token, &mut between, &mut out);
     }
     out
 }
 
-fn name_words(name: &str) -> Vec<String> {
-    words(&fold(name)).into_iter().map(|(w, _)| w).collect()
+/// A name's words, folded and run together: "Mary-Jane" -> "maryjane", "O'Neil" -> "oneil".
+fn name_key(name: &str) -> String {
+    fold(name).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// The words of a `#hashtag` or `@handle` run together ("#HarryPatel", "@harry.patel"),
@@ -173,66 +286,85 @@ fn tags(caption: &str) -> Vec<String> {
         .collect()
 }
 
-/// The ways a name of `words` may be written: as its words, and (for more than one) run
-/// together as a single word.
-fn spellings(words: Vec<String>) -> Vec<Vec<String>> {
-    if words.len() > 1 {
-        let joined = vec![words.concat()];
-        vec![words, joined]
-    } else {
-        vec![words]
+/// Titles before a surname: "Mrs Smith" is a member of staff, whatever word follows.
+const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam"];
+
+/// Where `part` (a name's key, such as "maryjane") can end if it starts at word `at`: the
+/// caption may write it as one word or split into up to three ("Mary Jane", "O Neil",
+/// "Mc Donald") with only spaces or hyphens between. `possessive` lets the last word carry
+/// "'s".
+fn part_ends(words: &[Word], at: usize, part: &str, possessive: bool) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut joined = String::new();
+    for n in 0..3 {
+        let Some(w) = words.get(at + n) else { break };
+        if n > 0 && w.sep != Sep::Soft {
+            break;
+        }
+        if format!("{joined}{}", w.word) == part
+            || (possessive && format!("{joined}{}", w.bare) == part)
+        {
+            ends.push(at + n + 1);
+        }
+        joined.push_str(&w.word);
+        if joined.len() >= part.len() {
+            break;
+        }
     }
+    ends
 }
 
-fn pupil_name_problems(
-    caption: &str,
-    caption_words: &[(String, String)],
-    pupils: &[PupilName],
-) -> Vec<CaptionProblem> {
+/// Whether the caption names the pupil with forename `first` and surname `last` (keys).
+fn names(words: &[Word], caption_tags: &[String], first: &str, last: &str) -> bool {
+    if first.is_empty() || last.is_empty() {
+        return false;
+    }
+    let joined = format!("{first}{last}");
+    let joined_reversed = format!("{last}{first}");
+    // Run together, either way round: "AdaOkafor", in a link's path or an e-mail address too.
+    if words
+        .iter()
+        .any(|w| w.word == joined || w.word == joined_reversed || w.bare == joined)
+    {
+        return true;
+    }
+    // In a tag, with anything around it ("#TeamHarryPatel", "#PatelHarry2026").
+    if caption_tags
+        .iter()
+        .any(|t| t.contains(&joined) || t.contains(&joined_reversed))
+    {
+        return true;
+    }
+    (0..words.len()).any(|i| {
+        // "Ada Okafor", "Ada Okafor's": only spaces or hyphens between the names.
+        let forward = part_ends(words, i, first, false).into_iter().any(|end| {
+            words.get(end).is_some_and(|w| w.sep == Sep::Soft)
+                && !part_ends(words, end, last, true).is_empty()
+        });
+        // A register's order: "Okafor, Ada", or "OKAFOR Ada" / "Okafor Ada" with the forename
+        // written as a name (so "Mrs Smith will…" does not name Will Smith), and not after a
+        // title ("Mr Jones May…").
+        let after_title = i > 0 && TITLES.contains(&words[i - 1].word.as_str());
+        let reversed = !after_title
+            && part_ends(words, i, last, false).into_iter().any(|end| {
+                words
+                    .get(end)
+                    .is_some_and(|w| w.sep == Sep::Comma || (w.sep == Sep::Soft && w.capital))
+                    && !part_ends(words, end, first, true).is_empty()
+            });
+        forward || reversed
+    })
+}
+
+fn pupil_name_problems(caption: &str, words: &[Word], pupils: &[PupilName]) -> Vec<CaptionProblem> {
     let caption_tags = tags(caption);
     let mut problems = Vec::new();
     for pupil in pupils {
-        let surname = name_words(&pupil.surname);
-        if surname.is_empty() {
-            continue;
-        }
-        let in_order = |full: &[&String]| {
-            let last = full.len() - 1;
-            caption_words.windows(full.len()).any(|window| {
-                window
-                    .iter()
-                    .zip(full)
-                    .enumerate()
-                    .all(|(i, ((word, bare), want))| {
-                        // Only the final word may carry a possessive: "Jane Smith's".
-                        word == *want || (i == last && bare == *want)
-                    })
-            })
-        };
-        // A name of several words may also be written run together: "MaryJane" for
-        // Mary-Jane, "SmithJones" for Smith-Jones.
-        let surnames = spellings(surname);
-        let found = pupil.forenames.iter().any(|forename| {
-            let forename = name_words(forename);
-            if forename.is_empty() {
-                return false;
-            }
-            spellings(forename).iter().any(|forename| {
-                surnames.iter().any(|surname| {
-                    let full: Vec<&String> = forename.iter().chain(surname.iter()).collect();
-                    // A register's order ("Davies, José") names the pupil as surely.
-                    let reversed: Vec<&String> = surname.iter().chain(forename.iter()).collect();
-                    // Run together in a tag, either way round, with anything around it
-                    // ("#TeamHarryPatel", "#PatelHarry2026").
-                    let joined: String = full.iter().map(|w| w.as_str()).collect();
-                    let joined_reversed: String = reversed.iter().map(|w| w.as_str()).collect();
-                    let in_a_tag = caption_tags
-                        .iter()
-                        .any(|t| t.contains(&joined) || t.contains(&joined_reversed));
-                    in_order(&full) || in_order(&reversed) || in_a_tag
-                })
-            })
-        });
+        let surname = name_key(&pupil.surname);
+        let found = pupil
+            .forenames
+            .iter()
+            .any(|forename| names(words, &caption_tags, &name_key(forename), &surname));
         if found {
             problems.push(CaptionProblem {
                 kind: CaptionProblemKind::PupilName,
@@ -301,20 +433,19 @@ const BARE_TLDS: &[&str] = &[
 ];
 
 /// The host of a link-shaped token, lower-case, or `None` if the token is not a link.
-fn link_host(token: &str) -> Option<String> {
+/// `explicit`: the token followed a scheme ("https://", "//"), so it is a link whatever it
+/// looks like.
+fn link_host(token: &str, explicit: bool) -> Option<String> {
     let lower = token.to_lowercase();
-    let (rest, explicit) = if let Some(r) = lower.strip_prefix("https://") {
-        (r, true)
-    } else if let Some(r) = lower.strip_prefix("http://") {
-        (r, true)
-    } else if lower.starts_with("www.") {
-        (lower.as_str(), true)
-    } else {
-        (lower.as_str(), false)
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let has_path = end < rest.len();
-    let authority = rest.get(..end)?;
+    let explicit = explicit || lower.starts_with("www.");
+    // The host ends at the first character a host cannot hold: "/", "?", "#", a backslash,
+    // which a browser reads as "/" (so "evil.com" + backslash + ".trust.org" goes to
+    // evil.com), or punctuation after it ("(evil.com)").
+    let end = lower
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '@' | '_')))
+        .unwrap_or(lower.len());
+    let has_path = lower[end..].starts_with(['/', '\\', '?', '#']);
+    let authority = lower.get(..end)?;
     let host_port = authority.rsplit('@').next().unwrap_or(authority);
     let host = host_port
         .split(':')
@@ -338,53 +469,114 @@ fn link_host(token: &str) -> Option<String> {
     }
 }
 
+/// The domain of an e-mail address ("ada.o@gmail.com", "mailto:ada@gmail.com"), lower-case.
+fn email_domain(token: &str) -> Option<String> {
+    let (local, domain) = token.rsplit_once('@')?;
+    let local = local.rsplit(':').next().unwrap_or(local);
+    let domain = domain.trim_end_matches('.').to_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let ok = !local.is_empty()
+        && labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|t| t.len() >= 2 && t.chars().all(char::is_alphabetic));
+    ok.then_some(domain)
+}
+
+/// Pieces of the caption that may be links or e-mail addresses, with whether each followed a
+/// scheme. A link need not stand after a space: "👉https://…", "Tickets:forms.gle/x",
+/// "‘evil.com’" and "Link,bit.ly/x" are links as surely as "see evil.com".
+fn link_pieces(caption: &str) -> Vec<(String, bool)> {
+    let mut pieces = Vec::new();
+    // Nothing outside ASCII but letters and digits belongs in a web address: emoji, curly
+    // quotes and guillemets end one.
+    let chunks = caption.split(|c: char| {
+        c.is_whitespace()
+            || (!c.is_ascii() && !c.is_alphanumeric())
+            || matches!(c, '"' | '<' | '>' | '`' | '{' | '}' | '|' | '^')
+    });
+    for chunk in chunks.filter(|c| !c.is_empty()) {
+        let mut rest = chunk;
+        // "scheme://" (or a bare "//") starts a link wherever it stands; the text before it
+        // is read as plain text.
+        while let Some(at) = rest.find("//") {
+            let before = &rest[..at];
+            let plain = match before.strip_suffix(':') {
+                Some(b) => {
+                    let scheme = b
+                        .chars()
+                        .rev()
+                        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                        .count();
+                    &b[..b.len() - scheme]
+                }
+                None => before,
+            };
+            bare_pieces(plain, &mut pieces);
+            let after = &rest[at + 2..];
+            pieces.push((after.to_owned(), true));
+            // The host is read from the piece; anything after it may hold another link.
+            let host_end = after
+                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '@' | '_')))
+                .unwrap_or(after.len());
+            rest = &after[host_end..];
+        }
+        bare_pieces(rest, &mut pieces);
+    }
+    pieces
+}
+
+/// Splits text with no scheme at the punctuation that cannot sit inside a bare domain.
+fn bare_pieces(text: &str, pieces: &mut Vec<(String, bool)>) {
+    for piece in text.split([',', ';', '!', '(', ')', '[', ']', '*', '\'', '"', '=']) {
+        // "mailto:x@y" and "Tickets:evil.com": a colon before an address ends the text.
+        let piece = if piece.contains('@') {
+            piece
+        } else {
+            piece.rsplit(':').next().unwrap_or(piece)
+        };
+        let piece = piece.trim_matches(['.', '?', ':', '-', '_']);
+        if !piece.is_empty() {
+            pieces.push((piece.to_owned(), false));
+        }
+    }
+}
+
 fn link_problems(caption: &str, allowed_domains: &[String]) -> Vec<CaptionProblem> {
     let allowed: Vec<String> = allowed_domains
         .iter()
         .map(|d| d.trim().trim_end_matches('.').to_lowercase())
         .filter(|d| !d.is_empty())
         .collect();
+    let trusted = |host: &str| {
+        allowed
+            .iter()
+            .any(|d| host == d || host.ends_with(&format!(".{d}")))
+    };
     let mut problems = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    for raw in caption.split_whitespace() {
-        // E-mail addresses are not links.
-        if raw.contains('@') && !raw.contains("://") {
-            continue;
-        }
-        let token = raw.trim_matches(|c: char| {
-            matches!(
-                c,
-                '(' | ')'
-                    | '['
-                    | ']'
-                    | '<'
-                    | '>'
-                    | '"'
-                    | '\''
-                    | ','
-                    | '.'
-                    | '!'
-                    | '?'
-                    | ';'
-                    | ':'
-                    | '\u{2019}'
-                    | '\u{201c}'
-                    | '\u{201d}'
-            )
-        });
-        let Some(host) = link_host(token) else {
-            continue;
+    for (piece, explicit) in link_pieces(caption) {
+        let (host, what) = if !explicit && piece.contains('@') {
+            let Some(domain) = email_domain(&piece) else {
+                continue;
+            };
+            (domain, "e-mail address at")
+        } else {
+            let Some(host) = link_host(&piece, explicit) else {
+                continue;
+            };
+            (host, "link to")
         };
-        let ok = allowed
-            .iter()
-            .any(|d| host == *d || host.ends_with(&format!(".{d}")));
-        if ok || seen.contains(&host) {
+        if trusted(&host) || seen.contains(&host) {
             continue;
         }
         seen.push(host.clone());
         problems.push(CaptionProblem {
             kind: CaptionProblemKind::Link,
-            detail: format!("link to {host}, which is not a trust domain"),
+            detail: format!("{what} {host}, which is not a trust domain"),
         });
     }
     problems
@@ -415,46 +607,231 @@ fn is_profane_word(word: &str) -> bool {
     first_star <= 1 && INFLECTIONS.contains(&tail.as_str())
 }
 
-/// Names and titles a school writes that hold a word the list counts as profane: the word is
-/// not profanity beside its partner here ("Dick Whittington" is the Christmas panto).
-const NAMED: &[(&str, &str)] = &[
-    ("dick", "whittington"),
-    ("dick", "turpin"),
-    ("moby", "dick"),
-    ("dick", "king"),
+/// Words that school posts use in their ordinary sense and that the list counts as profane:
+/// History (Holocaust Memorial Day), RSE and health (Breast Cancer Awareness), LGBT+ History
+/// Month, science and the garden. Never profanity on their own.
+const SCHOOL_WORDS: &[&str] = &[
+    "lesbian",
+    "lesbians",
+    "gay",
+    "gays",
+    "homosexual",
+    "homosexuality",
+    "queer",
+    "bisexual",
+    "transgender",
+    "trans",
+    "nazi",
+    "nazis",
+    "hitler",
+    "auschwitz",
+    "holocaust",
+    "breast",
+    "breasts",
+    "breastfeeding",
+    "sex",
+    "sexes",
+    "sexual",
+    "sexuality",
+    "sexually",
+    "penis",
+    "vagina",
+    "vaginas",
+    "vulva",
+    "puberty",
+    "condom",
+    "condoms",
+    "hoe",
+    "hoes",
+    "hoeing",
 ];
 
-fn profanity_problems(caption_words: &[(String, String)]) -> Vec<CaptionProblem> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut problems = Vec::new();
-    let word_at = |i: usize| caption_words.get(i).map(|(w, _)| w.as_str());
-    for (i, (word, _)) in caption_words.iter().enumerate() {
-        let named = NAMED.iter().any(|(a, b)| {
-            (word == a && word_at(i + 1) == Some(*b))
-                || (word == b && i > 0 && word_at(i - 1) == Some(*a))
-        });
-        if named || seen.contains(&word.as_str()) || !is_profane_word(word) {
+/// Names, titles and phrases a school writes that hold a word the list counts as profane: the
+/// word is not profanity inside them ("Dick Whittington" is the Christmas panto, the blue tit
+/// is counted in the RSPB's Big Schools' Birdwatch).
+const PHRASES: &[&[&str]] = &[
+    &["dick", "whittington"],
+    &["dick", "turpin"],
+    &["moby", "dick"],
+    &["dick", "king"],
+    &["spotted", "dick"],
+    &["blue", "tit"],
+    &["blue", "tits"],
+    &["great", "tit"],
+    &["great", "tits"],
+    &["coal", "tit"],
+    &["coal", "tits"],
+    &["marsh", "tit"],
+    &["willow", "tit"],
+    &["crested", "tit"],
+    &["bearded", "tit"],
+    &["tailed", "tit"],
+    &["tailed", "tits"],
+    &["cocker", "spaniel"],
+    &["cocker", "spaniels"],
+    &["cock", "a", "doodle"],
+    &["plymouth", "hoe"],
+    &["pussy", "cat"],
+    &["pussy", "willow"],
+    &["puss", "in", "boots"],
+    &["homo", "sapiens"],
+    &["homo", "erectus"],
+];
+
+/// British swearing and slurs the list does not hold, as whole words (with an inflection).
+const MORE_PROFANITY: &[&str] = &[
+    "shite", "gobshite", "shithead", "shitty", "fuckwit", "bellend", "dickhead", "knobhead",
+    "twat", "wanker", "wank", "tosser", "pissed", "bollocks", "wtf", "ffs", "stfu", "paki",
+    "pikey", "spastic", "spaz", "spazz", "mong", "slag", "nonce", "retard", "retarded", "tranny",
+    "gyppo", "gypo",
+];
+
+/// Words written with stars for letters ("f*ck", "sh**") are compared with these.
+const MASKABLE: &[&str] = &[
+    "fuck", "fucking", "fucker", "shit", "shite", "cunt", "twat", "wank", "wanker", "bitch",
+    "bastard", "dick", "cock", "piss", "arse", "arsehole", "bollocks", "prick", "slut", "whore",
+];
+
+fn is_swearing(word: &str) -> bool {
+    if word.is_empty() || SCHOOL_WORDS.contains(&word) {
+        return false;
+    }
+    // Nothing in English but swearing holds "fuck".
+    word.contains("fuck")
+        || MORE_PROFANITY.iter().any(|p| {
+            word.strip_prefix(p)
+                .is_some_and(|tail| INFLECTIONS.contains(&tail))
+        })
+        || is_profane_word(word)
+}
+
+/// A word with symbols for letters ("sh!t", "$hit", "b1tch"), read as letters; `None` if it
+/// has none.
+fn unmasked(token: &str) -> Option<String> {
+    let token = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '*' && c != '$');
+    if !token
+        .chars()
+        .any(|c| matches!(c, '!' | '$' | '@' | '1' | '3' | '0' | '5'))
+        || !token.chars().any(char::is_alphabetic)
+    {
+        return None;
+    }
+    let letters: String = token
+        .chars()
+        .map(|c| match c {
+            '!' | '1' => 'i',
+            '$' | '5' => 's',
+            '@' => 'a',
+            '3' => 'e',
+            '0' => 'o',
+            c => c,
+        })
+        .collect();
+    Some(fold(&letters))
+}
+
+/// A word written with stars for some letters ("f*ck", "sh*t", "f**k"): the word it hides,
+/// if it is one of [`MASKABLE`].
+fn starred(token: &str) -> Option<&'static str> {
+    let token = fold(token.trim_matches(|c: char| !c.is_alphanumeric() && c != '*'));
+    let (head, tail) = token.split_once('*')?;
+    let tail = tail.trim_start_matches('*');
+    if tail.contains('*') || head.len() + tail.len() < 1 || !token.is_ascii() {
+        return None;
+    }
+    MASKABLE
+        .iter()
+        .copied()
+        .find(|w| w.len() > head.len() + tail.len() && w.starts_with(head) && w.ends_with(tail))
+}
+
+fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
+    let mut found: Vec<String> = Vec::new();
+    let word_at = |i: usize| words.get(i).map(|w| w.word.as_str());
+    let in_phrase = |i: usize| {
+        PHRASES.iter().any(|phrase| {
+            phrase.iter().enumerate().any(|(k, _)| {
+                i >= k
+                    && phrase
+                        .iter()
+                        .enumerate()
+                        .all(|(j, p)| word_at(i - k + j) == Some(*p))
+            })
+        })
+    };
+    for (i, w) in words.iter().enumerate() {
+        // "Mrs Cocks' class": a surname after a title.
+        let after_title = i > 0 && TITLES.contains(&words[i - 1].word.as_str());
+        if after_title || in_phrase(i) || !is_swearing(&w.word) {
             continue;
         }
-        seen.push(word);
+        found.push(w.word.clone());
+    }
+    // Letters spaced out: "f u c k", "s.h.i.t".
+    let mut run = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let single = w.word.chars().count() == 1 && (run.is_empty() || w.sep == Sep::Soft);
+        if single {
+            run.push_str(&w.word);
+        }
+        if !single || i + 1 == words.len() {
+            if run.chars().count() >= 3 && is_swearing(&run) {
+                found.push(run.clone());
+            }
+            run.clear();
+            if !single && w.word.chars().count() == 1 {
+                run.push_str(&w.word);
+            }
+        }
+    }
+    for token in caption.split_whitespace() {
+        if let Some(word) = starred(token) {
+            found.push(word.to_owned());
+        } else if let Some(word) = unmasked(token)
+            && is_swearing(&word)
+        {
+            found.push(word);
+        }
+        // A hashtag run together: "#shitday", "#FFSMonday".
+        if let Some(tag) = token.strip_prefix('#') {
+            let tag: String = fold(tag).chars().filter(|c| c.is_alphanumeric()).collect();
+            let swear = ["fuck", "shit", "cunt", "wank", "twat", "ffs", "wtf"]
+                .iter()
+                .any(|s| tag.starts_with(s))
+                && !tag.starts_with("shiitake")
+                && !tag.starts_with("shitake");
+            if swear {
+                found.push(tag);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for word in found {
+        if seen.contains(&word) {
+            continue;
+        }
         let mut shown = word.chars();
         let first: String = shown.next().into_iter().collect();
         problems.push(CaptionProblem {
             kind: CaptionProblemKind::Profanity,
             detail: format!("profanity: \"{first}{}\"", "*".repeat(shown.count())),
         });
+        seen.push(word);
     }
     problems
 }
 
 /// Every problem in `caption`, in the order: pupil names, handles, profanity, links.
-/// An empty list means the caption is safe.
+/// An empty list means the caption is safe. Invisible characters (zero-width spaces, soft
+/// hyphens) are removed first: they hide nothing.
 pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem> {
-    let caption_words = words(&fold(caption));
-    let mut problems = pupil_name_problems(caption, &caption_words, ctx.pupil_names);
-    problems.extend(handle_problems(caption, ctx.trust_handles));
-    problems.extend(profanity_problems(&caption_words));
-    problems.extend(link_problems(caption, ctx.allowed_domains));
+    let caption = visible(caption);
+    let words = caption_words(&caption);
+    let mut problems = pupil_name_problems(&caption, &words, ctx.pupil_names);
+    problems.extend(handle_problems(&caption, ctx.trust_handles));
+    problems.extend(profanity_problems(&caption, &words));
+    problems.extend(link_problems(&caption, ctx.allowed_domains));
     problems
 }
 
@@ -686,6 +1063,215 @@ mod tests {
     #[test]
     fn sentences_without_spaces_and_abbreviations_are_not_links() {
         assert!(check("Thanks to Mr.Smith, e.g. for 3.5 hours. Next.Time").is_empty());
+    }
+
+    /// Pupils whose names are ordinary words, for the false positives teachers would meet.
+    fn check_with(caption: &str, names: &[(&str, &str)]) -> Vec<CaptionProblemKind> {
+        let pupils: Vec<PupilName> = names
+            .iter()
+            .enumerate()
+            .map(|(i, (f, s))| PupilName {
+                upn: format!("P{i}"),
+                forenames: vec![(*f).to_owned()],
+                surname: (*s).to_owned(),
+            })
+            .collect();
+        let handles = vec!["OakTrust".to_owned()];
+        let domains = vec!["oaktrust.org.uk".to_owned()];
+        check_caption(
+            caption,
+            &CaptionContext {
+                pupil_names: &pupils,
+                trust_handles: &handles,
+                allowed_domains: &domains,
+            },
+        )
+        .into_iter()
+        .map(|p| p.kind)
+        .collect()
+    }
+
+    #[test]
+    fn ordinary_words_beside_each_other_are_not_a_full_name() {
+        let names = [
+            ("Will", "Smith"),
+            ("May", "Jones"),
+            ("Harry", "George"),
+            ("Ada", "James"),
+            ("Oliver", "Hill"),
+            ("Grace", "Day"),
+            ("Hope", "Lewis"),
+            ("Tom", "Green"),
+        ];
+        for caption in [
+            "Mrs Smith will be leading the trip",
+            "Mr Jones may join us",
+            "Well done Harry, George and Ava!",
+            "Well done to Ada, James and Tom!",
+            "Great day at Oak Hill! Oliver and Sam ran",
+            "What a Sports Day! Grace and Tom won",
+            "From Ms Lewis: hope to see you",
+            "Tom, Green team captain",
+            "Mrs Smith Will be back on Monday",
+        ] {
+            assert!(check_with(caption, &names).is_empty(), "{caption}");
+        }
+        // The names written as names still count.
+        for caption in [
+            "Well done Will Smith",
+            "Smith, Will: player of the match",
+            "SMITH Will",
+            "Okafor Ada",
+        ] {
+            assert_eq!(
+                check_with(caption, &[("Will", "Smith"), ("Ada", "Okafor")]),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+    }
+
+    #[test]
+    fn invisible_characters_and_run_together_names_do_not_hide_a_name() {
+        let names = [("Ada", "Okafor")];
+        for caption in [
+            "Well done A\u{200B}da Okafor",
+            "Well done Ada Oka\u{00AD}for",
+            "Well done Ada\u{2060} Oka\u{200D}for",
+            "Well done Ada\u{200B}Okafor",
+            "Congratulations AdaOkafor!",
+            "Well done OkaforAda",
+            "https://oaktrust.org.uk/gallery/AdaOkafor",
+        ] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+        assert_eq!(
+            check_with("Email adaokafor@gmail.com", &names),
+            vec![CaptionProblemKind::PupilName, CaptionProblemKind::Link]
+        );
+        assert_eq!(
+            check_with("What a sh\u{200B}it day", &names),
+            vec![CaptionProblemKind::Profanity]
+        );
+    }
+
+    #[test]
+    fn apostrophes_and_prefixes_typed_apart_are_still_the_surname() {
+        let names = [
+            ("Siobhan", "O'Neil"),
+            ("Liam", "McDonald"),
+            ("Ava", "De'Ath"),
+        ];
+        for caption in [
+            "Siobhan O Neil",
+            "Siobhan O' Neil",
+            "Siobhan O\u{00B4}Neil",
+            "Liam Mc Donald",
+            "Ava De Ath",
+        ] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_glued_to_the_words_before_them_are_still_links() {
+        for caption in [
+            "\u{1F449}https://evil.com",
+            "Book your place\u{1F449}forms.gle/abc123",
+            "Tickets:https://evil.com",
+            "Sign up:forms.gle/abc",
+            "Link:bit.ly/abc",
+            "\u{2018}evil.com\u{2019}",
+            "evil.com's page",
+            "\u{00AB}evil.com\u{00BB}",
+            "Tickets,evil.com",
+            "*evil.com*",
+            "ftp://evil.com",
+            "//evil.com/x",
+            "(https://evil.com)",
+            "https://evil.com\\.oaktrust.org.uk",
+            "https://oaktrust.org.uk/x,https://evil.com",
+        ] {
+            assert_eq!(kinds(caption), vec![CaptionProblemKind::Link], "{caption}");
+        }
+        assert!(kinds("Tickets:https://oaktrust.org.uk/events").is_empty());
+    }
+
+    #[test]
+    fn e_mail_addresses_outside_the_trust_are_flagged_like_links() {
+        for caption in [
+            "Email mrs.jones@hotmail.co.uk",
+            "mailto:ada@gmail.com",
+            "Contact (sam@example.org).",
+        ] {
+            let problems = check(caption);
+            assert_eq!(problems.len(), 1, "{caption}: {problems:?}");
+            assert!(
+                problems[0].detail.starts_with("e-mail address at"),
+                "{problems:?}"
+            );
+        }
+        assert!(check("Email office@oaktrust.org.uk or head@primary.oaktrust.org.uk").is_empty());
+    }
+
+    #[test]
+    fn curriculum_and_nature_words_are_not_profanity() {
+        for caption in [
+            "Holocaust Memorial Day: Year 9 learnt about Auschwitz and how the Nazis and Hitler came to power",
+            "Breast Cancer Awareness bake sale",
+            "Relationships and Sex Education evening for parents; sexual health",
+            "LGBT+ History Month: lesbian, gay, bisexual and trans pioneers",
+            "A blue tit and a great tit at the Big Schools' Birdwatch",
+            "Meet Biscuit, our cocker spaniel! Cock-a-doodle-doo",
+            "Pussy cat, pussy cat, where have you been?",
+            "Spotted dick and custard for pudding",
+            "Year 2 used a hoe in the garden; trip to Plymouth Hoe",
+            "Homo sapiens in Year 6 science",
+            "Mrs Cocks' class",
+            "Shitake mushrooms in food tech #shitakerecipes",
+            "Scunthorpe, Penistone and Cockermouth",
+        ] {
+            assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
+        }
+    }
+
+    #[test]
+    fn british_swearing_slurs_and_masked_words_are_profanity() {
+        for caption in [
+            "paki",
+            "what a spastic",
+            "shite",
+            "gobshite",
+            "pissed again",
+            "wtf",
+            "ffs",
+            "f*ck",
+            "sh*t",
+            "f**k this",
+            "sh!t",
+            "$hit",
+            "f u c k",
+            "f.u.c.k",
+            "fuckwit",
+            "#shitday",
+            "nonce",
+        ] {
+            assert_eq!(
+                kinds(caption),
+                vec![CaptionProblemKind::Profanity],
+                "{caption}"
+            );
+        }
+        assert!(kinds("5 stars * top marks, 10/10!").is_empty());
+        assert!(kinds("A B C and 1 2 3").is_empty());
     }
 
     #[test]
