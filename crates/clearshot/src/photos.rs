@@ -24,9 +24,16 @@ impl From<photo::PhotoError> for Error {
     }
 }
 
+/// A path as text for JSON: a file name that is not UTF-8 (Latin-1 names from an old zip or a
+/// camera card) is written with U+FFFD for the bytes it cannot show, never dropped.
+pub fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
 /// `photos inspect` for one file: the evidence, with the path.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspected {
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     #[serde(flatten)]
     pub evidence: Evidence,
@@ -158,14 +165,22 @@ pub fn provenance(
         let taken = second(evidence.taken_at.as_deref());
         let best = ledger
             .iter()
-            .filter(|e| {
-                let theirs = second(e.taken_at.as_deref());
-                taken.is_none() || theirs.is_none() || taken == theirs
-            })
             .filter_map(|e| {
+                let theirs = second(e.taken_at.as_deref());
+                let timed = taken.is_some() && theirs.is_some();
+                if timed && taken != theirs {
+                    return None;
+                }
+                // Without both times, only a near-exact look is a copy (a second shot of the
+                // same scene on a personal phone, sent on WhatsApp, carries no time).
+                let within = if timed {
+                    photo::SIMILAR_MAX_DISTANCE
+                } else {
+                    photo::SIMILAR_UNTIMED_MAX_DISTANCE
+                };
                 PerceptualHash::from_hex(&e.phash)
                     .ok()
-                    .filter(|h| h.is_similar(&hash))
+                    .filter(|h| h.is_similar(&hash) && h.distance(&hash) <= within)
                     .map(|h| (h.distance(&hash), e))
             })
             .min_by_key(|(dist, _)| *dist);
@@ -188,6 +203,11 @@ pub fn provenance(
                 d.retired_on.map(|r| r.to_string()).unwrap_or_default(),
                 undated
             ));
+        } else if hash.has_detail() {
+            notes.push(
+                "no photo in the ledger looks like it (a copy cropped by more than about 2% a side, or rotated, is not recognised: use the original file from the card)"
+                    .into(),
+            );
         }
     }
 
@@ -543,6 +563,7 @@ pub fn check_caption(store: &Store, caption: &str) -> Result<Vec<String>> {
 /// `photos faces` for one file: the faces found, in displayed full-size pixels.
 #[derive(Debug, Clone, Serialize)]
 pub struct FacesFound {
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     pub faces: Vec<photo::FaceBox>,
 }
@@ -891,6 +912,7 @@ fn level_str(level: ProvenanceLevel) -> &'static str {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Exported {
     pub clearance_id: String,
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     pub width: u32,
     pub height: u32,
@@ -1104,6 +1126,7 @@ pub fn thumbnail(path: &Path, max_edge: u32) -> Result<Vec<u8>> {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RejectedFile {
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     pub reason: String,
 }
@@ -1124,8 +1147,13 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<RejectedFile>) {
     let mut files = Vec::new();
     let mut rejected = Vec::new();
     let mut stack: Vec<PathBuf> = paths.to_vec();
+    // Folders already read, by their real path: a link back to a parent folder (a loop) or
+    // two links to one folder are read once.
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while let Some(p) = stack.pop() {
         match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() && !seen.insert(std::fs::canonicalize(&p).unwrap_or(p.clone())) => {
+            }
             Ok(m) if m.is_dir() => match std::fs::read_dir(&p) {
                 Ok(entries) => {
                     for e in entries.flatten() {
@@ -1194,7 +1222,7 @@ fn other_camera(p: &Prepared, device: &Device) -> Option<String> {
 fn prepare(path: &Path) -> Result<Prepared> {
     let bytes = photo::read_file(path)?;
     let evidence = photo::inspect(&bytes)?;
-    let phash = photo::decode_scaled(&bytes, 256)?.perceptual_hash();
+    let phash = photo::decode_scaled(&bytes, photo::LEDGER_HASH_EDGE)?.perceptual_hash();
     Ok(Prepared {
         sha256: evidence.sha256.clone(),
         phash: phash.to_hex(),
@@ -1316,6 +1344,63 @@ mod tests {
         assert!(!same_serial("---", "   "));
         assert_eq!(serial_key("0000"), "0000");
         assert_eq!(serial_key("NOISE"), "NOISE", "only \"NO=\" is a prefix");
+    }
+
+    #[test]
+    fn a_look_alike_counts_as_a_copy_only_near_exact_unless_the_times_agree() {
+        let mut store = Store::in_memory().unwrap();
+        let stamp = register::Stamp::new("test", "2026-11-20T10:00:00Z");
+        let original = PerceptualHash([0x0F; photo::PERCEPTUAL_HASH_BYTES]);
+        let shot = "2026-11-19T10:00:00";
+        {
+            let tx = register::begin(&mut store.conn).unwrap();
+            let device = register::devices::NewDevice {
+                label: "OAK-CAM-1".into(),
+                kind: "camera".into(),
+                make: "Canon".into(),
+                model: "Canon EOS 250D".into(),
+                serial: None,
+                academy_id: None,
+                added_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            };
+            let id = register::devices::add(&tx, &device, &stamp).unwrap();
+            let capture = register::ledger::Capture {
+                sha256: &"a".repeat(64),
+                phash: &original.to_hex(),
+                device_id: id,
+                device_label: "OAK-CAM-1",
+                taken_at: Some(shot),
+                source_name: None,
+            };
+            register::ledger::add(&tx, &capture, &stamp).unwrap();
+            tx.commit().unwrap();
+        }
+        // Another photo's bytes (a committed group photo), its camera details removed.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../faces/tests/data/group4.jpg");
+        let mut evidence = photo::inspect(&std::fs::read(path).unwrap()).unwrap();
+        (evidence.make, evidence.model, evidence.serial) = (None, None, None);
+        let on = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let level = |evidence: &Evidence, bits: usize| {
+            let mut hash = original;
+            for i in 0..bits {
+                hash.0[i / 8] ^= 1 << (i % 8);
+            }
+            provenance(&store, &"b".repeat(64), evidence, || Ok(hash), on)
+                .unwrap()
+                .level
+        };
+        // No time to compare (sent through WhatsApp): only a near-exact look counts.
+        evidence.taken_at = None;
+        assert_eq!(level(&evidence, 4), ProvenanceLevel::LedgerSimilar);
+        assert_eq!(level(&evidence, 8), ProvenanceLevel::LedgerSimilar);
+        assert_eq!(level(&evidence, 12), ProvenanceLevel::None);
+        // The same second on both: an edited copy (a crop) counts further out.
+        evidence.taken_at = Some(shot.into());
+        assert_eq!(level(&evidence, 12), ProvenanceLevel::LedgerSimilar);
+        assert_eq!(level(&evidence, 17), ProvenanceLevel::None);
+        // Another second: another photo, however alike.
+        evidence.taken_at = Some("2026-11-19T10:00:05".into());
+        assert_eq!(level(&evidence, 2), ProvenanceLevel::None);
     }
 
     #[test]

@@ -140,7 +140,7 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                     Ok(i) => serde_json::to_value(&i).unwrap_or(serde_json::Value::Null),
                     Err(e) => {
                         failed = true;
-                        serde_json::json!({"path": p, "error": e.to_string()})
+                        serde_json::json!({"path": p.to_string_lossy(), "error": e.to_string()})
                     }
                 })
                 .collect();
@@ -341,7 +341,7 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                     Err(e) => {
                         failed = true;
                         eprintln!("clearshot: {}: {e}", p.display());
-                        serde_json::json!({"path": p, "error": e.to_string()})
+                        serde_json::json!({"path": p.to_string_lossy(), "error": e.to_string()})
                     }
                 })
                 .collect();

@@ -157,8 +157,8 @@ impl Detector {
     }
 
     /// Same detector with a different set of tiled levels (long side in pixels
-    /// of each scaled copy that is cut into 256-px tiles). Used by the benchmark.
-    #[doc(hidden)]
+    /// of each scaled copy that is cut into 256-px tiles). Used by the benchmark,
+    /// and for a closer look at a photo whose faces are small.
     pub fn with_levels(mut self, levels: &[u32]) -> Detector {
         self.levels = levels.to_vec();
         self

@@ -1,4 +1,4 @@
-//! One decode per photo: the oriented RGB8 pixels that the hash, thumbnail and export share.
+//! One decode per photo: the oriented sRGB8 pixels that the hash, thumbnail and export share.
 
 use crate::evidence::{header_size, orientation, read_exif};
 use crate::{Format, MAX_DECODE_BYTES, PhotoError, check_pixels, detect_format};
@@ -76,12 +76,19 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, PhotoError> {
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
     reader.limits(limits());
     crate::working::count_decode();
-    let image =
-        guard_third_party(format, || reader.decode())?.map_err(|e| image_error(format, e))?;
-    Ok(oriented(image, bytes, format))
+    let (image, icc) = guard_third_party(format, || -> Result<_, ImageError> {
+        let mut decoder = reader.into_decoder()?;
+        // A profile that cannot be read is no reason to refuse the photo (see `colour`).
+        let icc = image::ImageDecoder::icc_profile(&mut decoder)
+            .ok()
+            .flatten();
+        Ok((DynamicImage::from_decoder(decoder)?, icc))
+    })?
+    .map_err(|e| image_error(format, e))?;
+    Ok(oriented(image, icc, bytes, format))
 }
 
-fn oriented(image: DynamicImage, bytes: &[u8], format: Format) -> Decoded {
+fn oriented(image: DynamicImage, icc: Option<Vec<u8>>, bytes: &[u8], format: Format) -> Decoded {
     let mut image = image;
     let exif_orientation = read_exif(bytes, format).and_then(|exif| orientation(&exif));
     // Invalid values (0, 9+, like the 36865 one camera wrote) are treated as "as stored".
@@ -91,9 +98,31 @@ fn oriented(image: DynamicImage, bytes: &[u8], format: Format) -> Decoded {
     {
         image.apply_orientation(o);
     }
-    Decoded {
-        image: image.into_rgb8(),
+    let mut image = if image.color().has_alpha() {
+        on_white(&image)
+    } else {
+        image.into_rgb8()
+    };
+    if let Some(icc) = icc {
+        crate::colour::to_srgb(&mut image, &icc);
     }
+    Decoded { image }
+}
+
+/// An image with transparency, laid on white, as a browser or photo viewer shows it. Dropping
+/// the alpha channel instead would publish whatever an editor left under a transparent area
+/// (a person "erased" from a cut-out), which the teacher never saw.
+fn on_white(image: &DynamicImage) -> RgbImage {
+    let rgba = image.to_rgba8();
+    let mut out = RgbImage::new(rgba.width(), rgba.height());
+    for (from, to) in rgba.pixels().zip(out.pixels_mut()) {
+        let alpha = u32::from(from[3]);
+        for c in 0..3 {
+            let v = (u32::from(from[c]) * alpha + 255 * (255 - alpha) + 127) / 255;
+            to[c] = u8::try_from(v).unwrap_or(u8::MAX);
+        }
+    }
+    out
 }
 
 /// Decodes at reduced size (thumbnails, the working copy): a JPEG is scaled by 1/2, 1/4 or 1/8
@@ -107,7 +136,7 @@ pub fn decode_scaled(bytes: &[u8], min_edge_hint: u32) -> Result<Decoded, PhotoE
     }
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.set_max_decoding_buffer_size(usize::try_from(MAX_DECODE_BYTES).unwrap_or(usize::MAX));
-    let jpeg_err = |e: jpeg_decoder::Error| PhotoError::malformed(format, e);
+    let jpeg_err = crate::evidence::jpeg_decoder_error;
     guard_third_party(format, || decoder.read_info())?.map_err(jpeg_err)?;
     let info = guard_third_party(format, || decoder.info())?
         .ok_or_else(|| PhotoError::malformed(format, "no frame header"))?;
@@ -130,6 +159,7 @@ pub fn decode_scaled(bytes: &[u8], min_edge_hint: u32) -> Result<Decoded, PhotoE
     .map_err(jpeg_err)?;
     crate::working::count_decode();
     let pixels = guard_third_party(format, || decoder.decode())?.map_err(jpeg_err)?;
+    let icc = guard_third_party(format, || decoder.icc_profile())?;
     let info = guard_third_party(format, || decoder.info())?
         .ok_or_else(|| PhotoError::malformed(format, "no frame header"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
@@ -140,5 +170,5 @@ pub fn decode_scaled(bytes: &[u8], min_edge_hint: u32) -> Result<Decoded, PhotoE
         _ => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
     }
     .ok_or_else(|| PhotoError::malformed(format, "scan data shorter than the frame"))?;
-    Ok(oriented(image, bytes, format))
+    Ok(oriented(image, icc, bytes, format))
 }

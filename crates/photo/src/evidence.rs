@@ -110,6 +110,22 @@ pub(crate) fn header_size(bytes: &[u8], format: Format) -> Result<(u32, u32), Ph
         .map_err(|e| jpeg_error.unwrap_or_else(|| crate::decode::image_error(format, e)))
 }
 
+/// A `jpeg-decoder` error as the person should read it: a valid JPEG using a variant it does
+/// not read (arithmetic coding, 12-bit lossless) is unsupported, with what to do about it.
+pub(crate) fn jpeg_decoder_error(e: jpeg_decoder::Error) -> PhotoError {
+    match e {
+        jpeg_decoder::Error::Unsupported(jpeg_decoder::UnsupportedFeature::ArithmeticEntropyCoding) => {
+            PhotoError::UnsupportedFormat(
+                "arithmetic-coded JPEGs are not supported; save it again as a standard JPEG (any photo editor does)".into(),
+            )
+        }
+        jpeg_decoder::Error::Unsupported(feature) => PhotoError::UnsupportedFormat(format!(
+            "this JPEG variant is not supported ({feature:?}); save it again as a standard JPEG"
+        )),
+        other => PhotoError::malformed(Format::Jpeg, other),
+    }
+}
+
 fn jpeg_frame_size(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     let info = crate::decode::guard_third_party(Format::Jpeg, || {
@@ -120,7 +136,7 @@ fn jpeg_frame_size(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
             Format::Jpeg,
             "the file ends before the frame header (no image data)",
         ),
-        other => PhotoError::malformed(Format::Jpeg, other),
+        other => jpeg_decoder_error(other),
     })?
     .ok_or_else(|| PhotoError::malformed(Format::Jpeg, "no frame header"))?;
     Ok((u32::from(info.width), u32::from(info.height)))

@@ -141,7 +141,7 @@ fn iso_bmff(bytes: &[u8]) -> PhotoError {
     {
         unsupported(
             "HEIC photos",
-            "export as JPEG (on an iPhone: Settings › Camera › Formats › Most Compatible)",
+            "export as JPEG (on an iPhone or iPad: Settings › Camera › Formats › Most Compatible; on a camera, choose JPEG in its image quality menu)",
         )
     } else if has(b"mif1") || has(b"msf1") {
         unsupported("HEIF photos", EXPORT_JPEG)

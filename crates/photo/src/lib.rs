@@ -12,6 +12,7 @@
 //! Every entry point takes untrusted bytes. Sizes are checked against [`MAX_FILE_BYTES`] and
 //! [`MAX_PIXELS`] from the headers before anything large is allocated.
 
+mod colour;
 mod decode;
 mod error;
 mod evidence;
@@ -33,7 +34,10 @@ pub use evidence::{Evidence, Gps, inspect};
 pub use export::Rect;
 pub use faces::{FaceBox, detect_faces};
 pub use format::{Format, detect_format};
-pub use phash::{PERCEPTUAL_HASH_BYTES, PerceptualHash, SIMILAR_MAX_DISTANCE};
+pub use phash::{
+    LEDGER_HASH_EDGE, PERCEPTUAL_HASH_BYTES, PerceptualHash, SIMILAR_MAX_DISTANCE,
+    SIMILAR_UNTIMED_MAX_DISTANCE,
+};
 pub use working::{WORKING_EDGE, pixel_decodes_on_this_thread, working_copy};
 
 /// Largest photo file we read: 200 MiB. Bigger than any camera JPEG, small enough to hold in memory.

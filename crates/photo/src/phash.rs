@@ -21,7 +21,20 @@ pub struct PerceptualHash(pub [u8; PERCEPTUAL_HASH_BYTES]);
 /// cropped by about 2% per edge. Measured in `tests/pixels.rs`: copies move up to 12 bits and
 /// the closest unrelated photos are 25 apart, so a match is evidence, not a coincidence. (A 5%
 /// crop moves up to 24 bits: too close to unrelated photos to count.)
+/// The ingest hashes a decode whose long edge is at least this many pixels: ¼ scale in the DCT
+/// for a 12 MP photo, a small photo in full. At ⅛ (500 px of a 12 MP photo, 80 px of a 640-px
+/// one) a small photo's hash strayed up to 10 bits from its working copy's, more than
+/// [`SIMILAR_UNTIMED_MAX_DISTANCE`] leaves for the copy itself.
+pub const LEDGER_HASH_EDGE: u32 = 512;
+
 pub const SIMILAR_MAX_DISTANCE: u32 = 16;
+
+/// The distance within which a copy counts when the times its EXIF records cannot be compared
+/// (one or both say nothing, as after WhatsApp or a screenshot). Resized and recompressed
+/// copies are 0–4 bits from their original; a second shot of the same scene, panned a little
+/// or with another child in the same place, can be 13–15, so without the times to tell them
+/// apart only a near-exact look counts.
+pub const SIMILAR_UNTIMED_MAX_DISTANCE: u32 = 8;
 
 /// Set bits (and unset bits) a hash needs to recognise a copy by: the hash records brightness
 /// gradients, so a plain or nearly plain picture (a blank frame, a lens cap, a white page)

@@ -314,3 +314,122 @@ fn thumbnail_from_a_dct_scaled_decode_has_the_requested_long_edge() {
     let ev = ok(inspect(&ok(d.thumbnail_jpeg(256), "thumb")), "inspect");
     assert_eq!(ev.width.max(ev.height), 256);
 }
+
+/// The sRGB transfer function, decoded value to linear light and back (IEC 61966-2-1).
+fn srgb_to_linear(v: u8) -> f64 {
+    let c = f64::from(v) / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn linear_to_srgb(l: f64) -> f64 {
+    let l = l.clamp(0.0, 1.0);
+    255.0
+        * if l <= 0.003_130_8 {
+            l * 12.92
+        } else {
+            1.055 * l.powf(1.0 / 2.4) - 0.055
+        }
+}
+
+/// Largest and mean difference, per channel value, between `got` and the colours `expect`
+/// computes from the file's own (unconverted) pixels `raw`.
+fn colour_error(raw: &[u8], got: &[u8], expect: impl Fn([u8; 3]) -> [f64; 3]) -> (f64, f64) {
+    assert_eq!(raw.len(), got.len());
+    let (mut max, mut sum) = (0.0f64, 0.0f64);
+    for (r, g) in raw.chunks_exact(3).zip(got.chunks_exact(3)) {
+        let want = expect([r[0], r[1], r[2]]);
+        for ch in 0..3 {
+            let d = (f64::from(g[ch]) - want[ch]).abs();
+            max = max.max(d);
+            sum += d;
+        }
+    }
+    (max, sum / raw.len() as f64)
+}
+
+#[test]
+fn a_display_p3_photo_is_converted_to_srgb_by_both_decoders() {
+    // An iPad photo in Display P3: a gradient, with the P3 profile embedded.
+    let (w, h) = (64u32, 48u32);
+    let mut rgb = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            rgb.extend_from_slice(&[(60 + x * 2) as u8, (40 + y * 3) as u8, 120]);
+        }
+    }
+    let profile = ok(moxcms::ColorProfile::new_display_p3().encode(), "profile");
+    let mut bytes = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut bytes, 100);
+    ok(enc.add_icc_profile(&profile), "embed the profile");
+    ok(
+        enc.encode(&rgb, w as u16, h as u16, jpeg_encoder::ColorType::Rgb),
+        "encode",
+    );
+    let raw = ok(image::load_from_memory(&bytes), "raw").into_rgb8();
+    // Display P3 to sRGB in linear light (both D65, both with the sRGB curve).
+    let p3_to_srgb = |c: [u8; 3]| {
+        let l = c.map(srgb_to_linear);
+        [
+            linear_to_srgb(1.224_940_2 * l[0] - 0.224_940_2 * l[1]),
+            linear_to_srgb(-0.042_056_9 * l[0] + 1.042_056_9 * l[1]),
+            linear_to_srgb(-0.019_637_6 * l[0] - 0.078_636_0 * l[1] + 1.098_273_6 * l[2]),
+        ]
+    };
+    // The full decoder (image) and the scaled one (jpeg-decoder) both convert.
+    for (name, d) in [
+        ("decode", ok(decode(&bytes), "decode")),
+        (
+            "decode_scaled",
+            ok(decode_scaled(&bytes, 16), "decode_scaled"),
+        ),
+    ] {
+        if d.width() != w {
+            // The scaled decode: compare with the raw pixels at its size.
+            let small = image::imageops::thumbnail(&raw, d.width(), d.height());
+            let (_, mean) = colour_error(small.as_raw(), d.rgb(), p3_to_srgb);
+            assert!(mean < 3.0, "{name}: mean error {mean:.2}");
+            continue;
+        }
+        let (max, mean) = colour_error(raw.as_raw(), d.rgb(), p3_to_srgb);
+        assert!(
+            max <= 2.0 && mean < 0.6,
+            "{name}: max {max}, mean {mean:.2}"
+        );
+        // And the export, which carries no profile, shows those sRGB colours.
+        let out = ok(decode(&ok(d.export_jpeg(2048, &[]), "export")), "re-read");
+        let (_, mean) = colour_error(raw.as_raw(), out.rgb(), p3_to_srgb);
+        assert!(mean < 2.0, "export: mean error {mean:.2}");
+    }
+    // Without the conversion the colours would be off by much more than that.
+    let (_, unconverted) = colour_error(raw.as_raw(), raw.as_raw(), p3_to_srgb);
+    assert!(unconverted > 5.0, "{unconverted}");
+}
+
+#[test]
+fn an_adobe_rgb_camera_photo_is_converted_to_srgb() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    // 200×130, with the Adobe RGB (1998) profile a camera embeds when set to that space.
+    let bytes = common::read(&corpus.join("exiv2/Reagan.jpg"));
+    let raw = ok(image::load_from_memory(&bytes), "raw").into_rgb8();
+    let d = ok(decode(&bytes), "decode");
+    // Adobe RGB (1998): a pure gamma of 563/256, and in linear light (both D65) sRGB's
+    // R = 1.39836 R' − 0.39836 G', G = G', B = −0.04293 G' + 1.04293 B'.
+    let adobe_to_srgb = |c: [u8; 3]| {
+        let l = c.map(|v| (f64::from(v) / 255.0).powf(563.0 / 256.0));
+        [
+            linear_to_srgb(1.398_355_7 * l[0] - 0.398_355_7 * l[1]),
+            linear_to_srgb(l[1]),
+            linear_to_srgb(-0.042_928_9 * l[1] + 1.042_928_9 * l[2]),
+        ]
+    };
+    let (max, mean) = colour_error(raw.as_raw(), d.rgb(), adobe_to_srgb);
+    assert!(max <= 3.0 && mean < 0.8, "max {max}, mean {mean:.2}");
+    let (_, unconverted) = colour_error(raw.as_raw(), raw.as_raw(), adobe_to_srgb);
+    assert!(unconverted > 2.0 * mean + 1.0, "{unconverted}");
+}
