@@ -1404,6 +1404,31 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_that_links_back_to_itself_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let card = dir.path().join("card");
+        std::fs::create_dir_all(card.join("DCIM/100CANON")).unwrap();
+        std::fs::write(card.join("DCIM/100CANON/IMG_0001.JPG"), b"x").unwrap();
+        std::os::unix::fs::symlink(&card, card.join("DCIM/loop")).unwrap();
+        std::os::unix::fs::symlink(card.join("DCIM"), card.join("again")).unwrap();
+        let (files, rejected) = collect_files(std::slice::from_ref(&card));
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(rejected.is_empty(), "{rejected:?}");
+    }
+
+    #[test]
+    fn a_file_name_that_is_not_utf8_is_written_into_json_not_dropped() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"Sports day \xe9quipe.jpg");
+        let rejected = RejectedFile {
+            path: PathBuf::from(name),
+            reason: "not a photo".into(),
+        };
+        let json = serde_json::to_value(&rejected).unwrap();
+        assert_eq!(json["path"], "Sports day \u{FFFD}quipe.jpg");
+    }
+
+    #[test]
     fn faces_in_frame_gives_boxes_inside_the_displayed_frame_of_a_group_photo() {
         // A committed group photo of four people (MIT; crates/faces/tests/data, see its notice).
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../faces/tests/data/group4.jpg");

@@ -433,3 +433,47 @@ fn an_adobe_rgb_camera_photo_is_converted_to_srgb() {
     let (_, unconverted) = colour_error(raw.as_raw(), raw.as_raw(), adobe_to_srgb);
     assert!(unconverted > 2.0 * mean + 1.0, "{unconverted}");
 }
+
+#[test]
+fn transparent_areas_are_laid_on_white_and_what_was_under_them_is_not_published() {
+    // A cut-out: the left third fully transparent over red pixels (what an editor left under
+    // an "erased" person), the middle half-transparent black, the right opaque green.
+    let (w, h) = (90u32, 30u32);
+    let mut rgba = image::RgbaImage::new(w, h);
+    for (x, _, p) in rgba.enumerate_pixels_mut() {
+        *p = match x / 30 {
+            0 => image::Rgba([255, 0, 0, 0]),
+            1 => image::Rgba([0, 0, 0, 128]),
+            _ => image::Rgba([0, 200, 0, 255]),
+        };
+    }
+    let mut png = Vec::new();
+    ok(
+        image::DynamicImage::ImageRgba8(rgba)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png),
+        "encode the PNG",
+    );
+    let d = ok(decode(&png), "decode");
+    let px = |x: u32| {
+        let i = (x as usize) * 3;
+        [d.rgb()[i], d.rgb()[i + 1], d.rgb()[i + 2]]
+    };
+    assert_eq!(
+        px(10),
+        [255, 255, 255],
+        "transparent: white, not the red under it"
+    );
+    assert_eq!(
+        px(45),
+        [127, 127, 127],
+        "half-transparent black on white: grey"
+    );
+    assert_eq!(px(80), [0, 200, 0], "opaque: as it is");
+    // The exported copy shows the same.
+    let out = ok(decode(&ok(d.export_jpeg(2048, &[]), "export")), "re-read");
+    let red = out.rgb()[..30 * 3].chunks_exact(3).map(|p| p[1]).min();
+    assert!(
+        red.is_some_and(|g| g > 240),
+        "no red in the transparent third: {red:?}"
+    );
+}
