@@ -519,7 +519,9 @@ fn caption_outcome(store: &Store, caption: Option<&str>) -> Result<RuleOutcome> 
             forenames: std::iter::once(p.legal_forename)
                 .chain(p.preferred_forename)
                 .collect(),
-            surname: p.legal_surname,
+            surnames: std::iter::once(p.legal_surname)
+                .chain(p.preferred_surname)
+                .collect(),
         })
         .collect();
     let handles: Vec<String> = register::accounts::list(&store.conn)?

@@ -84,10 +84,11 @@ pub fn fold(s: &str) -> String {
 
 fn matches_search(p: &Pupil, needle: &str) -> bool {
     let hay = fold(&format!(
-        "{} {} {} {} {} {}",
+        "{} {} {} {} {} {} {}",
         p.legal_forename,
         p.preferred_forename.as_deref().unwrap_or(""),
         p.legal_surname,
+        p.preferred_surname.as_deref().unwrap_or(""),
         p.upn,
         p.reg_group.as_deref().unwrap_or(""),
         p.admission_number.as_deref().unwrap_or("")
@@ -118,6 +119,7 @@ pub struct PupilDetail {
     pub legal_forename: String,
     pub legal_surname: String,
     pub preferred_forename: Option<String>,
+    pub preferred_surname: Option<String>,
     pub admission_number: Option<String>,
     pub recorded_year_group: i32,
     pub recorded_for_academic_year: i32,
@@ -150,6 +152,7 @@ pub fn show(store: &Store, upn: &str, on: NaiveDate) -> Result<PupilDetail> {
         legal_forename: p.legal_forename.clone(),
         legal_surname: p.legal_surname.clone(),
         preferred_forename: p.preferred_forename.clone(),
+        preferred_surname: p.preferred_surname.clone(),
         admission_number: p.admission_number.clone(),
         recorded_year_group: p.year_group,
         recorded_for_academic_year: p.year_group_academic_year,

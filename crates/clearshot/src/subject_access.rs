@@ -28,6 +28,7 @@ pub struct PupilRecord {
     pub legal_forename: String,
     pub legal_surname: String,
     pub preferred_forename: Option<String>,
+    pub preferred_surname: Option<String>,
     pub dob: NaiveDate,
     pub academy_code: String,
     pub academy_name: Option<String>,
@@ -147,6 +148,7 @@ pub fn collect(store: &Store, upn: &str, on: NaiveDate, stamp: &Stamp) -> Result
             legal_forename: p.legal_forename.clone(),
             legal_surname: p.legal_surname.clone(),
             preferred_forename: p.preferred_forename.clone(),
+            preferred_surname: p.preferred_surname.clone(),
             dob: p.dob,
             academy_code: p.academy.clone(),
             academy_name,
@@ -332,6 +334,7 @@ pub fn summary_html(s: &SubjectAccess) -> String {
         ("Legal forename", esc(&p.legal_forename)),
         ("Legal surname", esc(&p.legal_surname)),
         ("Preferred forename", opt(&p.preferred_forename)),
+        ("Preferred surname", opt(&p.preferred_surname)),
         ("Date of birth", esc(&p.dob.to_string())),
         (
             "Academy",

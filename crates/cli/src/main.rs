@@ -145,7 +145,8 @@ enum PupilsCmd {
         #[arg(long)]
         dry_run: bool,
         /// Name a column: "HEADER=field" (fields: upn, legal_surname, legal_forename,
-        /// preferred_forename, dob, year_group, reg_group, admission_number, ignore).
+        /// preferred_forename, preferred_surname, dob, year_group, reg_group, admission_number,
+        /// ignore).
         #[arg(long = "map", value_name = "HEADER=FIELD")]
         maps: Vec<String>,
         /// Do not mark pupils missing from the file as left.

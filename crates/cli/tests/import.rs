@@ -807,3 +807,32 @@ fn files_that_cannot_be_a_roll_are_refused_with_nothing_imported() {
         );
     }
 }
+
+#[test]
+fn a_preferred_surname_is_imported_shown_and_compared() {
+    let reg = Register::with_academy();
+    let (known_as_smith, same) = (kent(1), kent(2));
+    let csv = format!(
+        "UPN,Legal Surname,Legal Forename,Preferred Surname,DOB,Year\n\
+         {known_as_smith},Okafor,Adaeze,Smith,03/10/2016,4\n\
+         {same},Price,Ben,Price,04/11/2016,4\n"
+    );
+    let report = reg.import("OAK", &csv, &AY);
+    assert_eq!(report["imported"], 2, "{report}");
+    let shown = reg.json(&["pupils", "show", &known_as_smith]);
+    assert_eq!(shown["preferred_surname"], "Smith", "{shown}");
+    // The legal surname again is no other name.
+    let shown = reg.json(&["pupils", "show", &same]);
+    assert!(shown["preferred_surname"].is_null(), "{shown}");
+    // Found by it, and unchanged when the same file comes again.
+    let found = reg.json(&["pupils", "list", "--search", "smith"]);
+    assert!(found.to_string().contains(&known_as_smith), "{found}");
+    let again = reg.import("OAK", &csv, &AY);
+    assert_eq!(again["unchanged"], 2, "{again}");
+    // A new preferred surname is a change, recorded like any other.
+    let changed = csv.replace(",Smith,", ",Jones,");
+    let report = reg.import("OAK", &changed, &AY);
+    assert_eq!(report["updated"], 1, "{report}");
+    let shown = reg.json(&["pupils", "show", &known_as_smith]);
+    assert_eq!(shown["preferred_surname"], "Jones", "{shown}");
+}

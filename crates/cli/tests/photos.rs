@@ -1188,3 +1188,37 @@ fn an_export_that_cannot_be_written_is_refused_before_anything_is_cleared() {
         "{tasks}"
     );
 }
+
+#[test]
+fn a_caption_with_the_surname_a_pupil_is_known_by_is_blocked() {
+    let s = setup();
+    // A looked-after child, known by her carers' surname.
+    let zara = kent(3);
+    s.r.import(
+        "OAK",
+        format!(
+            "UPN,Legal Surname,Legal Forename,Preferred Surname,DOB,Year\n\
+             {zara},Mensah,Zara,Whitfield,05/12/2016,5\n"
+        ),
+        &[
+            "--academic-year",
+            "2026",
+            "--on",
+            "2026-09-05",
+            "--no-mark-left",
+        ],
+    );
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(5, Some("123456789012"), Some("Canon")),
+    );
+    for caption in ["Well done Zara Whitfield!", "Well done Zara Mensah!"] {
+        let (_, v) = check(&s.r, &photo, &s.granted, &["--caption", caption]);
+        let caption_reason = reason(&v, "caption");
+        assert_eq!(caption_reason["passed"], false, "{caption}: {v}");
+        assert!(
+            caption_reason["detail"].as_str().unwrap().contains(&zara),
+            "{v}"
+        );
+    }
+}

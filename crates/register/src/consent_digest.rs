@@ -355,6 +355,7 @@ mod tests {
             legal_forename: "Ann".into(),
             legal_surname: "Example".into(),
             preferred_forename: None,
+            preferred_surname: None,
             dob: d("2012-01-01"),
             reg_group: None,
             admission_number: None,
@@ -454,7 +455,8 @@ mod tests {
         // Back to how schema 2 left it: no digest table (nor anything later).
         conn.execute_batch(
             "DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
-             CREATE INDEX pupils_academy ON pupils(academy_id); PRAGMA user_version = 2;",
+             CREATE INDEX pupils_academy ON pupils(academy_id);
+             ALTER TABLE pupils DROP COLUMN preferred_surname; PRAGMA user_version = 2;",
         )
         .unwrap();
         drop(conn);

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_clearance.sql"),
     include_str!("migrations/0003_consent_digest.sql"),
     include_str!("migrations/0004_subject_aliases.sql"),
+    include_str!("migrations/0005_preferred_surname.sql"),
 ];
 
 /// The schema version whose migration also builds data in Rust: the consent digests, derived

@@ -22,6 +22,7 @@ pub enum Field {
     LegalSurname,
     LegalForename,
     PreferredForename,
+    PreferredSurname,
     Dob,
     YearGroup,
     RegGroup,
@@ -31,11 +32,12 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::Upn,
         Field::LegalSurname,
         Field::LegalForename,
         Field::PreferredForename,
+        Field::PreferredSurname,
         Field::Dob,
         Field::YearGroup,
         Field::RegGroup,
@@ -48,6 +50,7 @@ impl Field {
             Field::LegalSurname => "legal_surname",
             Field::LegalForename => "legal_forename",
             Field::PreferredForename => "preferred_forename",
+            Field::PreferredSurname => "preferred_surname",
             Field::Dob => "dob",
             Field::YearGroup => "year_group",
             Field::RegGroup => "reg_group",
@@ -73,6 +76,11 @@ impl Field {
             }
             "preferredforename" | "preferredname" | "knownas" | "preferredfirstname"
             | "chosenname" => Field::PreferredForename,
+            "preferredsurname"
+            | "preferredlastname"
+            | "preferredfamilyname"
+            | "knownassurname"
+            | "chosensurname" => Field::PreferredSurname,
             "dob" | "dateofbirth" | "birthdate" => Field::Dob,
             "year"
             | "yeargroup"
@@ -95,6 +103,7 @@ impl Field {
             Field::LegalSurname => "legal surname",
             Field::LegalForename => "legal forename",
             Field::PreferredForename => "preferred forename",
+            Field::PreferredSurname => "preferred surname",
             Field::Dob => "date of birth",
             Field::YearGroup => "year group",
             Field::RegGroup => "registration group",
@@ -649,6 +658,10 @@ fn parse_row<'a>(
         text_field(get(Field::LegalForename), "legal forename", true)?.unwrap_or_default();
     let preferred_forename =
         text_field(get(Field::PreferredForename), "preferred forename", false)?;
+    // The same as the legal surname is no other name: kept empty, so that a later export
+    // without the column does not count as a change.
+    let preferred_surname = text_field(get(Field::PreferredSurname), "preferred surname", false)?
+        .filter(|s| *s != legal_surname);
     let raw_dob = get(Field::Dob);
     if raw_dob.is_empty() {
         return Err("missing date of birth".into());
@@ -692,6 +705,7 @@ fn parse_row<'a>(
             legal_forename,
             legal_surname,
             preferred_forename,
+            preferred_surname,
             dob,
             reg_group: text_field(get(Field::RegGroup), "registration group", false)?,
             admission_number: text_field(get(Field::AdmissionNumber), "admission number", false)?,

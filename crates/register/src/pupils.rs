@@ -17,6 +17,8 @@ pub struct Pupil {
     pub legal_forename: String,
     pub legal_surname: String,
     pub preferred_forename: Option<String>,
+    /// The surname the pupil is known by, when the MIS gives one other than the legal surname.
+    pub preferred_surname: Option<String>,
     pub dob: NaiveDate,
     pub academy: String,
     #[serde(skip)]
@@ -84,6 +86,7 @@ pub struct RollEntry {
     pub legal_forename: String,
     pub legal_surname: String,
     pub preferred_forename: Option<String>,
+    pub preferred_surname: Option<String>,
     pub dob: NaiveDate,
     pub reg_group: Option<String>,
     pub admission_number: Option<String>,
@@ -91,7 +94,7 @@ pub struct RollEntry {
     pub year_group_academic_year: i32,
 }
 
-const COLUMNS: &str = "p.id, p.subject_id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, p.dob, a.code, p.academy_id, p.reg_group, p.admission_number, p.year_group, p.year_group_academic_year, p.left_on";
+const COLUMNS: &str = "p.id, p.subject_id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, p.dob, a.code, p.academy_id, p.reg_group, p.admission_number, p.year_group, p.year_group_academic_year, p.left_on, p.preferred_surname";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pupil> {
     Ok(Pupil {
@@ -112,6 +115,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pupil> {
             rusqlite::types::ValueRef::Null => None,
             v => Some(stored_date(v)?),
         },
+        preferred_surname: r.get(14)?,
     })
 }
 
@@ -293,7 +297,8 @@ pub fn list(conn: &Connection, academy_id: Option<i64>) -> Result<Vec<Pupil>> {
 fn payload(e: &RollEntry, academy: &str) -> serde_json::Value {
     serde_json::json!({
         "upn": e.upn, "legal_forename": e.legal_forename, "legal_surname": e.legal_surname,
-        "preferred_forename": e.preferred_forename, "dob": e.dob, "academy": academy,
+        "preferred_forename": e.preferred_forename, "preferred_surname": e.preferred_surname,
+        "dob": e.dob, "academy": academy,
         "reg_group": e.reg_group, "admission_number": e.admission_number,
         "year_group": e.year_group, "year_group_academic_year": e.year_group_academic_year,
     })
@@ -311,8 +316,8 @@ pub fn insert(
     tx.prepare_cached(
         "INSERT INTO pupils (subject_id, upn, legal_forename, legal_surname, preferred_forename, dob,
             academy_id, reg_group, admission_number, year_group, year_group_academic_year, left_on,
-            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12)",
+            created_at, updated_at, preferred_surname)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13)",
     )?
     .execute(params![
         subject_id,
@@ -326,7 +331,8 @@ pub fn insert(
         e.admission_number,
         e.year_group,
         e.year_group_academic_year,
-        stamp.at
+        stamp.at,
+        e.preferred_surname
     ])?;
     let id = tx.last_insert_rowid();
     stamp.audit(
@@ -350,7 +356,7 @@ pub fn update(
     tx.prepare_cached(
         "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_forename = ?4, dob = ?5,
             academy_id = ?6, reg_group = ?7, admission_number = ?8, year_group = ?9,
-            year_group_academic_year = ?10, left_on = NULL, updated_at = ?11
+            year_group_academic_year = ?10, left_on = NULL, updated_at = ?11, preferred_surname = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -364,7 +370,8 @@ pub fn update(
         e.admission_number,
         e.year_group,
         e.year_group_academic_year,
-        stamp.at
+        stamp.at,
+        e.preferred_surname
     ])?;
     stamp.audit(
         tx,
@@ -396,6 +403,7 @@ impl RollEntry {
             && p.legal_forename == self.legal_forename
             && p.legal_surname == self.legal_surname
             && p.preferred_forename == self.preferred_forename
+            && p.preferred_surname == self.preferred_surname
             && p.dob == self.dob
             && p.reg_group == self.reg_group
             && p.admission_number == self.admission_number
@@ -468,6 +476,7 @@ mod tests {
                 legal_forename: forename.into(),
                 legal_surname: surname.into(),
                 preferred_forename: preferred.map(str::to_owned),
+                preferred_surname: None,
                 dob: NaiveDate::from_ymd_opt(2015, 1, 1 + i as u32).unwrap(),
                 reg_group: None,
                 admission_number: None,

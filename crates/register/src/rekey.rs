@@ -184,7 +184,8 @@ pub fn rekey(
     tx.prepare_cached(
         "UPDATE pupils SET upn = ?2, legal_forename = ?3, legal_surname = ?4,
             preferred_forename = ?5, academy_id = ?6, reg_group = ?7, admission_number = ?8,
-            year_group = ?9, year_group_academic_year = ?10, left_on = ?11, updated_at = ?12
+            year_group = ?9, year_group_academic_year = ?10, left_on = ?11, updated_at = ?12,
+            preferred_surname = ?13
          WHERE id = ?1",
     )?
     .execute(params![
@@ -199,7 +200,8 @@ pub fn rekey(
         other.year_group,
         other.year_group_academic_year,
         other.left_on,
-        stamp.at
+        stamp.at,
+        other.preferred_surname
     ])?;
     crate::consent_digest::rebuild(tx, keep)?;
     stamp.audit(
@@ -217,7 +219,8 @@ pub fn rekey(
             "merged_subject": other.subject_id, "names_differ": names_differ,
             "roll": {
                 "legal_forename": other.legal_forename, "legal_surname": other.legal_surname,
-                "preferred_forename": other.preferred_forename, "academy": other.academy,
+                "preferred_forename": other.preferred_forename,
+                "preferred_surname": other.preferred_surname, "academy": other.academy,
                 "reg_group": other.reg_group, "admission_number": other.admission_number,
                 "year_group": other.year_group,
                 "year_group_academic_year": other.year_group_academic_year,

@@ -165,6 +165,7 @@ mod tests {
             legal_forename: "Ann".into(),
             legal_surname: "Example".into(),
             preferred_forename: None,
+            preferred_surname: None,
             dob: d("2010-01-01"),
             reg_group: None,
             admission_number: None,

@@ -31,8 +31,8 @@ pub struct PupilName {
     pub upn: String,
     /// Legal and preferred forenames.
     pub forenames: Vec<String>,
-    /// The surname.
-    pub surname: String,
+    /// Legal and preferred surnames (a looked-after child is often known by the carers').
+    pub surnames: Vec<String>,
 }
 
 /// Which caption rule a problem breaks.
@@ -360,11 +360,13 @@ fn pupil_name_problems(caption: &str, words: &[Word], pupils: &[PupilName]) -> V
     let caption_tags = tags(caption);
     let mut problems = Vec::new();
     for pupil in pupils {
-        let surname = name_key(&pupil.surname);
-        let found = pupil
-            .forenames
-            .iter()
-            .any(|forename| names(words, &caption_tags, &name_key(forename), &surname));
+        let found = pupil.surnames.iter().any(|surname| {
+            let surname = name_key(surname);
+            pupil
+                .forenames
+                .iter()
+                .any(|forename| names(words, &caption_tags, &name_key(forename), &surname))
+        });
         if found {
             problems.push(CaptionProblem {
                 kind: CaptionProblemKind::PupilName,
@@ -844,17 +846,17 @@ mod tests {
             PupilName {
                 upn: "G801200010001".to_owned(),
                 forenames: vec!["Zoë".to_owned(), "Zo".to_owned()],
-                surname: "O'Neil".to_owned(),
+                surnames: vec!["O'Neil".to_owned()],
             },
             PupilName {
                 upn: "A202345619123".to_owned(),
                 forenames: vec!["Mary-Jane".to_owned()],
-                surname: "Smith".to_owned(),
+                surnames: vec!["Smith".to_owned()],
             },
             PupilName {
                 upn: "B202345619124".to_owned(),
                 forenames: vec!["Łukasz".to_owned()],
-                surname: "Søndergaard".to_owned(),
+                surnames: vec!["Søndergaard".to_owned(), "Smith".to_owned()],
             },
         ]
     }
@@ -922,6 +924,11 @@ mod tests {
             vec![CaptionProblemKind::PupilName]
         );
         assert_eq!(fold("Straße Æsir"), "strasse aesir");
+        // The surname he is known by (his carers') names him as surely as his legal one.
+        assert_eq!(
+            kinds("Well done Lukasz Smith"),
+            vec![CaptionProblemKind::PupilName]
+        );
     }
 
     #[test]
@@ -1073,7 +1080,7 @@ mod tests {
             .map(|(i, (f, s))| PupilName {
                 upn: format!("P{i}"),
                 forenames: vec![(*f).to_owned()],
-                surname: (*s).to_owned(),
+                surnames: vec![(*s).to_owned()],
             })
             .collect();
         let handles = vec!["OakTrust".to_owned()];

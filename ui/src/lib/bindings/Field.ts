@@ -3,4 +3,4 @@
 /**
  * A register field an MIS column can feed.
  */
-export type Field = "upn" | "legal_surname" | "legal_forename" | "preferred_forename" | "dob" | "year_group" | "reg_group" | "admission_number" | "ignore";
+export type Field = "upn" | "legal_surname" | "legal_forename" | "preferred_forename" | "preferred_surname" | "dob" | "year_group" | "reg_group" | "admission_number" | "ignore";

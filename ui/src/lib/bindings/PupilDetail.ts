@@ -8,7 +8,7 @@ import type { WithdrawalRecord } from "./WithdrawalRecord";
 /**
  * Everything on a pupil's page.
  */
-export type PupilDetail = { legal_forename: string, legal_surname: string, preferred_forename: string | null, admission_number: string | null, recorded_year_group: number, recorded_for_academic_year: number, 
+export type PupilDetail = { legal_forename: string, legal_surname: string, preferred_forename: string | null, preferred_surname: string | null, admission_number: string | null, recorded_year_group: number, recorded_for_academic_year: number, 
 /**
  * Who must sign on the date.
  */
