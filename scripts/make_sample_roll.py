@@ -59,7 +59,12 @@ def main():
     rows.append([upn("886", "4021", "19", "995"), "Baddate", "Bella", "", "31/02/2019", "Year 2", "2B", "009004"])
     rows.append([upn("886", "4021", "19", "994"), "Oddyear", "Otto", "", "04/05/2019", "Year Z", "2C", "009005"])
     rows.append(rows[20][:])  # the same UPN twice
-    header = ["UPN", "Legal Surname", "Legal Forename", "Preferred Forename", "DOB", "Year", "Reg", "Adno"]
+    # The surname a pupil is known by, where it is not the legal one: Oliver Okafor (the pupil
+    # the walkthrough and the end-to-end tests use) lives with foster carers called Reid.
+    for r in rows:
+        r.append("Reid" if (r[1], r[2]) == ("Okafor", "Oliver") else "")
+    header = ["UPN", "Legal Surname", "Legal Forename", "Preferred Forename", "DOB", "Year", "Reg", "Adno",
+              "Preferred Surname"]
     out = pathlib.Path(__file__).resolve().parent.parent / "assets" / "sample-roll.csv"
     with open(out, "w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(header) + "\r\n")
