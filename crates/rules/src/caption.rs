@@ -698,38 +698,51 @@ fn is_swearing(word: &str) -> bool {
     if word.is_empty() || SCHOOL_WORDS.contains(&word) {
         return false;
     }
+    // A code that starts or ends in digits (the A55, Y10, 3D, M25) is not a word with digits
+    // for letters, whatever the list's number-as-letter reading makes of it ("a55").
+    let code = word.chars().any(|c| c.is_ascii_digit())
+        && (word.starts_with(|c: char| c.is_ascii_digit())
+            || word.ends_with(|c: char| c.is_ascii_digit()));
     // Nothing in English but swearing holds "fuck".
     word.contains("fuck")
         || MORE_PROFANITY.iter().any(|p| {
             word.strip_prefix(p)
                 .is_some_and(|tail| INFLECTIONS.contains(&tail))
         })
-        || is_profane_word(word)
+        || (!code && is_profane_word(word))
 }
 
 /// A word with symbols for letters ("sh!t", "$hit", "b1tch"), read as letters; `None` if it
-/// has none.
+/// has none. A digit counts as a letter only between letters ("sh1t"), so that "A55" (a road)
+/// or "Y10" stays what it is.
 fn unmasked(token: &str) -> Option<String> {
-    let token = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '*' && c != '$');
-    if !token
+    let chars: Vec<char> = token
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '$' && c != '@')
         .chars()
-        .any(|c| matches!(c, '!' | '$' | '@' | '1' | '3' | '0' | '5'))
-        || !token.chars().any(char::is_alphabetic)
-    {
-        return None;
-    }
-    let letters: String = token
-        .chars()
-        .map(|c| match c {
-            '!' | '1' => 'i',
-            '$' | '5' => 's',
-            '@' => 'a',
-            '3' => 'e',
-            '0' => 'o',
-            c => c,
+        .collect();
+    let letter_like =
+        |c: Option<&char>| c.is_some_and(|c| c.is_alphabetic() || matches!(c, '!' | '$' | '@'));
+    let mut changed = false;
+    let letters: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let inside = i > 0 && letter_like(chars.get(i - 1)) && letter_like(chars.get(i + 1));
+            let to = match c {
+                '!' if i + 1 < chars.len() => 'i',
+                '$' => 's',
+                '@' if i > 0 => 'a',
+                '1' if inside => 'i',
+                '3' if inside => 'e',
+                '0' if inside => 'o',
+                '5' if inside => 's',
+                c => c,
+            };
+            changed |= to != c;
+            to
         })
         .collect();
-    Some(fold(&letters))
+    (changed && letters.chars().filter(|c| c.is_alphabetic()).count() >= 3).then(|| fold(&letters))
 }
 
 /// A word written with stars for some letters ("f*ck", "sh*t", "f**k"): the word it hides,
@@ -738,7 +751,8 @@ fn starred(token: &str) -> Option<&'static str> {
     let token = fold(token.trim_matches(|c: char| !c.is_alphanumeric() && c != '*'));
     let (head, tail) = token.split_once('*')?;
     let tail = tail.trim_start_matches('*');
-    if tail.contains('*') || head.len() + tail.len() < 1 || !token.is_ascii() {
+    // The first letter and at least one more are shown, as people write them ("f*ck", "s**t").
+    if tail.contains('*') || head.is_empty() || head.len() + tail.len() < 2 || !token.is_ascii() {
         return None;
     }
     MASKABLE
@@ -1278,6 +1292,9 @@ mod tests {
             );
         }
         assert!(kinds("5 stars * top marks, 10/10!").is_empty());
+        for caption in ["Along the A55", "Y10's trip", "3D printing", "*Note:", "k*"] {
+            assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
+        }
         assert!(kinds("A B C and 1 2 3").is_empty());
     }
 
