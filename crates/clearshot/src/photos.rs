@@ -524,9 +524,11 @@ fn caption_outcome(store: &Store, caption: Option<&str>) -> Result<RuleOutcome> 
                 .collect(),
         })
         .collect();
+    // The trust's own accounts, and the partners IT has allowed (settings: partner-handles).
     let handles: Vec<String> = register::accounts::list(&store.conn)?
         .into_iter()
         .map(|a| a.handle)
+        .chain(crate::settings::partner_handles(store)?)
         .collect();
     let domains = crate::settings::trust_domains(store)?;
     let problems = rules::caption::check_caption(

@@ -9,6 +9,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "the trust's e-mail and web domains, comma-separated (links and administrators must be on them)",
     ),
     (
+        "partner-handles",
+        "other organisations' accounts a caption may tag (@RSPB, @NationalTrust), comma-separated",
+    ),
+    (
         "retention-years",
         "years after leaving that a pupil's record is kept before purge",
     ),
@@ -49,6 +53,28 @@ fn normalise(key: &str, value: &str) -> Result<String> {
                 }
             }
             Ok(domains.join(","))
+        }
+        "partner-handles" => {
+            let mut handles: Vec<String> = Vec::new();
+            for typed in value.split([',', ';', ' ', '\t', '\n']) {
+                let handle = typed.trim().trim_start_matches(['@', '\u{FF20}']);
+                if handle.is_empty() {
+                    continue;
+                }
+                if !handle
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
+                    return Err(Error::Invalid(format!(
+                        "{:?} is not an account handle (give handles such as @RSPB, separated by commas)",
+                        typed.trim()
+                    )));
+                }
+                if !handles.iter().any(|h| h.eq_ignore_ascii_case(handle)) {
+                    handles.push(handle.to_owned());
+                }
+            }
+            Ok(handles.join(","))
         }
         // A record kept a century is kept for ever; a thousand backups fill a disc.
         "retention-years" | "backup-keep" => value
@@ -149,6 +175,18 @@ pub fn all(store: &Store) -> Result<Vec<(String, String)>> {
     Ok(register::settings::all(&store.conn)?)
 }
 
+/// Other organisations' handles a caption may tag (no '@').
+pub fn partner_handles(store: &Store) -> Result<Vec<String>> {
+    Ok(register::settings::get(&store.conn, "partner-handles")?
+        .map(|v| {
+            v.split(',')
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// The trust's domains (lower case, no '@').
 pub fn trust_domains(store: &Store) -> Result<Vec<String>> {
     Ok(register::settings::get(&store.conn, "trust-domains")?
@@ -167,6 +205,13 @@ mod tests {
             "https://www.OakHill.sch.uk/; *.ctat.org.uk @oakhill.sch.uk,,",
         );
         assert_eq!(got.ok().as_deref(), Some("oakhill.sch.uk,ctat.org.uk"));
+    }
+
+    #[test]
+    fn partner_handles_are_read_as_people_type_them() {
+        let got = normalise("partner-handles", "@RSPB; @NationalTrust,rspb  bbc_sport");
+        assert_eq!(got.ok().as_deref(), Some("RSPB,NationalTrust,bbc_sport"));
+        assert!(normalise("partner-handles", "@RSPB, not/a/handle").is_err());
     }
 
     #[test]

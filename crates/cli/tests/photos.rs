@@ -1222,3 +1222,30 @@ fn a_caption_with_the_surname_a_pupil_is_known_by_is_blocked() {
         );
     }
 }
+
+#[test]
+fn a_partner_organisations_handle_is_allowed_once_it_is_in_the_settings() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(5, Some("123456789012"), Some("Canon")),
+    );
+    let caption = "Big Schools' Birdwatch with @RSPB!";
+    let (_, v) = check(&s.r, &photo, &s.granted, &["--caption", caption]);
+    let detail = reason(&v, "caption")["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("@RSPB") && detail.contains("partner-handles"),
+        "{v}"
+    );
+    s.r.ok(&[
+        "settings",
+        "set",
+        "partner-handles",
+        "@rspb, @NationalTrust",
+    ]);
+    let (_, v) = check(&s.r, &photo, &s.granted, &["--caption", caption]);
+    assert_eq!(reason(&v, "caption")["passed"], true, "{v}");
+    // A pupil's account is still refused.
+    let (_, v) = check(&s.r, &photo, &s.granted, &["--caption", "Thanks @ada_2016"]);
+    assert_eq!(reason(&v, "caption")["passed"], false, "{v}");
+}

@@ -18,7 +18,8 @@ use unicode_normalization::char::is_combining_mark;
 pub struct CaptionContext<'a> {
     /// Every pupil on the register (or the academy).
     pub pupil_names: &'a [PupilName],
-    /// Registered trust account handles, without '@', compared case-insensitively.
+    /// Registered trust account handles, and partner organisations' handles the trust allows,
+    /// with or without '@', compared case-insensitively.
     pub trust_handles: &'a [String],
     /// Trust domains; a link to the domain or any subdomain is allowed.
     pub allowed_domains: &'a [String],
@@ -418,7 +419,7 @@ fn handle_problems(caption: &str, trust_handles: &[String]) -> Vec<CaptionProble
         problems.push(CaptionProblem {
             kind: CaptionProblemKind::Handle,
             detail: format!(
-                "@{handle} is not a registered trust account: do not tag pupils' or personal accounts"
+                "@{handle} is not a registered trust account or an allowed partner: do not tag pupils' or personal accounts (IT can allow a partner organisation's account in the settings, partner-handles)"
             ),
         });
     }
