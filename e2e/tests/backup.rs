@@ -36,6 +36,25 @@ async fn first_start(c: Client, backups: PathBuf) -> TestResult {
     type_into(&c, "#setting-backup-keep", "0").await?;
     click(&c, "#save-backup-keep").await?;
     wait_text(&c, "#notice", |t| t.contains("whole number above 0")).await?;
+    // The partner organisations a caption may tag, as IT types them; a non-handle is refused.
+    type_into(&c, "#setting-partner-handles", "@RSPB; @NationalTrust").await?;
+    click(&c, "#save-partner-handles").await?;
+    wait_text(&c, "#notice", |t| t.contains("Saved partner-handles")).await?;
+    let shown = find(&c, "#setting-partner-handles")
+        .await?
+        .prop("value")
+        .await?;
+    e2e::ensure!(
+        shown.as_deref() == Some("RSPB,NationalTrust"),
+        "partner handles shown as stored: {shown:?}"
+    );
+    screenshot(&c, "24-settings-trust").await?;
+    type_into(&c, "#setting-trust-domains", "sch.uk").await?;
+    click(&c, "#save-trust-domains").await?;
+    wait_text(&c, "#notice", |t| {
+        t.contains("shared by many organisations")
+    })
+    .await?;
     e2e::ensure!(
         !backups.exists(),
         "no backup before the next start: {}",
