@@ -56,10 +56,7 @@ impl Pupil {
 /// ("José O'Neil-Smith" and "jose oneil smith" are the same name). Used by the import's
 /// "same name and date of birth" warning and by `pupils rekey`, so the two agree.
 pub fn name_key(name: &str) -> String {
-    rules::caption::fold(name)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    rules::caption::name_key(name)
 }
 
 pub fn subject_of(subject_id: &str) -> String {

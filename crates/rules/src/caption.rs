@@ -267,7 +267,9 @@ fn caption_words(text: &str) -> Vec<Word> {
 }
 
 /// A name's words, folded and run together: "Mary-Jane" -> "maryjane", "O'Neil" -> "oneil".
-fn name_key(name: &str) -> String {
+/// Accents, case, look-alike letters, spaces, hyphens and apostrophes do not count. The
+/// register compares names with it too (`register::pupils::name_key`).
+pub fn name_key(name: &str) -> String {
     fold(name).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
@@ -302,9 +304,9 @@ fn part_ends(words: &[Word], at: usize, part: &str, possessive: bool) -> Vec<usi
         if n > 0 && w.sep != Sep::Soft {
             break;
         }
-        if format!("{joined}{}", w.word) == part
-            || (possessive && format!("{joined}{}", w.bare) == part)
-        {
+        // `part` is `joined` followed by this word (or its possessive-free form).
+        let rest = part.strip_prefix(joined.as_str());
+        if rest == Some(w.word.as_str()) || (possessive && rest == Some(w.bare.as_str())) {
             ends.push(at + n + 1);
         }
         joined.push_str(&w.word);
@@ -435,6 +437,14 @@ const BARE_TLDS: &[&str] = &[
     "cn", "gg", "to", "fm", "am", "ai", "wales", "scot", "london", "page", "social",
 ];
 
+/// Two or more dot-separated labels of letters, digits and hyphens: a host name's shape.
+fn well_formed_host(host: &str) -> bool {
+    host.contains('.')
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+}
+
 /// The host of a link-shaped token, lower-case, or `None` if the token is not a link.
 /// `explicit`: the token followed a scheme ("https://", "//"), so it is a link whatever it
 /// looks like.
@@ -455,15 +465,10 @@ fn link_host(token: &str, explicit: bool) -> Option<String> {
         .next()
         .unwrap_or(host_port)
         .trim_end_matches('.');
-    let labels: Vec<&str> = host.split('.').collect();
-    let well_formed = labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
-    if !well_formed {
+    if !well_formed_host(host) {
         return None;
     }
-    let tld = labels.last().copied().unwrap_or_default();
+    let tld = host.rsplit('.').next().unwrap_or_default();
     let tld_ok = tld.len() >= 2 && tld.chars().all(char::is_alphabetic);
     if explicit || (tld_ok && (has_path || BARE_TLDS.contains(&tld))) {
         Some(host.to_owned())
@@ -477,14 +482,11 @@ fn email_domain(token: &str) -> Option<String> {
     let (local, domain) = token.rsplit_once('@')?;
     let local = local.rsplit(':').next().unwrap_or(local);
     let domain = domain.trim_end_matches('.').to_lowercase();
-    let labels: Vec<&str> = domain.split('.').collect();
     let ok = !local.is_empty()
-        && labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
-        && labels
-            .last()
+        && well_formed_host(&domain)
+        && domain
+            .rsplit('.')
+            .next()
             .is_some_and(|t| t.len() >= 2 && t.chars().all(char::is_alphabetic));
     ok.then_some(domain)
 }
