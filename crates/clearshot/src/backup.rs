@@ -517,12 +517,27 @@ fn remove_backup(file: &Path) -> Result<()> {
 
 /// Rebuilds the consent summary (`consent_digests`, derived from the recorded answers) when it
 /// does not match them, with an audit entry; the answers are never changed. Returns how many
-/// pupils' summaries were wrong.
+/// pupils' summaries were wrong. Refuses, changing nothing, when the audit log is damaged or
+/// the consent records differ from it.
 pub fn repair_digests(store: &mut Store, stamp: &Stamp) -> Result<usize> {
     let tx = register::begin(&mut store.conn)?;
     let bad = register::consent_digest::verify(&tx)?;
     if bad.is_empty() {
         return Ok(0);
+    }
+    // A summary that disagrees with the answers is a sign that they were edited: it is rebuilt
+    // only from answers the audit log vouches for.
+    if !register::audit::verify(&tx)?.ok {
+        return Err(Error::Invalid(format!(
+            "the consent summary of {} pupil(s) was not rebuilt: the audit log is damaged, so it cannot vouch for the answers it would be rebuilt from",
+            bad.len()
+        )));
+    }
+    if !register::crosscheck::differences(&tx)?.is_empty() {
+        return Err(Error::Invalid(format!(
+            "the consent summary of {} pupil(s) was not rebuilt: the consent records differ from the audit log, so they cannot be trusted to rebuild it from (see the problems)",
+            bad.len()
+        )));
     }
     for &pupil_id in &bad {
         register::consent_digest::rebuild(&tx, pupil_id)?;

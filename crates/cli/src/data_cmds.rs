@@ -143,9 +143,12 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
             // A register that cannot be opened, or checked at all, is a problem to report.
             let report = match open_existing(path).and_then(|mut store| {
                 if *repair {
-                    let n = clearshot::backup::repair_digests(&mut store, stamp)?;
-                    if n > 0 {
-                        repaired.push(format!("rebuilt the consent summary of {n} pupil(s)"));
+                    match clearshot::backup::repair_digests(&mut store, stamp) {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            repaired.push(format!("rebuilt the consent summary of {n} pupil(s)"))
+                        }
+                        Err(e) => repaired.push(format!("did not repair: {e}")),
                     }
                     match clearshot::backup::repair_merged_pupils(&mut store, stamp) {
                         Ok(Some(n)) => repaired.push(format!(

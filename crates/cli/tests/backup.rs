@@ -369,6 +369,65 @@ fn a_consent_summary_out_of_step_with_the_answers_is_reported_and_repaired() {
     r.audit_ok();
 }
 
+/// A parent's "no" turned into a "yes" with `sqlite3`, behind the append-only triggers: the
+/// chain still verifies, but `check` compares the answers with the entries that recorded them,
+/// and `--repair` will not rebuild the consent summary from answers the log does not vouch for.
+#[test]
+fn check_finds_an_answer_edited_behind_the_triggers_and_repair_leaves_it_alone() {
+    let (r, _) = populated();
+    r.ok(&[
+        "consent",
+        "record",
+        &upn(1),
+        "--signatory",
+        "parent",
+        "--refuse",
+        "website",
+        "--signed-on",
+        "2025-09-20",
+    ]);
+    r.audit_ok();
+    {
+        let c = register::Connection::open(&r.db).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER consent_answers_no_update;
+             UPDATE consent_answers SET granted = 1 WHERE granted = 0 AND channel = 'website';",
+        )
+        .unwrap();
+    }
+    // The audit chain itself is intact.
+    let verify = r.json(&["audit", "verify"]);
+    assert_eq!(verify["ok"], true, "{verify}");
+    let (code, out) = r.json_status(&["check"]);
+    assert_eq!(code, 1);
+    let all = serde_json::to_string(&out["report"]["problems"]).unwrap();
+    assert!(
+        all.contains(&format!("of pupil {} says parent granted website, signed 2025-09-20, but the audit log recorded parent answered, signed 2025-09-20 (the form: refused website)", upn(1))),
+        "{all}"
+    );
+    assert!(
+        all.contains("the register file was edited outside ClearShot"),
+        "{all}"
+    );
+    let repaired = r.run(&["check", "--repair"]);
+    assert_eq!(repaired.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&repaired.stderr);
+    assert!(
+        err.contains("did not repair: the consent summary of 1 pupil(s) was not rebuilt: the consent records differ from the audit log"),
+        "{err}"
+    );
+    // The summary still disagrees with the edited answers, so status reports are refused
+    // rather than built on the edit.
+    let (code, again) = r.json_status(&["check"]);
+    assert_eq!(code, 1);
+    assert!(
+        serde_json::to_string(&again["report"]["problems"])
+            .unwrap()
+            .contains("consent summary of 1 pupil(s) does not match"),
+        "{again}"
+    );
+}
+
 #[test]
 fn check_reports_a_damaged_database_file() {
     let (r, _) = populated();

@@ -242,6 +242,27 @@ impl Health {
     }
 }
 
+/// The consent answers, withdrawals and flags that differ from the audit log, as problems: the
+/// first few named, then what to do.
+fn tampering_problems(found: Vec<String>) -> Vec<String> {
+    const SHOWN: usize = 10;
+    if found.is_empty() {
+        return found;
+    }
+    let n = found.len();
+    let mut out: Vec<String> = found.into_iter().take(SHOWN).collect();
+    if n > SHOWN {
+        out.push(format!("… and {} more such difference(s)", n - SHOWN));
+    }
+    out.push(format!(
+        "{n} consent answer(s), withdrawal(s) or flag(s) differ from what the audit log recorded: \
+         the register file was edited outside ClearShot. Do not rely on these pupils' consent \
+         until it is put right: restore the last backup made before the edit (`clearshot \
+         restore`) and record again what was recorded since"
+    ));
+    out
+}
+
 /// Runs every check on an open register. Damage is reported in [`Health::problems`], not as an
 /// error: an error means the checks themselves could not run.
 pub fn health(conn: &Connection) -> Result<Health> {
@@ -330,6 +351,12 @@ pub fn health(conn: &Connection) -> Result<Health> {
         Ok(found) => problems.extend(found),
         Err(e) => problems.push(format!(
             "the record of merged pupils could not be read: {e}"
+        )),
+    }
+    match crate::crosscheck::differences(conn) {
+        Ok(found) => problems.extend(tampering_problems(found)),
+        Err(e) => problems.push(format!(
+            "the consent records could not be compared with the audit log: {e}"
         )),
     }
     Ok(Health {

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod clearances;
 pub mod consent_digest;
 pub mod consents;
+pub mod crosscheck;
 pub mod db;
 pub mod devices;
 mod error;

@@ -95,11 +95,13 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
         let subject = pupils::subject_of(subject_id);
         report.audit_entries_redacted += audit::redact_subject(tx, &subject)?;
         // The record that the pupil was purged: pseudonymous, no personal data.
+        // The merged records' pseudonymous ids, so that `check` can tell their redacted entries
+        // from ones redacted behind ClearShot's back.
         stamp.audit(
             tx,
             "pupil.purge",
             Some(&subject),
-            serde_json::json!({"left_before": before}),
+            serde_json::json!({"left_before": before, "merged_subjects": aliases}),
         )?;
         report.pupils += 1;
     }

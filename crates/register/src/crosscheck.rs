@@ -1,0 +1,1074 @@
+//! Whether the consent answers, withdrawals and pupil flags still say what the audit log
+//! recorded when ClearShot wrote them.
+//!
+//! The tables are append-only behind triggers, and every write appends an audit entry in the
+//! same transaction; the entries are chained, so they cannot be changed unseen. But a person
+//! with the register file and `sqlite3` can drop the triggers and turn a parent's "no" into a
+//! "yes", delete a withdrawal or a never-publish flag: the chain still verifies, because the
+//! rows are not in it. This replays the log's `consent.record`, `consent.withdraw`, `flag.set`,
+//! `flag.clear`, `pupil.rekey` (merges) and `pupil.purge` entries into the rows they must have
+//! left, and compares them with the rows there are. Each difference is one sentence.
+//!
+//! An entry whose payload was redacted by retention vouches for nothing: its pupil's rows were
+//! deleted with it. A row that only a redacted entry could vouch for is reported as not in the
+//! log. Redacting is the one change the audit triggers allow, so a redaction is also checked to
+//! belong to a purge: a pupil purged, or a record merged into one purged. And each pupil's
+//! pseudonymous id must be one the log saw added: a record given a fresh id would otherwise
+//! shed its history.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::Result;
+
+/// One consent answer, as the log recorded it or as the table holds it (channel and answer
+/// apart: a `consent.record` entry lists the form's channels, not which row holds which).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    subject: String,
+    form_id: String,
+    signatory: String,
+    signer_name: Option<String>,
+    relationship: Option<String>,
+    signed_on: String,
+    expires_on: Option<String>,
+    evidence_sha256: Option<String>,
+    recorded_by: String,
+    recorded_at: String,
+}
+
+/// A withdrawal: the log records its fields but not its row id, so withdrawals are compared as
+/// a multiset.
+type Withdrawal = (String, String, String, String, String, String);
+
+/// A form's (channel, granted) pairs.
+type Pairs = Vec<(String, bool)>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Flag {
+    subject: String,
+    kind: String,
+    reason: String,
+    set_on: String,
+    set_by: String,
+    /// (on, reason, by)
+    cleared: Option<(String, String, String)>,
+}
+
+#[derive(Default)]
+struct Expected {
+    /// Each answer row's fields, and the sequence number of the entry that recorded its form:
+    /// its channel and answer are one of that form's.
+    answers: HashMap<i64, (Answer, i64)>,
+    /// The (channel, granted) pairs of each recorded form, by its entry's sequence number: all
+    /// of them, and those no row has matched yet.
+    forms: HashMap<i64, (Pairs, Pairs)>,
+    withdrawals: BTreeMap<Withdrawal, usize>,
+    flags: HashMap<i64, Flag>,
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn text_or_empty(v: &Value, key: &str) -> String {
+    text(v, key).unwrap_or_default()
+}
+
+fn texts(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Expected {
+    /// Replays the entries that create, move and remove the compared rows, oldest first.
+    fn from_log(conn: &Connection) -> Result<Expected> {
+        let mut exp = Expected::default();
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, actor, action, subject, payload FROM audit_log
+             WHERE action IN ('consent.record', 'consent.withdraw', 'flag.set', 'flag.clear',
+                              'pupil.rekey', 'pupil.purge', 'pupil.add')
+             ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (seq, at, actor, action, subject, payload) = row?;
+            let subject = subject.unwrap_or_default();
+            if action == "pupil.purge" {
+                exp.forget(&subject);
+                continue;
+            }
+            if action == "pupil.add" {
+                continue;
+            }
+            // Redacted, or not JSON (the chain check reports a payload that does not hash).
+            let Some(p) = payload.and_then(|p| serde_json::from_str::<Value>(&p).ok()) else {
+                continue;
+            };
+            match action.as_str() {
+                "consent.record" => exp.record(seq, &at, &actor, &subject, &p),
+                "consent.withdraw" => {
+                    for channel in texts(&p, "channels") {
+                        let w = (
+                            subject.clone(),
+                            text_or_empty(&p, "signatory"),
+                            channel,
+                            text_or_empty(&p, "withdrawn_on"),
+                            actor.clone(),
+                            at.clone(),
+                        );
+                        *exp.withdrawals.entry(w).or_default() += 1;
+                    }
+                }
+                "flag.set" => {
+                    if let Some(id) = p.get("flag_id").and_then(Value::as_i64) {
+                        exp.flags.insert(
+                            id,
+                            Flag {
+                                subject: subject.clone(),
+                                kind: text_or_empty(&p, "kind"),
+                                reason: text_or_empty(&p, "reason"),
+                                set_on: text_or_empty(&p, "set_on"),
+                                set_by: actor.clone(),
+                                cleared: None,
+                            },
+                        );
+                    }
+                }
+                "flag.clear" => {
+                    if let Some(flag) = p
+                        .get("flag_id")
+                        .and_then(Value::as_i64)
+                        .and_then(|id| exp.flags.get_mut(&id))
+                    {
+                        flag.cleared = Some((
+                            text_or_empty(&p, "cleared_on"),
+                            text_or_empty(&p, "reason"),
+                            actor.clone(),
+                        ));
+                    }
+                }
+                "pupil.rekey" => exp.merge(&subject, &p),
+                _ => {}
+            }
+        }
+        Ok(exp)
+    }
+
+    fn record(&mut self, seq: i64, at: &str, actor: &str, subject: &str, p: &Value) {
+        let answer = Answer {
+            subject: subject.to_owned(),
+            form_id: text_or_empty(p, "form_id"),
+            signatory: text_or_empty(p, "signatory"),
+            signer_name: text(p, "signer_name"),
+            relationship: text(p, "relationship"),
+            signed_on: text_or_empty(p, "signed_on"),
+            expires_on: text(p, "expires_on"),
+            evidence_sha256: text(p, "evidence_sha256"),
+            recorded_by: actor.to_owned(),
+            recorded_at: at.to_owned(),
+        };
+        let choices: Vec<(String, bool)> = texts(p, "granted")
+            .into_iter()
+            .map(|c| (c, true))
+            .chain(texts(p, "refused").into_iter().map(|c| (c, false)))
+            .collect();
+        self.forms.insert(seq, (choices.clone(), choices));
+        for id in p
+            .get("answer_ids")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_i64)
+        {
+            self.answers.insert(id, (answer.clone(), seq));
+        }
+    }
+
+    /// A merge (`pupils rekey` onto a UPN that had a record of its own): the merged record's
+    /// answers became new rows of the kept record, its withdrawals and flags moved with them.
+    fn merge(&mut self, kept: &str, p: &Value) {
+        if p.get("merged").and_then(Value::as_bool) != Some(true) {
+            return;
+        }
+        let Some(gone) = text(p, "merged_subject").map(|s| crate::pupils::subject_of(&s)) else {
+            return;
+        };
+        for a in p
+            .get("consent_answers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(old), Some(new)) = (
+                a.get("id").and_then(Value::as_i64),
+                a.get("now_id").and_then(Value::as_i64),
+            ) else {
+                continue;
+            };
+            // What the log said of the old row stands (if it had been changed before the merge,
+            // the copy carries the change and is reported); a row the log never had stays out.
+            if let Some((mut answer, form)) = self.answers.remove(&old) {
+                answer.subject = kept.to_owned();
+                self.answers.insert(new, (answer, form));
+            }
+        }
+        for w in p
+            .get("consent_withdrawals")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = |subject: &str| -> Withdrawal {
+                (
+                    subject.to_owned(),
+                    text_or_empty(w, "signatory"),
+                    text_or_empty(w, "channel"),
+                    text_or_empty(w, "withdrawn_on"),
+                    text_or_empty(w, "recorded_by"),
+                    text_or_empty(w, "recorded_at"),
+                )
+            };
+            if take(&mut self.withdrawals, &key(&gone)) {
+                *self.withdrawals.entry(key(kept)).or_default() += 1;
+            }
+        }
+        for id in p
+            .get("flags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("flag_id").and_then(Value::as_i64))
+        {
+            if let Some(flag) = self.flags.get_mut(&id) {
+                flag.subject = kept.to_owned();
+            }
+        }
+    }
+
+    /// A purged pupil's rows were deleted with their entries' payloads.
+    fn forget(&mut self, subject: &str) {
+        self.answers.retain(|_, (a, _)| a.subject != subject);
+        self.withdrawals.retain(|w, _| w.0 != subject);
+        self.flags.retain(|_, f| f.subject != subject);
+    }
+}
+
+/// Removes one of `key` from a multiset; whether there was one.
+fn take<K: Ord>(set: &mut BTreeMap<K, usize>, key: &K) -> bool {
+    match set.get_mut(key) {
+        Some(n) if *n > 1 => {
+            *n -= 1;
+            true
+        }
+        Some(_) => {
+            set.remove(key);
+            true
+        }
+        None => false,
+    }
+}
+
+/// How a pupil is named in a sentence: their UPN when they are on the register.
+struct Names(HashMap<String, String>);
+
+impl Names {
+    fn load(conn: &Connection) -> Result<Names> {
+        let map = conn
+            .prepare("SELECT subject_id, upn FROM pupils")?
+            .query_map([], |r| {
+                Ok((
+                    crate::pupils::subject_of(&r.get::<_, String>(0)?),
+                    r.get::<_, String>(1)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Names(map))
+    }
+
+    fn of(&self, subject: &str) -> String {
+        match self.0.get(subject) {
+            Some(upn) => format!("pupil {upn}"),
+            None => format!("a pupil no longer on the register ({subject})"),
+        }
+    }
+}
+
+fn answer_words(a: &Answer, choice: Option<(&str, bool)>) -> String {
+    let what = match choice {
+        Some((channel, true)) => format!("granted {channel}"),
+        Some((channel, false)) => format!("refused {channel}"),
+        None => "answered".to_owned(),
+    };
+    format!("{} {what}, signed {}", a.signatory, a.signed_on)
+}
+
+/// Every difference between the compared tables and the audit log, one sentence each, in a
+/// stable order (answers, withdrawals, flags).
+pub fn differences(conn: &Connection) -> Result<Vec<String>> {
+    let mut exp = Expected::from_log(conn)?;
+    let names = Names::load(conn)?;
+    let mut out = Vec::new();
+
+    // Answers.
+    let mut stmt = conn.prepare(
+        "SELECT c.id, p.subject_id, c.form_id, c.signatory, c.signer_name, c.relationship,
+                c.channel, c.granted, c.signed_on, c.expires_on, c.evidence_sha256,
+                c.recorded_by, c.recorded_at
+         FROM consent_answers c LEFT JOIN pupils p ON p.id = c.pupil_id ORDER BY c.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            Answer {
+                subject: r
+                    .get::<_, Option<String>>(1)?
+                    .map(|s| crate::pupils::subject_of(&s))
+                    .unwrap_or_default(),
+                form_id: r.get(2)?,
+                signatory: r.get(3)?,
+                signer_name: r.get(4)?,
+                relationship: r.get(5)?,
+                signed_on: r.get(8)?,
+                expires_on: r.get(9)?,
+                evidence_sha256: r.get(10)?,
+                recorded_by: r.get(11)?,
+                recorded_at: r.get(12)?,
+            },
+            r.get::<_, String>(6)?,
+            r.get::<_, bool>(7)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, actual, channel, granted) = row?;
+        let Some((logged, form)) = exp.answers.remove(&id) else {
+            out.push(format!(
+                "consent answer #{id} of {} ({}) is not in the audit log: it was added outside ClearShot",
+                names.of(&actual.subject),
+                answer_words(&actual, Some((&channel, granted)))
+            ));
+            continue;
+        };
+        // Each row takes one of its form's (channel, answer) pairs.
+        let choice_ok = exp
+            .forms
+            .get_mut(&form)
+            .and_then(|(_, pairs)| {
+                let i = pairs
+                    .iter()
+                    .position(|(c, g)| *c == channel && *g == granted)?;
+                Some(pairs.swap_remove(i))
+            })
+            .is_some();
+        if logged != actual || !choice_ok {
+            let mut logged_words = answer_words(&logged, None);
+            if !choice_ok && let Some((all, _)) = exp.forms.get(&form) {
+                let pairs: Vec<String> = all
+                    .iter()
+                    .map(|(c, g)| format!("{} {c}", if *g { "granted" } else { "refused" }))
+                    .collect();
+                logged_words.push_str(&format!(" (the form: {})", pairs.join(", ")));
+            }
+            let whose = if logged.subject != actual.subject {
+                format!(", recorded for {}", names.of(&logged.subject))
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "consent answer #{id} of {} says {}, but the audit log recorded {}{whose}: it was changed outside ClearShot",
+                names.of(&actual.subject),
+                answer_words(&actual, Some((&channel, granted))),
+                logged_words
+            ));
+        }
+    }
+    let mut missing: Vec<(i64, Answer)> = exp
+        .answers
+        .into_iter()
+        .map(|(id, (a, _))| (id, a))
+        .collect();
+    missing.sort_by_key(|(id, _)| *id);
+    for (id, a) in missing {
+        out.push(format!(
+            "consent answer #{id} of {} ({}) was recorded, and is gone: it was deleted outside ClearShot",
+            names.of(&a.subject),
+            answer_words(&a, None)
+        ));
+    }
+
+    // Withdrawals.
+    let mut stmt = conn.prepare(
+        "SELECT p.subject_id, w.signatory, w.channel, w.withdrawn_on, w.recorded_by, w.recorded_at
+         FROM consent_withdrawals w LEFT JOIN pupils p ON p.id = w.pupil_id ORDER BY w.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?
+                .map(|s| crate::pupils::subject_of(&s))
+                .unwrap_or_default(),
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let w: Withdrawal = row?;
+        if !take(&mut exp.withdrawals, &w) {
+            out.push(format!(
+                "a withdrawal of {} ({} withdrew {} from {}) is not in the audit log: it was added or changed outside ClearShot",
+                names.of(&w.0),
+                w.1,
+                w.2,
+                w.3
+            ));
+        }
+    }
+    for (w, n) in &exp.withdrawals {
+        for _ in 0..*n {
+            out.push(format!(
+                "a withdrawal of {} ({} withdrew {} from {}) was recorded, and is gone: it was deleted or changed outside ClearShot",
+                names.of(&w.0),
+                w.1,
+                w.2,
+                w.3
+            ));
+        }
+    }
+
+    // Flags.
+    let mut stmt = conn.prepare(
+        "SELECT f.id, p.subject_id, f.kind, f.reason, f.set_on, f.set_by, f.cleared_on,
+                f.cleared_reason, f.cleared_by
+         FROM pupil_flags f LEFT JOIN pupils p ON p.id = f.pupil_id ORDER BY f.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let cleared_on: Option<String> = r.get(6)?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            Flag {
+                subject: r
+                    .get::<_, Option<String>>(1)?
+                    .map(|s| crate::pupils::subject_of(&s))
+                    .unwrap_or_default(),
+                kind: r.get(2)?,
+                reason: r.get(3)?,
+                set_on: r.get(4)?,
+                set_by: r.get(5)?,
+                cleared: match cleared_on {
+                    Some(on) => Some((
+                        on,
+                        r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                    )),
+                    None => None,
+                },
+            },
+        ))
+    })?;
+    let state = |f: &Flag| match &f.cleared {
+        Some((on, _, _)) => format!("{} flag set on {}, cleared on {on}", f.kind, f.set_on),
+        None => format!("{} flag set on {}", f.kind, f.set_on),
+    };
+    for row in rows {
+        let (id, actual) = row?;
+        match exp.flags.remove(&id) {
+            None => out.push(format!(
+                "flag #{id} of {} ({}) is not in the audit log: it was added outside ClearShot",
+                names.of(&actual.subject),
+                state(&actual)
+            )),
+            Some(logged) if logged != actual => out.push(format!(
+                "flag #{id} of {} says {}, but the audit log recorded {}: it was changed outside ClearShot",
+                names.of(&actual.subject),
+                state(&actual),
+                state(&logged)
+            )),
+            Some(_) => {}
+        }
+    }
+    let mut missing: Vec<(i64, Flag)> = exp.flags.into_iter().collect();
+    missing.sort_by_key(|(id, _)| *id);
+    for (id, f) in missing {
+        out.push(format!(
+            "flag #{id} of {} ({}) was recorded, and is gone: it was deleted outside ClearShot",
+            names.of(&f.subject),
+            state(&f)
+        ));
+    }
+    out.extend(subject_differences(conn, &names)?);
+    Ok(out)
+}
+
+/// Pupils whose pseudonymous id the log never saw added, and redacted entries that no purge
+/// explains.
+fn subject_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> {
+    let mut added: HashSet<String> = HashSet::new();
+    let mut purged: HashSet<String> = HashSet::new();
+    let mut merged_away: HashSet<String> = HashSet::new();
+    let mut redacted: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT seq, action, subject, payload FROM audit_log
+         WHERE (action IN ('pupil.add', 'pupil.purge', 'pupil.merged_away') OR payload IS NULL)
+           AND subject IS NOT NULL
+         ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (seq, action, subject, payload) = row?;
+        match action.as_str() {
+            "pupil.add" => {
+                added.insert(subject.clone());
+            }
+            "pupil.purge" => {
+                // The records merged into the purged one were redacted with it.
+                let p = payload
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<Value>(p).ok());
+                for m in p
+                    .as_ref()
+                    .map(|p| texts(p, "merged_subjects"))
+                    .unwrap_or_default()
+                {
+                    purged.insert(crate::pupils::subject_of(&m));
+                }
+                purged.insert(subject.clone());
+            }
+            "pupil.merged_away" => {
+                merged_away.insert(subject.clone());
+            }
+            _ => {}
+        }
+        if payload.is_none() {
+            let e = redacted.entry(subject).or_insert((seq, 0));
+            e.1 += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for subject in names.0.keys() {
+        if !added.contains(subject) {
+            out.push(format!(
+                "{} has the pseudonymous id {subject}, which the audit log never saw added: the record was changed outside ClearShot, and its history no longer points at it",
+                names.of(subject)
+            ));
+        }
+    }
+    out.sort();
+    // A record merged into a pupil who was purged later is redacted with them; registers purged
+    // before purge entries listed such records are recognised by their merge entry, when no
+    // pupil on the register holds them.
+    let live_aliases: HashSet<String> = crate::rekey::aliases_in_log(conn)?
+        .into_keys()
+        .map(|s| crate::pupils::subject_of(&s))
+        .collect();
+    for (subject, (first, n)) in redacted {
+        let explained = purged.contains(&subject)
+            || (merged_away.contains(&subject)
+                && !live_aliases.contains(&subject)
+                && !names.0.contains_key(&subject));
+        if !explained {
+            out.push(format!(
+                "{n} audit entr{} about {subject} (the first at #{first}) had {} details removed, but no retention purge removed them: the register file was edited outside ClearShot",
+                if n == 1 { "y" } else { "ies" },
+                if n == 1 { "its" } else { "their" }
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Stamp;
+    use crate::consents::{Form, record_form, withdraw};
+    use crate::flags::FlagKind;
+    use crate::pupils::{Pupil, RollEntry};
+    use chrono::NaiveDate;
+    use rules::consent::{Channel, Signatory};
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn stamp() -> Stamp {
+        Stamp::new("office", "2025-09-01T00:00:00Z")
+    }
+
+    fn add_pupil(conn: &mut Connection, upn: &str, forename: &str) -> Pupil {
+        let tx = crate::begin(conn).unwrap();
+        let academy = match crate::academies::by_code(&tx, "OAK").unwrap() {
+            Some(a) => a,
+            None => crate::academies::add(&tx, "OAK", "Oak", &stamp()).unwrap(),
+        };
+        let e = RollEntry {
+            upn: upn.into(),
+            legal_forename: forename.into(),
+            legal_surname: "Example".into(),
+            preferred_forename: None,
+            preferred_surname: None,
+            dob: d("2012-01-01"),
+            reg_group: None,
+            admission_number: None,
+            year_group: 8,
+            year_group_academic_year: 2025,
+        };
+        let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, &stamp()).unwrap();
+        let p = crate::pupils::by_id(&tx, id).unwrap();
+        tx.commit().unwrap();
+        p
+    }
+
+    fn record(conn: &mut Connection, p: &Pupil, signatory: Signatory, answers: &[(Channel, bool)]) {
+        let tx = crate::begin(conn).unwrap();
+        let form = Form {
+            signatory,
+            signer_name: Some("Jane Example".into()),
+            relationship: Some("mother".into()),
+            signed_on: d("2025-09-05"),
+            expires_on: None,
+            evidence_sha256: None,
+            answers: answers.to_vec(),
+        };
+        record_form(&tx, p, &form, &stamp()).unwrap();
+        tx.commit().unwrap();
+    }
+
+    /// Three pupils with forms, withdrawals and flags; B is merged into A by a rekey, C purged.
+    fn register() -> (Connection, Pupil) {
+        let mut conn = crate::db::open_in_memory().unwrap();
+        let a = add_pupil(&mut conn, "A1", "Ann");
+        let b = add_pupil(&mut conn, "B1", "Ann");
+        let c = add_pupil(&mut conn, "C1", "Cat");
+        use Channel::*;
+        record(
+            &mut conn,
+            &a,
+            Signatory::Parent,
+            &[(Website, true), (AcademySocial, false), (Press, true)],
+        );
+        record(&mut conn, &a, Signatory::Pupil, &[(AcademySocial, true)]);
+        record(
+            &mut conn,
+            &b,
+            Signatory::Parent,
+            &[(AcademySocial, true), (Website, false)],
+        );
+        record(&mut conn, &c, Signatory::Parent, &[(Website, true)]);
+        let tx = crate::begin(&mut conn).unwrap();
+        withdraw(
+            &tx,
+            &a,
+            Signatory::Parent,
+            &[Press],
+            d("2025-10-01"),
+            &stamp(),
+        )
+        .unwrap();
+        withdraw(
+            &tx,
+            &b,
+            Signatory::Parent,
+            &[AcademySocial],
+            d("2025-10-02"),
+            &stamp(),
+        )
+        .unwrap();
+        withdraw(
+            &tx,
+            &c,
+            Signatory::Parent,
+            &[Website],
+            d("2025-10-02"),
+            &stamp(),
+        )
+        .unwrap();
+        crate::flags::set(
+            &tx,
+            &a,
+            FlagKind::NeverPublish,
+            "court order",
+            d("2025-09-10"),
+            &stamp(),
+        )
+        .unwrap();
+        let f = crate::flags::set(
+            &tx,
+            &b,
+            FlagKind::ParentAlsoRequired,
+            "asked",
+            d("2025-09-10"),
+            &stamp(),
+        )
+        .unwrap();
+        crate::flags::clear(
+            &tx,
+            &b,
+            FlagKind::ParentAlsoRequired,
+            "done",
+            d("2025-09-20"),
+            &stamp(),
+        )
+        .unwrap();
+        assert!(f > 0);
+        crate::flags::set(
+            &tx,
+            &c,
+            FlagKind::NeverPublish,
+            "x",
+            d("2025-09-10"),
+            &stamp(),
+        )
+        .unwrap();
+        // B1 was a temporary UPN of A's: A takes it, and B's record is merged into A's.
+        let merged = crate::rekey::rekey(&tx, &a, "B1", false, &stamp()).unwrap();
+        assert!(merged.merged);
+        assert_eq!(merged.consent_answers, 2);
+        crate::pupils::mark_left(&tx, &c, d("2019-07-20"), &stamp()).unwrap();
+        let purged = crate::retention::purge_left_before(&tx, d("2020-01-01"), &stamp()).unwrap();
+        assert_eq!(purged.pupils, 1);
+        tx.commit().unwrap();
+        let a = crate::pupils::by_upn(&conn, "B1").unwrap().unwrap();
+        (conn, a)
+    }
+
+    fn drop_triggers(conn: &Connection) {
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for n in names {
+            conn.execute_batch(&format!("DROP TRIGGER \"{n}\""))
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn records_written_by_clearshot_agree_with_the_log_through_a_merge_and_a_purge() {
+        let (conn, a) = register();
+        assert_eq!(differences(&conn).unwrap(), Vec::<String>::new());
+        assert!(crate::backup::health(&conn).unwrap().ok());
+        // What the merge brought is on A's record.
+        assert_eq!(crate::consents::answers_of(&conn, a.id).unwrap().len(), 6);
+        assert_eq!(
+            crate::consents::withdrawals_of(&conn, a.id).unwrap().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_refusal_turned_into_a_grant_behind_the_triggers_is_found() {
+        let (conn, a) = register();
+        drop_triggers(&conn);
+        conn.execute(
+            "UPDATE consent_answers SET granted = 1 WHERE pupil_id = ?1 AND channel = 'academy_social' AND granted = 0",
+            [a.id],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("of pupil B1 says parent granted academy_social")
+                && found[0]
+                    .contains("the form: granted website, granted press, refused academy_social")
+                && found[0].contains("changed outside ClearShot"),
+            "{}",
+            found[0]
+        );
+        let health = crate::backup::health(&conn).unwrap();
+        assert!(
+            health
+                .problems
+                .iter()
+                .any(|p| p.contains("1 consent answer(s), withdrawal(s) or flag(s) differ")),
+            "{:?}",
+            health.problems
+        );
+    }
+
+    #[test]
+    fn two_answers_of_one_form_swapped_are_found_but_rows_of_a_form_may_come_in_any_order() {
+        let (conn, a) = register();
+        drop_triggers(&conn);
+        // Swapping which row holds which (channel, answer) changes nothing a reader sees.
+        let ids: Vec<(i64, String)> = conn
+            .prepare("SELECT id, channel FROM consent_answers WHERE pupil_id = ?1 AND signatory = 'parent' AND form_id = (SELECT form_id FROM consent_answers WHERE channel = 'press' AND pupil_id = ?1) ORDER BY id")
+            .unwrap()
+            .query_map([a.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(ids.len(), 3);
+        conn.execute(
+            "UPDATE consent_answers SET id = -1 WHERE id = ?1",
+            [ids[0].0],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE consent_answers SET id = ?1 WHERE id = ?2",
+            [ids[0].0, ids[2].0],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE consent_answers SET id = ?1 WHERE id = -1",
+            [ids[2].0],
+        )
+        .unwrap();
+        assert_eq!(differences(&conn).unwrap(), Vec::<String>::new());
+        // Changing the channel of a grant is not.
+        conn.execute(
+            "UPDATE consent_answers SET channel = 'academy_social' WHERE id = ?1",
+            [ids[0].0],
+        )
+        .unwrap();
+        assert_eq!(differences(&conn).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn answers_added_deleted_moved_or_redated_behind_the_triggers_are_found() {
+        let (mut conn, a) = register();
+        let d1 = add_pupil(&mut conn, "D1", "Dan");
+        drop_triggers(&conn);
+        // Added: a grant no form gave.
+        conn.execute(
+            "INSERT INTO consent_answers (pupil_id, form_id, signatory, channel, granted, signed_on, recorded_by, recorded_at)
+             VALUES (?1, 'f', 'parent', 'academy_social', 1, '2025-09-05', 'office', '2025-09-01T00:00:00Z')",
+            [d1.id],
+        )
+        .unwrap();
+        // Deleted: the pupil's own "yes" (a pupil on roll; the trigger would refuse).
+        conn.execute(
+            "DELETE FROM consent_answers WHERE pupil_id = ?1 AND signatory = 'pupil'",
+            [a.id],
+        )
+        .unwrap();
+        // Re-dated: the merged form signed a year later.
+        conn.execute(
+            "UPDATE consent_answers SET signed_on = '2026-09-05' WHERE pupil_id = ?1 AND channel = 'website' AND granted = 0",
+            [a.id],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found.iter().any(|f| f.contains("of pupil D1 (parent granted academy_social, signed 2025-09-05) is not in the audit log")), "{found:#?}");
+        assert!(found.iter().any(|f| f.contains("says parent refused website, signed 2026-09-05, but the audit log recorded parent answered, signed 2025-09-05")), "{found:#?}");
+        assert!(
+            found.iter().any(|f| f.contains(
+                "of pupil B1 (pupil answered, signed 2025-09-05) was recorded, and is gone"
+            )),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn an_answer_moved_to_another_pupil_is_found() {
+        let (mut conn, a) = register();
+        let e = add_pupil(&mut conn, "E1", "Eve");
+        drop_triggers(&conn);
+        conn.execute(
+            "UPDATE consent_answers SET pupil_id = ?1 WHERE pupil_id = ?2 AND signatory = 'pupil'",
+            [e.id, a.id],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains("of pupil E1 says pupil granted academy_social")
+                && found[0].contains("recorded for pupil B1"),
+            "{}",
+            found[0]
+        );
+    }
+
+    #[test]
+    fn withdrawals_deleted_or_added_behind_the_triggers_are_found() {
+        let (conn, a) = register();
+        drop_triggers(&conn);
+        // The merged record's withdrawal, deleted: the parent's "yes" would count again.
+        conn.execute(
+            "DELETE FROM consent_withdrawals WHERE pupil_id = ?1 AND channel = 'academy_social'",
+            [a.id],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE consent_withdrawals SET withdrawn_on = '2030-01-01' WHERE pupil_id = ?1 AND channel = 'press'",
+            [a.id],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found.iter().any(|f| f.contains(
+                "(parent withdrew academy_social from 2025-10-02) was recorded, and is gone"
+            )),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f
+                    .contains("(parent withdrew press from 2030-01-01) is not in the audit log")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f
+                    .contains("(parent withdrew press from 2025-10-01) was recorded, and is gone")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn flags_deleted_cleared_or_reopened_behind_the_log_are_found() {
+        let (conn, a) = register();
+        drop_triggers(&conn);
+        // The never-publish flag cleared without an entry; the cleared one opened again; a
+        // flag no one set.
+        conn.execute(
+            "UPDATE pupil_flags SET cleared_on = '2025-09-11', cleared_reason = 'x', cleared_by = 'y' WHERE kind = 'never_publish' AND pupil_id = ?1",
+            [a.id],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE pupil_flags SET cleared_on = NULL, cleared_reason = NULL, cleared_by = NULL WHERE kind = 'parent_also_required'",
+            [],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found.iter().any(|f| f.contains("says never_publish flag set on 2025-09-10, cleared on 2025-09-11, but the audit log recorded never_publish flag set on 2025-09-10:")), "{found:#?}");
+        assert!(found.iter().any(|f| f.contains("says parent_also_required flag set on 2025-09-10, but the audit log recorded parent_also_required flag set on 2025-09-10, cleared on 2025-09-20")), "{found:#?}");
+        conn.execute("DELETE FROM pupil_flags WHERE kind = 'never_publish'", [])
+            .unwrap();
+        conn.execute(
+            "INSERT INTO pupil_flags (pupil_id, kind, reason, set_on, set_by) VALUES (?1, 'never_publish', 'r', '2025-01-01', 'z')",
+            [a.id],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f
+                    .contains("(never_publish flag set on 2025-09-10) was recorded, and is gone")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f
+                    .contains("(never_publish flag set on 2025-01-01) is not in the audit log")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_redacted_entry_vouches_for_nothing() {
+        let (conn, _) = register();
+        // Redacting the entry of a pupil still on the register (the only change the audit
+        // triggers allow, and the chain still verifies) leaves their answers unvouched for.
+        let a = crate::pupils::by_upn(&conn, "B1").unwrap().unwrap();
+        for subject in crate::pupils::subjects(&conn, &a).unwrap() {
+            assert!(crate::audit::redact_subject(&conn, &subject).unwrap() > 0);
+        }
+        let found = differences(&conn).unwrap();
+        let (unvouched, redactions): (Vec<&String>, Vec<&String>) = found
+            .iter()
+            .partition(|f| f.contains("is not in the audit log"));
+        // A's 4 answers, B's 2 carried over, 2 withdrawals, 2 flags.
+        assert_eq!(unvouched.len(), 10, "{found:#?}");
+        // A's own entries; B's look like those of a record merged into a purged pupil (the
+        // merge entry that would say otherwise is among A's).
+        assert_eq!(redactions.len(), 1, "{found:#?}");
+        assert!(
+            redactions
+                .iter()
+                .all(|f| f.contains("but no retention purge removed them")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_pupil_given_a_fresh_pseudonymous_id_and_their_history_redacted_is_found() {
+        // The never-publish flag deleted (no trigger guards the flags table), the record given
+        // a new subject id, and the old id's entries redacted: every step the triggers allow,
+        // and the chain still verifies.
+        let (mut conn, _) = register();
+        let e = add_pupil(&mut conn, "E1", "Eve");
+        let tx = crate::begin(&mut conn).unwrap();
+        crate::flags::set(
+            &tx,
+            &e,
+            FlagKind::NeverPublish,
+            "court order",
+            d("2025-09-10"),
+            &stamp(),
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        conn.execute("DELETE FROM pupil_flags WHERE pupil_id = ?1", [e.id])
+            .unwrap();
+        conn.execute(
+            "UPDATE pupils SET subject_id = '00000000-0000-7000-8000-000000000000' WHERE id = ?1",
+            [e.id],
+        )
+        .unwrap();
+        crate::audit::redact_subject(&conn, &e.subject()).unwrap();
+        assert!(crate::audit::verify(&conn).unwrap().ok);
+        let found = differences(&conn).unwrap();
+        assert!(
+            found.iter().any(|f| f.contains(
+                "pupil E1 has the pseudonymous id pupil:00000000-0000-7000-8000-000000000000, which the audit log never saw added"
+            )),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("but no retention purge removed them")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_purge_of_a_pupil_with_a_merged_record_is_explained() {
+        let (mut conn, a) = register();
+        let tx = crate::begin(&mut conn).unwrap();
+        crate::pupils::mark_left(&tx, &a, d("2019-07-20"), &stamp()).unwrap();
+        let purged = crate::retention::purge_left_before(&tx, d("2020-01-01"), &stamp()).unwrap();
+        assert_eq!(purged.pupils, 1);
+        tx.commit().unwrap();
+        assert_eq!(differences(&conn).unwrap(), Vec::<String>::new());
+        assert!(crate::backup::health(&conn).unwrap().ok());
+    }
+}
