@@ -67,6 +67,7 @@ pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
         dry_run: false,
         maps: Vec::new(),
         mark_left: true,
+        allow_many_leavers: false,
     };
     Ok(clearshot::pupils::import_roll(
         &mut store,
@@ -91,6 +92,7 @@ fn import_options(req: &ImportRequest, dry_run: bool) -> ImportOptions {
             .map(|m| (m.header.clone(), m.field.clone()))
             .collect(),
         mark_left: req.mark_left,
+        allow_many_leavers: req.allow_many_leavers,
     }
 }
 

@@ -93,6 +93,10 @@ pub struct ImportRequest {
     pub academic_year: Option<i32>,
     pub maps: Vec<ColumnMap>,
     pub mark_left: bool,
+    /// Mark pupils as left even when the preview says that is more than plausible
+    /// (`ImportReport::many_leavers`): the office has confirmed it.
+    #[serde(default)]
+    pub allow_many_leavers: bool,
 }
 
 /// "This header feeds that field" (fields as `register::import::Field` names them).

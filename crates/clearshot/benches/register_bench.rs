@@ -133,6 +133,7 @@ fn import_opts(code: &str) -> ImportOptions {
         dry_run: false,
         maps: Vec::new(),
         mark_left: true,
+        allow_many_leavers: false,
     }
 }
 

@@ -544,6 +544,7 @@ mod tests {
             dry_run: false,
             maps: Vec::new(),
             mark_left: false,
+            allow_many_leavers: false,
         };
         let r = crate::pupils::import_roll(&mut store, csv.as_bytes(), &opts, &stamp).unwrap();
         assert_eq!(r.imported, n as usize, "{:?}", r.rejected.first());

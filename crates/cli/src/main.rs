@@ -152,6 +152,10 @@ enum PupilsCmd {
         /// Do not mark pupils missing from the file as left.
         #[arg(long)]
         no_mark_left: bool,
+        /// Mark pupils missing from the file as left even when they are more than 10 and more
+        /// than a quarter of the academy's roll (refused otherwise: most often the wrong file).
+        #[arg(long, conflicts_with = "no_mark_left")]
+        allow_many_leavers: bool,
         #[command(flatten)]
         on: OnDate,
     },
@@ -454,7 +458,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Today, by the machine's clock. A debug build (the tests') takes `CLEARSHOT_TODAY`
+/// (YYYY-MM-DD) instead when it is set, so that a test can stand on the day it names; a release
+/// build, the one people use, always reads the clock.
 pub fn today() -> NaiveDate {
+    #[cfg(debug_assertions)]
+    if let Some(day) = std::env::var("CLEARSHOT_TODAY")
+        .ok()
+        .and_then(|d| d.parse::<NaiveDate>().ok())
+    {
+        return day;
+    }
     chrono::Local::now().date_naive()
 }
 
@@ -605,6 +619,7 @@ fn pupils(
             dry_run,
             maps,
             no_mark_left,
+            allow_many_leavers,
             on: date,
         } => {
             let date = on(&date);
@@ -625,6 +640,7 @@ fn pupils(
                 dry_run,
                 maps,
                 mark_left: !no_mark_left,
+                allow_many_leavers,
             };
             let report = clearshot::pupils::import_roll(store, &bytes, &opts, stamp)
                 .map_err(|e| fail(format!("{}: {e}", file.display())))?;

@@ -150,6 +150,32 @@ pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
             "No year-group column: new pupils' year groups come from their dates of birth; pupils already on the register keep theirs"
         );
     }
+    if !r.kept_fields.is_empty() {
+        let names: Vec<&str> = r.kept_fields.iter().map(|f| f.label()).collect();
+        say!(
+            "Not in the file: {}; pupils already on the register keep theirs",
+            names.join(", ")
+        );
+    }
+    if r.many_leavers && r.dry_run {
+        say!(
+            "\nWARNING: {} pupils would be marked as left, more than a quarter of the academy's roll: is this the whole roll? The import itself is refused unless --allow-many-leavers",
+            r.leavers.len()
+        );
+    }
+    if !r.leavers.is_empty() {
+        say!(
+            "\n{} as left:",
+            if r.dry_run {
+                "Would be marked"
+            } else {
+                "Marked"
+            }
+        );
+        for l in &r.leavers {
+            say!("  {:<13}  {}", l.upn, l.name);
+        }
+    }
     if !r.rejected.is_empty() {
         say!("\nRejected rows (not imported):");
         for x in &r.rejected {

@@ -226,14 +226,25 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             .map_err(|e| crate::fail(format!("{}: {e}", file.display())))?;
             // The safe copy, when asked for and cleared: same process, so the same decode.
             let exported = match (&export, &r.clearance_id) {
+                // The copy is written now, to be posted from now: consent, holds and flags are
+                // re-checked today even when the photo was checked for an earlier day.
                 (Some(dir), Some(id)) => Some(
-                    clearshot::photos::export(store, id, &file, dir, max_edge, &blur, on, stamp)
-                        .map_err(|e| {
-                            crate::fail(format!(
-                                "{}: cleared as {id}, but the copy was not written: {e}",
-                                file.display()
-                            ))
-                        })?,
+                    clearshot::photos::export(
+                        store,
+                        id,
+                        &file,
+                        dir,
+                        max_edge,
+                        &blur,
+                        on.max(today()),
+                        stamp,
+                    )
+                    .map_err(|e| {
+                        crate::fail(format!(
+                            "{}: cleared as {id}, but the copy was not written: {e}",
+                            file.display()
+                        ))
+                    })?,
                 ),
                 _ => None,
             };
@@ -308,6 +319,14 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             on,
         } => {
             let on = on.on.unwrap_or_else(today);
+            // A never-publish flag or a withdrawal recorded today must stop a copy made today,
+            // whatever day is named.
+            if on < today() {
+                return Err(crate::fail(format!(
+                    "--on {on} is in the past: the safe copy is made now, for posting from today ({}), so consent and holds are checked for today or a later posting day",
+                    today()
+                )));
+            }
             let blur: clearshot::photos::BlurFaces = blur_faces.parse().map_err(crate::fail)?;
             let r = clearshot::photos::export(
                 store, &clearance, &file, &dir, max_edge, &blur, on, stamp,

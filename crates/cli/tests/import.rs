@@ -363,6 +363,21 @@ fn a_new_upn_with_the_name_and_birth_date_of_a_flagged_pupil_is_a_warning() {
     let message = w[0]["message"].as_str().unwrap();
     assert!(message.contains(temporary), "{message}");
     assert!(message.contains("NEVER-PUBLISH"), "{message}");
+    // Until someone has looked, the new record is never published either.
+    assert!(
+        message.contains("this record has been given the flag too"),
+        "{message}"
+    );
+    assert_eq!(show(&reg, &permanent)["never_publish"], true);
+    // On the record as a flag like any other (its reason withheld from the log's display).
+    let audit = reg.json(&["audit", "log"]);
+    let flag_sets = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "flag.set")
+        .count();
+    assert_eq!(flag_sets, 2, "{audit}");
     assert!(
         !message.contains("court order"),
         "the reason stays withheld: {message}"
@@ -584,6 +599,192 @@ fn a_reimport_updates_changed_leaves_unchanged_and_marks_missing_as_left() {
     assert_eq!(on_roll.as_array().unwrap().len(), 3);
     let everyone = reg.json(&["pupils", "list", "--include-left", "--on", "2025-11-01"]);
     assert_eq!(everyone.as_array().unwrap().len(), 4);
+}
+
+/// Next term's export made with fewer columns (no preferred names, registration group or
+/// admission number) leaves them as they were: a blank is a change, a missing column is not.
+#[test]
+fn a_reimport_without_the_optional_columns_keeps_what_they_held() {
+    let reg = Register::with_academy();
+    let full = format!(
+        "UPN,Legal Surname,Legal Forename,Preferred Forename,Preferred Surname,DOB,Year,Reg,Adno\n\
+         {},Okafor,Oliver,Ollie,Reid,15/01/2012,9,9R,0042\n\
+         {},Blank,Bea,Bee,,15/01/2012,9,9R,0043\n",
+        kent(1),
+        kent(2)
+    );
+    reg.import("OAK", full, &AY);
+    let fewer = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year\n{},Okafor,Oliver,15/01/2012,9\n{},Blank,Bea,15/01/2012,9\n",
+        kent(1),
+        kent(2)
+    );
+    let report = reg.import(
+        "OAK",
+        fewer,
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    assert_eq!(report["unchanged"], 2, "{report}");
+    assert_eq!(
+        report["kept_fields"],
+        serde_json::json!([
+            "preferred_forename",
+            "preferred_surname",
+            "reg_group",
+            "admission_number"
+        ])
+    );
+    let oliver = show(&reg, &kent(1));
+    assert_eq!(oliver["preferred_surname"], "Reid", "{oliver}");
+    assert_eq!(oliver["preferred_forename"], "Ollie");
+    assert_eq!(oliver["reg_group"], "9R");
+    assert_eq!(oliver["admission_number"], "0042");
+    // A column that is there but blank does clear the field.
+    let blank = format!(
+        "UPN,Legal Surname,Legal Forename,Preferred Forename,DOB,Year\n{},Okafor,Oliver,,15/01/2012,9\n",
+        kent(1)
+    );
+    let text = {
+        let file = reg.write("blank.csv", &blank);
+        reg.ok(&[
+            "pupils",
+            "import",
+            file.to_str().unwrap(),
+            "--academy",
+            "OAK",
+            "--no-mark-left",
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-11-02",
+        ])
+    };
+    assert!(
+        text.contains("Not in the file: preferred surname, registration group, admission number; pupils already on the register keep theirs"),
+        "{text}"
+    );
+    let oliver = show(&reg, &kent(1));
+    assert_eq!(oliver["preferred_forename"], Value::Null, "{oliver}");
+    assert_eq!(oliver["preferred_surname"], "Reid", "{oliver}");
+}
+
+/// One year group's export, or another academy's roll, would take most of the academy off
+/// roll: refused unless asked for, and every leaver is named, in a dry run too.
+#[test]
+fn an_import_that_would_mark_most_of_the_roll_as_left_is_refused_unless_asked_for() {
+    let reg = Register::with_academy();
+    let everyone: Vec<String> = (1..=40)
+        .map(|i| line(&kent(i), &format!("Pupil{i:02}"), "Pat", "15/01/2012", "9"))
+        .collect();
+    reg.import("OAK", roll(&everyone), &AY);
+    let before = reg.fingerprint();
+    // Only the first 20 rows: 20 of 40 would leave.
+    let half = roll(&everyone[..20]);
+    let file = reg.write("half.csv", &half);
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "pupils",
+            "import",
+            file.to_str().unwrap(),
+            "--academy",
+            "OAK",
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-11-01",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let refused = {
+        let a = args(&[]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        reg.bad_input(&a)
+    };
+    assert!(
+        refused.contains("this file would mark 20 of the 40 pupils on roll at OAK as left")
+            && refused.contains("Nothing was changed")
+            && refused.contains("--allow-many-leavers"),
+        "{refused}"
+    );
+    assert_eq!(reg.fingerprint(), before, "nothing changed");
+    // The dry run says who, and that the import would be refused.
+    let dry = {
+        let a = args(&["--dry-run"]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        reg.json(&a)
+    };
+    assert_eq!(dry["many_leavers"], true, "{dry}");
+    let leavers = dry["leavers"].as_array().unwrap();
+    assert_eq!(leavers.len(), 20);
+    assert_eq!(leavers[0]["upn"], kent(21).as_str());
+    assert_eq!(leavers[0]["name"], "Pat Pupil21");
+    let text = {
+        let a = args(&["--dry-run"]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        reg.ok(&a)
+    };
+    assert!(
+        text.contains("WARNING: 20 pupils would be marked as left"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Would be marked as left:\n  {}", kent(21))),
+        "{text}"
+    );
+    // Asked for: done, and named.
+    let done = {
+        let a = args(&["--allow-many-leavers"]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        reg.json(&a)
+    };
+    assert_eq!(done["left"], 20, "{done}");
+    assert_eq!(done["leavers"].as_array().unwrap().len(), 20);
+    // Ten leavers, or a quarter of the roll, is an ordinary term: no question asked.
+    let reg = Register::with_academy();
+    reg.import("OAK", roll(&everyone), &AY);
+    let report = reg.import(
+        "OAK",
+        roll(&everyone[..30]),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    assert_eq!(report["left"], 10, "{report}");
+    assert_eq!(report["many_leavers"], false, "{report}");
+}
+
+/// "2026/27" typed as 2027 in November would make every pupil a year younger: a Year 7 would
+/// need only a parent's form. Next year's roll is accepted from June.
+#[test]
+fn next_years_academic_year_is_refused_before_the_summer_term() {
+    let reg = Register::with_academy();
+    let file = reg.write(
+        "roll.csv",
+        roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "")]),
+    );
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2026",
+        "--on",
+        "2025-11-27",
+    ]);
+    assert!(
+        err.contains("academic year 2026/27 starts on 1 September 2026, and a roll for it is made from June: on 2025-11-27 the school year is 2025/26 (--academic-year 2025)"),
+        "{err}"
+    );
+    let report = reg.import(
+        "OAK",
+        roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "")]),
+        &["--academic-year", "2026", "--on", "2026-06-01"],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
 }
 
 #[test]

@@ -923,6 +923,89 @@ fn a_backdated_export_or_clearance_does_not_get_round_a_withdrawal() {
     );
 }
 
+/// A copy is made to be posted from the day it is made: a never-publish flag set after the
+/// check stops it, whatever earlier day the export (or the check that exports) names.
+#[test]
+fn a_copy_made_today_is_checked_for_today_whatever_day_is_named() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(41, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(code, 0, "cleared for {ON}: {v}");
+    let id = v["clearance_id"].as_str().unwrap().to_string();
+    // On the 25th the safeguarding lead flags the child; it is now the 26th.
+    s.r.ok(&[
+        "pupils",
+        "flag",
+        &s.granted,
+        "--never-publish",
+        "--reason",
+        "court order",
+        "--on",
+        "2026-11-25",
+    ]);
+    let today = "2026-11-26";
+    let dir = s.r.path("out");
+    let run = |args: &[&str]| {
+        s.r.command(args)
+            .env("CLEARSHOT_TODAY", today)
+            .output()
+            .unwrap()
+    };
+    let (file, out) = (photo.to_str().unwrap(), dir.to_str().unwrap());
+    let early = run(&[
+        "photos",
+        "export",
+        "--clearance",
+        &id,
+        file,
+        "--out",
+        out,
+        "--on",
+        ON,
+    ]);
+    assert_eq!(early.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&early.stderr);
+    assert!(
+        err.contains("--on 2026-11-20 is in the past: the safe copy is made now, for posting from today (2026-11-26)"),
+        "{err}"
+    );
+    let now = run(&["photos", "export", "--clearance", &id, file, "--out", out]);
+    assert_eq!(now.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&now.stderr);
+    assert!(err.contains("export refused on 2026-11-26"), "{err}");
+    // A check for the 20th is still answered for the 20th, but its copy is checked for today.
+    let checked = run(&[
+        "--json",
+        "photos",
+        "check",
+        file,
+        "--channel",
+        "academy_social",
+        "--staff",
+        STAFF,
+        "--academy",
+        "OAK",
+        "--pupils",
+        &s.granted,
+        "--on",
+        ON,
+        "--export",
+        out,
+    ]);
+    let err = String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        err.contains("but the copy was not written: export refused on 2026-11-26"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(&dir).map_or(true, |d| d.count() == 0),
+        "no copy written"
+    );
+}
+
 #[test]
 fn a_withdrawal_recorded_in_advance_makes_a_later_clearance_a_takedown_task() {
     let s = setup();

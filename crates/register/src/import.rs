@@ -97,7 +97,7 @@ impl Field {
         })
     }
 
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Field::Upn => "UPN",
             Field::LegalSurname => "legal surname",
@@ -125,6 +125,23 @@ pub struct ImportOptions {
     /// `HEADER=field` overrides.
     pub maps: Vec<(String, String)>,
     pub mark_left: bool,
+    /// Mark pupils as left even when they are more than [`MANY_LEAVERS`] says is plausible.
+    pub allow_many_leavers: bool,
+}
+
+/// An import that would mark more than 10 pupils, and more than a quarter of an academy's roll,
+/// as left is most often the wrong file (one year group's export, another academy's roll): it
+/// is refused unless asked for ([`ImportOptions::allow_many_leavers`]).
+pub fn many_leavers(leaving: usize, on_roll: usize) -> bool {
+    leaving > 10 && leaving * 4 > on_roll
+}
+
+/// A pupil the import marks as left.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Leaver {
+    pub upn: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -164,6 +181,14 @@ pub struct ImportReport {
     pub encoding: String,
     pub delimiter: String,
     pub dry_run: bool,
+    /// The pupils marked as left (in a dry run: who would be).
+    pub leavers: Vec<Leaver>,
+    /// Whether that is more than is plausible ([`many_leavers`]): a real import is then refused
+    /// unless [`ImportOptions::allow_many_leavers`].
+    pub many_leavers: bool,
+    /// Optional fields with no column in the file: pupils already on the register keep what
+    /// they had (a blank cell in a column that is there clears the field).
+    pub kept_fields: Vec<Field>,
 }
 
 /// A roll read from a file, before it touches the register.
@@ -338,6 +363,21 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             current,
             (current + 1) % 100,
             opts.on
+        )));
+    }
+    // Next year's roll exists from the summer term; before that, "2027" typed for 2026/27 would
+    // make every pupil a year younger (a Year 7 treated as Year 6, cleared on a parent's form
+    // alone).
+    let summer = NaiveDate::from_ymd_opt(current + 1, 6, 1).unwrap_or(NaiveDate::MAX);
+    if opts.academic_year > current && opts.on < summer {
+        return Err(Error::Invalid(format!(
+            "academic year {}/{:02} starts on 1 September {}, and a roll for it is made from June: on {} the school year is {}/{:02} (--academic-year {current}); nothing was imported",
+            opts.academic_year,
+            (opts.academic_year + 1) % 100,
+            opts.academic_year,
+            opts.on,
+            current,
+            (current + 1) % 100,
         )));
     }
     not_a_spreadsheet_export(bytes)?;
@@ -790,30 +830,74 @@ pub fn import(
     // date of birth: a pupil already on the register keeps the MIS year recorded for them
     // (carried to this academic year), which may differ from it (a pupil taught out of their
     // age group).
+    // An optional field with no column in the file is not "now empty": a later export made
+    // with fewer columns must not wipe a preferred surname (which the caption rule protects).
+    let has = |f: Field| report.columns.iter().any(|c| c.field == Some(f));
+    report.kept_fields = [
+        Field::PreferredForename,
+        Field::PreferredSurname,
+        Field::RegGroup,
+        Field::AdmissionNumber,
+    ]
+    .into_iter()
+    .filter(|f| !has(*f))
+    .collect();
+    let kept_fields = report.kept_fields.clone();
     let mut lookalikes = Lookalikes::default();
     for (row, entry) in &roll.entries {
         let kept;
         let entry = match existing.get(&entry.upn) {
-            Some(p) if roll.year_derived.contains(row) => {
-                kept = RollEntry {
-                    year_group: entry.year_group_academic_year - p.year_group_academic_year
-                        + p.year_group,
-                    ..entry.clone()
-                };
+            Some(p) if roll.year_derived.contains(row) || !kept_fields.is_empty() => {
+                let mut e = entry.clone();
+                if roll.year_derived.contains(row) {
+                    e.year_group =
+                        entry.year_group_academic_year - p.year_group_academic_year + p.year_group;
+                }
+                for f in &kept_fields {
+                    match f {
+                        Field::PreferredForename => {
+                            e.preferred_forename = p.preferred_forename.clone()
+                        }
+                        Field::PreferredSurname => {
+                            e.preferred_surname = p.preferred_surname.clone()
+                        }
+                        Field::RegGroup => e.reg_group = p.reg_group.clone(),
+                        Field::AdmissionNumber => e.admission_number = p.admission_number.clone(),
+                        _ => {}
+                    }
+                }
+                kept = e;
                 &kept
             }
             _ => entry,
         };
         match existing.get(&entry.upn) {
             None => {
-                if let Some(w) = lookalikes.warning(&tx, entry, opts.on)? {
+                let lookalike = lookalikes.warning(&tx, entry, opts.on)?;
+                let id = pupils::insert(&tx, academy.id, &academy.code, entry, stamp)?;
+                if let Some((w, flagged)) = lookalike {
+                    // Safeguarding errs on the side of not publishing: the new record of what
+                    // may be a never-publish child is flagged too, until a person has looked.
+                    if flagged {
+                        let new = pupils::by_id(&tx, id)?;
+                        crate::flags::set(
+                            &tx,
+                            &new,
+                            crate::flags::FlagKind::NeverPublish,
+                            &format!(
+                                "set by the roll import: may be the same child as {}, who has a never-publish flag",
+                                w.1
+                            ),
+                            opts.on,
+                            stamp,
+                        )?;
+                    }
                     report.warnings.push(Warning {
                         row: *row,
                         upn: entry.upn.clone(),
-                        message: w,
+                        message: w.0,
                     });
                 }
-                pupils::insert(&tx, academy.id, &academy.code, entry, stamp)?;
                 report.imported += 1;
             }
             Some(p) if entry.matches(p, academy.id) => report.unchanged += 1,
@@ -831,14 +915,52 @@ pub fn import(
         }
     }
     if opts.mark_left {
-        for p in existing.values() {
-            if p.academy_id == academy.id
-                && p.left_on.is_none()
-                && !roll.upns_present.contains(&p.upn)
-            {
-                pupils::mark_left(&tx, p, opts.on, stamp)?;
-                report.left += 1;
-            }
+        let mut leaving: Vec<&pupils::Pupil> = existing
+            .values()
+            .filter(|p| {
+                p.academy_id == academy.id
+                    && p.left_on.is_none()
+                    && !roll.upns_present.contains(&p.upn)
+            })
+            .collect();
+        leaving.sort_by(|a, b| {
+            (&a.legal_surname, &a.legal_forename, &a.upn).cmp(&(
+                &b.legal_surname,
+                &b.legal_forename,
+                &b.upn,
+            ))
+        });
+        let on_roll = existing
+            .values()
+            .filter(|p| p.academy_id == academy.id && p.left_on.is_none())
+            .count();
+        report.many_leavers = many_leavers(leaving.len(), on_roll);
+        if report.many_leavers && !opts.dry_run && !opts.allow_many_leavers {
+            let named: Vec<String> = leaving
+                .iter()
+                .take(5)
+                .map(|p| format!("{} {}", p.upn, p.display_name()))
+                .collect();
+            return Err(Error::Invalid(format!(
+                "this file would mark {} of the {on_roll} pupils on roll at {} as left ({}{}): is it the whole roll of {} (not one year group's export, or another academy's)? Nothing was changed. If they really have left, import again allowing it (--allow-many-leavers); to import without marking anyone as left, use --no-mark-left",
+                leaving.len(),
+                academy.code,
+                named.join(", "),
+                if leaving.len() > named.len() {
+                    ", …"
+                } else {
+                    ""
+                },
+                academy.code
+            )));
+        }
+        for p in leaving {
+            pupils::mark_left(&tx, p, opts.on, stamp)?;
+            report.left += 1;
+            report.leavers.push(Leaver {
+                upn: p.upn.clone(),
+                name: p.display_name(),
+            });
         }
     }
     stamp.audit(
@@ -883,7 +1005,7 @@ impl Lookalikes {
         conn: &Connection,
         entry: &RollEntry,
         on: NaiveDate,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<((String, String), bool)>> {
         if self.by_dob.is_none() {
             let mut map: HashMap<NaiveDate, Vec<pupils::Pupil>> = HashMap::new();
             for p in pupils::list(conn, None)? {
@@ -913,18 +1035,18 @@ impl Lookalikes {
             Some(left) => format!("left on {left}"),
             None => format!("on roll at {}", same.academy),
         };
-        Ok(Some(format!(
-            "new UPN, but {} ({status}) has the same name and date of birth: if this is the same child (a temporary UPN replaced), their consent forms{} stay on {} and do not apply to this record until the two are merged: `clearshot pupils rekey {} --to {}`",
-            same.upn,
-            if flagged {
-                " and a NEVER-PUBLISH safeguarding flag"
-            } else {
-                " and flags"
-            },
-            same.upn,
-            same.upn,
-            entry.upn,
-        )))
+        let message = if flagged {
+            format!(
+                "new UPN, but {} ({status}) has the same name and date of birth and a NEVER-PUBLISH safeguarding flag, so this record has been given the flag too until someone checks: if this is the same child (a temporary UPN replaced), merge the two (`clearshot pupils rekey {} --to {}`); if not, clear this record's flag (`clearshot pupils unflag {} --never-publish --reason …`)",
+                same.upn, same.upn, entry.upn, entry.upn
+            )
+        } else {
+            format!(
+                "new UPN, but {} ({status}) has the same name and date of birth: if this is the same child (a temporary UPN replaced), their consent forms and flags stay on {} and do not apply to this record until the two are merged: `clearshot pupils rekey {} --to {}`",
+                same.upn, same.upn, same.upn, entry.upn,
+            )
+        };
+        Ok(Some(((message, same.upn.clone()), flagged)))
     }
 }
 

@@ -209,13 +209,26 @@ impl Register {
 }
 
 /// `clearshot --db <db> args…` with a fixed actor and no inherited register variable.
+///
+/// A safe copy is made for posting from today, never an earlier day (`photos export --on`
+/// and `photos check --export` re-check consent on today's date at least): an export that
+/// names its day runs on that day, through the debug build's `CLEARSHOT_TODAY`. A test that
+/// wants another "today" sets the variable on the command itself.
 pub fn command(db: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_clearshot"));
     c.env_remove("CLEARSHOT_DB")
+        .env_remove("CLEARSHOT_TODAY")
         .env("CLEARSHOT_ACTOR", "office@test")
         .arg("--db")
         .arg(db)
         .args(args);
+    let exports = args.windows(2).any(|w| w == ["photos", "export"]) || args.contains(&"--export");
+    if let Some(day) = exports
+        .then(|| args.windows(2).find(|w| w[0] == "--on").map(|w| w[1]))
+        .flatten()
+    {
+        c.env("CLEARSHOT_TODAY", day);
+    }
     c
 }
 

@@ -13,4 +13,9 @@ academy_name: string | null,
  * The calendar year in which the academic year of the file's year groups began
  * (default: the current academic year).
  */
-academic_year: number | null, maps: Array<ColumnMap>, mark_left: boolean, };
+academic_year: number | null, maps: Array<ColumnMap>, mark_left: boolean, 
+/**
+ * Mark pupils as left even when the preview says that is more than plausible
+ * (`ImportReport::many_leavers`): the office has confirmed it.
+ */
+allow_many_leavers: boolean, };
