@@ -309,6 +309,11 @@ pub struct Restored {
     pub evidence_repaired: usize,
     /// Audit entries of the replaced register that the backup does not have (kept aside).
     pub entries_only_in_replaced: i64,
+    /// Scanned forms that only the replaced register refers to (recorded after the backup). The
+    /// forms the replaced register refers to are copied to `<replaced>.evidence/`, so that the
+    /// register kept aside stays whole when `check --repair` or a purge tidies the register's
+    /// own folder of forms it no longer refers to.
+    pub evidence_kept_with_replaced: usize,
     pub manifest: Manifest,
     pub warnings: Vec<String>,
 }
@@ -410,6 +415,28 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             write_private(&target, &content)?;
         }
     }
+    // The forms recorded after the backup are the replaced register's: they go with it.
+    let mut evidence_kept_with_replaced = 0;
+    if let (Some(aside), Some(live_dir)) = (&replaced, store.evidence_dir())
+        && let Ok(kept) = register::backup::open_read_only(aside)
+    {
+        let theirs = register::backup::evidence_in_use(&kept)?;
+        let ours = register::backup::evidence_in_use(&store.conn)?;
+        let aside_dir = evidence_dir_of(aside);
+        // Every form it refers to, so that it can be opened and checked where it is; those
+        // only it refers to are counted.
+        for hash in &theirs {
+            let from = live_dir.join(hash);
+            let Ok(content) = read_verified(&from, hash) else {
+                continue;
+            };
+            create_private_dir(&aside_dir)?;
+            write_private(&aside_dir.join(hash), &content)?;
+            if !ours.contains(hash) {
+                evidence_kept_with_replaced += 1;
+            }
+        }
+    }
     // A file the backup lacks is only a concern when the register's folder lacks it too.
     let warnings: Vec<String> = check
         .evidence_missing
@@ -435,6 +462,7 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             "replaced": replaced.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
             "entries_only_in_replaced": entries_only_in_replaced,
             "evidence_restored": evidence_restored, "evidence_repaired": evidence_repaired,
+            "evidence_kept_with_replaced": evidence_kept_with_replaced,
         }),
     )?;
     tx.commit()?;
@@ -444,6 +472,7 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         evidence_restored,
         evidence_repaired,
         entries_only_in_replaced,
+        evidence_kept_with_replaced,
         manifest,
         warnings,
     })

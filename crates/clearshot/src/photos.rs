@@ -478,15 +478,20 @@ fn consent_outcome(
         {
             continue;
         }
-        let (status, detail) = pupil_status(store, &p.upn, channel, on)?
-            .map(|r| (r.status, r.detail))
-            .unwrap_or((ConsentStatus::Missing, "no status".into()));
-        let status_text = if status == ConsentStatus::NeverPublish {
+        let (status, detail, warnings) = pupil_status(store, &p.upn, channel, on)?
+            .map(|r| (r.status, r.detail, r.warnings))
+            .unwrap_or((ConsentStatus::Missing, "no status".into(), Vec::new()));
+        let mut status_text = if status == ConsentStatus::NeverPublish {
             // The block is always shown; the safeguarding reason never is.
             "never publish (safeguarding flag)".to_string()
         } else {
             format!("{}: {detail}", status.as_str())
         };
+        // A "no" from someone whose consent is not required does not block, but the teacher
+        // is told, as the pupil's page tells the office.
+        for w in &warnings {
+            status_text.push_str(&format!(" (warning: {w})"));
+        }
         let left = if p.on_roll(on) {
             String::new()
         } else {

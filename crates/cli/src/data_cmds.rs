@@ -131,6 +131,12 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                     "\n  evidence files: {} restored, {} repaired",
                     r.evidence_restored, r.evidence_repaired
                 ));
+                if let (Some(aside), n @ 1..) = (&r.replaced, r.evidence_kept_with_replaced) {
+                    text.push_str(&format!(
+                        "\n  {n} scanned form(s) recorded after the backup are kept with the replaced register, in {}: record those forms again",
+                        clearshot::backup::evidence_dir_of(aside).display()
+                    ));
+                }
                 text
             });
             for w in &r.warnings {

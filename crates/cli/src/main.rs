@@ -814,9 +814,10 @@ fn consent(
             )?;
             out.value(&r, || {
                 format!(
-                    "recorded {} answer(s) for {} signed {signed_on}",
+                    "recorded {} answer(s) for {} signed {signed_on}{}",
                     r.answer_ids.len(),
-                    r.upn
+                    r.upn,
+                    takedown_note(r.takedowns_raised)
                 )
             });
         }

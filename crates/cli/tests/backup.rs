@@ -156,6 +156,74 @@ fn restore_brings_back_the_backup_keeps_the_replaced_register_and_its_evidence()
     );
 }
 
+/// A form scanned after the backup is the replaced register's: a restore copies it into the
+/// replaced register's own evidence folder, so that `check --repair` tidying the live folder
+/// (where nothing refers to it any more) loses nothing.
+#[test]
+fn a_form_scanned_after_the_backup_stays_with_the_replaced_register() {
+    let (r, _) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    let form = r.write(
+        "late.pdf",
+        b"%PDF-1.4 the form of pupil 3, scanned after the backup",
+    );
+    let late = sha256sum(&form);
+    r.ok(&[
+        "consent",
+        "record",
+        &upn(3),
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-12",
+        "--grant",
+        "website",
+        "--evidence",
+        form.to_str().unwrap(),
+    ]);
+    let out = r.json(&["restore", file.to_str().unwrap()]);
+    assert_eq!(out["evidence_kept_with_replaced"], 1, "{out}");
+    let replaced = std::path::PathBuf::from(out["replaced"].as_str().unwrap());
+    let kept = std::path::PathBuf::from(format!("{}.evidence", replaced.display())).join(&late);
+    assert_eq!(sha256sum(&kept), late);
+    // The replaced register, opened where it is, finds its form and is healthy.
+    let check = data_common::command(&replaced, &["--json", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // The text says where, and what to do.
+    let (r2, _) = populated();
+    let file2 = r2.path("b.sqlite3");
+    r2.ok(&["backup", "--out", file2.to_str().unwrap()]);
+    let form2 = r2.write("late.pdf", b"%PDF-1.4 another late form");
+    r2.ok(&[
+        "consent",
+        "record",
+        &upn(4),
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-09-12",
+        "--grant",
+        "website",
+        "--evidence",
+        form2.to_str().unwrap(),
+    ]);
+    let text = r2.ok(&["restore", file2.to_str().unwrap()]);
+    assert!(
+        text.contains(
+            "1 scanned form(s) recorded after the backup are kept with the replaced register"
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_backup_that_fails_any_check_is_refused_and_the_register_left_alone() {
     let (r, _) = populated();

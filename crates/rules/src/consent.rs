@@ -640,8 +640,14 @@ fn run(
             }
             continue;
         }
-        // Every signer of this kind said yes last; the kind's latest yes decides.
-        let Some(yes) = of_kind().max_by_key(|f| recency(f)) else {
+        // Every signer of this kind said yes last. One yes still in date is enough (a father's
+        // open-ended yes stands when the mother's later one has lapsed); the latest decides
+        // otherwise.
+        let Some(yes) = of_kind()
+            .filter(|f| f.expires_on.is_none_or(|e| e >= on))
+            .max_by_key(|f| recency(f))
+            .or_else(|| of_kind().max_by_key(|f| recency(f)))
+        else {
             missing = true;
             still_needed.insert(kind);
             if let Some(t) = text.as_deref_mut() {
@@ -658,12 +664,17 @@ fn run(
         if let Some(w) = in_force(withdrawals, kind, channel, on, oldest) {
             withdrawn = true;
             if let Some(t) = text.as_deref_mut() {
-                let sentence = format!(
+                let mut sentence = format!(
                     "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
                     t.who(oldest),
                     oldest.signed_on,
                     w.on
                 );
+                if oldest.signed_on == w.on {
+                    sentence.push_str(
+                        " (a yes signed on the day of a withdrawal cannot be told from one signed before it, so the withdrawal stands: a new form dated after the withdrawal day restores consent)",
+                    );
+                }
                 t.withdrawn.push(sentence);
             }
             continue;
@@ -1006,8 +1017,14 @@ mod reference {
                 }
                 continue;
             }
-            // Every signer of this kind said yes last; the kind's latest yes decides.
-            let Some(yes) = of_kind.first().copied() else {
+            // Every signer of this kind said yes last; the latest yes still in date decides,
+            // else the latest.
+            let Some(yes) = of_kind
+                .iter()
+                .copied()
+                .find(|a| a.expires_on.is_none_or(|e| e >= on))
+                .or_else(|| of_kind.first().copied())
+            else {
                 missing.push(format!(
                     "no answer from the {kind} for {} on or before {on}",
                     channel.label()
@@ -1023,10 +1040,15 @@ mod reference {
                 .max_by_key(|w| (w.on, w.id))
             {
                 withdrawn.push(format!(
-                    "{} granted on {}, but the {kind}'s consent was withdrawn on {}",
+                    "{} granted on {}, but the {kind}'s consent was withdrawn on {}{}",
                     who(oldest),
                     oldest.signed_on,
-                    w.on
+                    w.on,
+                    if oldest.signed_on == w.on {
+                        " (a yes signed on the day of a withdrawal cannot be told from one signed before it, so the withdrawal stands: a new form dated after the withdrawal day restores consent)"
+                    } else {
+                        ""
+                    }
                 ));
                 continue;
             }
@@ -1386,6 +1408,56 @@ mod tests {
             e.still_needed,
             vec![Parent],
             "expired means missing for the chase list"
+        );
+    }
+
+    #[test]
+    fn one_parents_yes_in_date_stands_when_the_other_parents_later_yes_has_expired() {
+        // Dad: an open-ended yes. Mum, later: a yes for the school year only.
+        let mut mum = answer(2, Parent, Some("Mum Okafor"), true, d(2025, 9, 10));
+        mum.expires_on = Some(d(2026, 7, 31));
+        let answers = [
+            answer(1, Parent, Some("Dad Okafor"), true, d(2025, 9, 5)),
+            mum,
+        ];
+        let e = eval(&[Parent], &answers, &[], d(2026, 8, 1));
+        assert_eq!(e.status, ConsentStatus::Granted, "{}", e.detail);
+        assert_eq!(e.detail, "parent (Dad Okafor) granted on 2025-09-05");
+        // While both are in date the latest is named; once every yes has lapsed, expired.
+        let e = eval(&[Parent], &answers, &[], d(2026, 7, 1));
+        assert_eq!(e.detail, "parent (Mum Okafor) granted on 2025-09-10");
+        let mut dad = answers[0].clone();
+        dad.expires_on = Some(d(2026, 6, 30));
+        let both = [dad, answers[1].clone()];
+        let e = eval(&[Parent], &both, &[], d(2026, 8, 1));
+        assert_eq!(e.status, ConsentStatus::Expired, "{}", e.detail);
+        assert!(e.detail.contains("Mum Okafor"), "{}", e.detail);
+    }
+
+    #[test]
+    fn a_yes_signed_on_the_day_of_a_withdrawal_does_not_undo_it_and_says_why() {
+        let answers = [
+            yes(1, Parent, d(2025, 9, 5)),
+            yes(2, Parent, d(2025, 10, 1)),
+        ];
+        let w = [Withdrawal {
+            id: 1,
+            signatory: Parent,
+            channel: CH,
+            on: d(2025, 10, 1),
+        }];
+        let e = eval(&[Parent], &answers, &w, d(2025, 11, 1));
+        assert_eq!(e.status, ConsentStatus::Withdrawn);
+        assert!(
+            e.detail
+                .contains("a new form dated after the withdrawal day restores consent"),
+            "{}",
+            e.detail
+        );
+        let later = [answers[0].clone(), yes(2, Parent, d(2025, 10, 2))];
+        assert_eq!(
+            eval(&[Parent], &later, &w, d(2025, 11, 1)).status,
+            ConsentStatus::Granted
         );
     }
 
