@@ -199,6 +199,14 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             blur_faces,
         } => {
             let on: NaiveDate = on.on.unwrap_or_else(today);
+            // A photo is cleared for the day it is to be posted: a clearance for a day gone by
+            // would answer for a day before a flag or a withdrawal recorded since.
+            if on < today() {
+                return Err(crate::fail(format!(
+                    "--on {on} is in the past: a photo is cleared for the day it will be posted, today ({}) or later",
+                    today()
+                )));
+            }
             let blur: clearshot::photos::BlurFaces = blur_faces.parse().map_err(crate::fail)?;
             // What would stop the copy being written is said before anything is cleared.
             if let Some(dir) = &export {

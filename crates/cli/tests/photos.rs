@@ -924,7 +924,7 @@ fn a_backdated_export_or_clearance_does_not_get_round_a_withdrawal() {
 }
 
 /// A copy is made to be posted from the day it is made: a never-publish flag set after the
-/// check stops it, whatever earlier day the export (or the check that exports) names.
+/// check stops it, and neither an export nor a check may name an earlier day.
 #[test]
 fn a_copy_made_today_is_checked_for_today_whatever_day_is_named() {
     let s = setup();
@@ -976,30 +976,38 @@ fn a_copy_made_today_is_checked_for_today_whatever_day_is_named() {
     assert_eq!(now.status.code(), Some(1));
     let err = String::from_utf8_lossy(&now.stderr);
     assert!(err.contains("export refused on 2026-11-26"), "{err}");
-    // A check for the 20th is still answered for the 20th, but its copy is checked for today.
-    let checked = run(&[
-        "--json",
-        "photos",
-        "check",
-        file,
-        "--channel",
-        "academy_social",
-        "--staff",
-        STAFF,
-        "--academy",
-        "OAK",
-        "--pupils",
-        &s.granted,
-        "--on",
-        ON,
-        "--export",
-        out,
-    ]);
-    let err = String::from_utf8_lossy(&checked.stderr);
+    // A check for the 20th is refused on the 26th; a check for today blocks.
+    let check_on = |day: &str| {
+        run(&[
+            "--json",
+            "photos",
+            "check",
+            file,
+            "--channel",
+            "academy_social",
+            "--staff",
+            STAFF,
+            "--academy",
+            "OAK",
+            "--pupils",
+            &s.granted,
+            "--on",
+            day,
+            "--export",
+            out,
+        ])
+    };
+    let late = check_on(ON);
+    assert_eq!(late.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&late.stderr);
     assert!(
-        err.contains("but the copy was not written: export refused on 2026-11-26"),
+        err.contains("--on 2026-11-20 is in the past: a photo is cleared for the day it will be posted, today (2026-11-26) or later"),
         "{err}"
     );
+    let now = check_on(today);
+    assert_eq!(now.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&now.stdout).unwrap();
+    assert_eq!(v["verdict"], "blocked", "{v}");
     assert!(
         std::fs::read_dir(&dir).map_or(true, |d| d.count() == 0),
         "no copy written"

@@ -210,10 +210,10 @@ impl Register {
 
 /// `clearshot --db <db> args…` with a fixed actor and no inherited register variable.
 ///
-/// A safe copy is made for posting from today, never an earlier day (`photos export --on`
-/// and `photos check --export` re-check consent on today's date at least): an export that
-/// names its day runs on that day, through the debug build's `CLEARSHOT_TODAY`. A test that
-/// wants another "today" sets the variable on the command itself.
+/// A photo is cleared, and its safe copy made, for today or a later posting day, never an
+/// earlier one: a `photos check` or `photos export` that names its day runs on that day,
+/// through the debug build's `CLEARSHOT_TODAY`. A test that wants another "today" sets the
+/// variable on the command itself.
 pub fn command(db: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_clearshot"));
     c.env_remove("CLEARSHOT_DB")
@@ -222,8 +222,10 @@ pub fn command(db: &Path, args: &[&str]) -> Command {
         .arg("--db")
         .arg(db)
         .args(args);
-    let exports = args.windows(2).any(|w| w == ["photos", "export"]) || args.contains(&"--export");
-    if let Some(day) = exports
+    let dated = args
+        .windows(2)
+        .any(|w| w == ["photos", "export"] || w == ["photos", "check"]);
+    if let Some(day) = dated
         .then(|| args.windows(2).find(|w| w[0] == "--on").map(|w| w[1]))
         .flatten()
     {
