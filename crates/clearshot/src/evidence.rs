@@ -21,14 +21,41 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// Stores a file as evidence and returns its SHA-256. Storing the same content twice is a no-op.
 pub fn store(store: &Store, file: &Path) -> Result<String> {
     let meta = std::fs::metadata(file).map_err(io(file))?;
-    if meta.len() > MAX_EVIDENCE_BYTES {
+    // A device (/dev/zero), a pipe or a folder is not a scanned form, and reading one may
+    // never end.
+    if !meta.is_file() {
         return Err(Error::Invalid(format!(
+            "{}: not a file; give the scanned form (PDF or image); nothing was recorded",
+            file.display()
+        )));
+    }
+    if meta.len() == 0 {
+        return Err(Error::Invalid(format!(
+            "{}: the file is empty, not a scanned form; nothing was recorded",
+            file.display()
+        )));
+    }
+    let too_big = || {
+        Error::Invalid(format!(
             "{}: evidence file is over {} MB",
             file.display(),
             MAX_EVIDENCE_BYTES / 1024 / 1024
-        )));
+        ))
+    };
+    if meta.len() > MAX_EVIDENCE_BYTES {
+        return Err(too_big());
     }
-    let bytes = std::fs::read(file).map_err(io(file))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    {
+        use std::io::Read;
+        // Bounded: a file that grows between the size check and the read is still refused.
+        std::fs::File::open(file)
+            .and_then(|f| f.take(MAX_EVIDENCE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io(file))?;
+    }
+    if bytes.len() as u64 > MAX_EVIDENCE_BYTES {
+        return Err(too_big());
+    }
     let hash = hex::encode(Sha256::digest(&bytes));
     let Some(dir) = store.evidence_dir() else {
         // An in-memory register keeps only the hash.

@@ -61,9 +61,12 @@ pub struct SubjectAccess {
     pub generated_by: String,
     pub on: NaiveDate,
     pub pupil: PupilRecord,
-    /// Every flag, set or cleared, with its reason (safeguarding reasons included: review
-    /// them before release).
+    /// Every flag, set or cleared, with its reason. A never-publish flag's reasons (and the
+    /// reasons given for revealing them) are withheld unless the DPO asked for them
+    /// (`safeguarding_reasons_included`): the person asking may be the one the child is
+    /// protected from.
     pub flags: Vec<Flag>,
+    pub safeguarding_reasons_included: bool,
     pub consent_answers: Vec<AnswerRecord>,
     pub consent_withdrawals: Vec<WithdrawalRecord>,
     /// Consent status per channel on the export date.
@@ -93,7 +96,16 @@ pub struct Exported {
 }
 
 /// Collects everything held on one pupil (no files written, nothing audited).
-pub fn collect(store: &Store, upn: &str, on: NaiveDate, stamp: &Stamp) -> Result<SubjectAccess> {
+/// What a subject access export says in place of a never-publish flag's reason.
+pub const WITHHELD_FROM_EXPORT: &str = "(withheld: safeguarding. Disclosing it could put the child at risk; the DPO decides, and `pupils export --include-safeguarding-reasons` includes it)";
+
+pub fn collect(
+    store: &Store,
+    upn: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+    include_safeguarding_reasons: bool,
+) -> Result<SubjectAccess> {
     let conn = &store.conn;
     let p = register::pupils::require(conn, upn)?;
     let academy_name = register::academies::by_code(conn, &p.academy)?.map(|a| a.name);
@@ -118,20 +130,35 @@ pub fn collect(store: &Store, upn: &str, on: NaiveDate, stamp: &Stamp) -> Result
         .collect();
     hashes.sort();
     hashes.dedup();
+    let mut flags = register::flags::of_pupil(conn, p.id)?;
+    let mut audit_entries =
+        register::audit::entries_about_any(conn, &register::pupils::subjects(conn, &p)?)?;
+    if !include_safeguarding_reasons {
+        for f in flags
+            .iter_mut()
+            .filter(|f| f.kind == register::flags::FlagKind::NeverPublish)
+        {
+            f.reason = WITHHELD_FROM_EXPORT.to_owned();
+            if f.cleared_reason.is_some() {
+                f.cleared_reason = Some(WITHHELD_FROM_EXPORT.to_owned());
+            }
+        }
+        for e in &mut audit_entries {
+            register::audit::withhold_safeguarding(e, &["reason", "why"], WITHHELD_FROM_EXPORT);
+        }
+    }
     Ok(SubjectAccess {
         format: FORMAT.to_string(),
         generated_at: stamp.at.clone(),
         generated_by: stamp.actor.clone(),
         on,
-        flags: register::flags::of_pupil(conn, p.id)?,
+        flags,
+        safeguarding_reasons_included: include_safeguarding_reasons,
         consent_withdrawals: register::consents::withdrawals_of(conn, p.id)?,
         consent_status,
         clearances: register::clearances::of_pupil(conn, p.id)?,
         takedowns,
-        audit_entries: register::audit::entries_about_any(
-            conn,
-            &register::pupils::subjects(conn, &p)?,
-        )?,
+        audit_entries,
         evidence: hashes
             .into_iter()
             .map(|sha256| EvidenceFile {
@@ -170,9 +197,10 @@ pub fn export(
     upn: &str,
     out: &Path,
     on: NaiveDate,
+    include_safeguarding_reasons: bool,
     stamp: &Stamp,
 ) -> Result<Exported> {
-    let mut sar = collect(store, upn, on, stamp)?;
+    let mut sar = collect(store, upn, on, stamp, include_safeguarding_reasons)?;
     if out.exists() {
         let empty = std::fs::read_dir(out)
             .map_err(|source| Error::Io {
@@ -230,6 +258,7 @@ pub fn export(
         Some(&p.subject()),
         serde_json::json!({
             "kind": "subject_access", "out": out, "on": on, "files": files.len(),
+            "safeguarding_reasons_included": include_safeguarding_reasons,
             "evidence_problems": evidence_problems.len(),
         }),
     )?;

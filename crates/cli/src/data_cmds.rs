@@ -68,6 +68,10 @@ pub struct ExportArgs {
     /// A new (or empty) folder for pupil.json, summary.html and evidence/.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Include the reasons of a never-publish flag (withheld by default: the person asking may
+    /// be the one the child is protected from; the DPO decides).
+    #[arg(long)]
+    pub include_safeguarding_reasons: bool,
     #[command(flatten)]
     pub on: OnDate,
 }
@@ -294,7 +298,14 @@ pub fn export_pupil(
     stamp: &Stamp,
 ) -> Result<u8, Failure> {
     let on = args.on.on.unwrap_or_else(today);
-    let e = clearshot::subject_access::export(store, &args.upn, &args.out, on, stamp)?;
+    let e = clearshot::subject_access::export(
+        store,
+        &args.upn,
+        &args.out,
+        on,
+        args.include_safeguarding_reasons,
+        stamp,
+    )?;
     out.value(&e, || {
         format!(
             "subject access export for {} written to {}\n  {} consent answer(s), {} flag(s), {} clearance(s), {} takedown task(s), {} audit entr(ies), {} evidence file(s)\n  files: {}",

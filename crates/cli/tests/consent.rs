@@ -873,6 +873,26 @@ fn bad_consent_input_is_refused_with_one_line_and_exit_2() {
         "--evidence",
         "/nonexistent/form.pdf",
     ]));
+    // A device that never ends, a folder and an empty file are not scanned forms (the first
+    // would be read for ever).
+    let empty = s.reg.write("empty.pdf", b"");
+    for (path, says) in [
+        ("/dev/zero", "not a file"),
+        (s.reg.dir.path().to_str().unwrap(), "not a file"),
+        (empty.to_str().unwrap(), "the file is empty"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(&[
+            "--signed-on",
+            "2025-09-10",
+            "--grant",
+            "website",
+            "--evidence",
+            path,
+        ]);
+        let e = s.reg.bad_input(&args);
+        assert!(e.contains(says), "{path}: {e}");
+    }
     s.reg.bad_input(&[
         "consent",
         "record",

@@ -601,6 +601,42 @@ fn a_reimport_updates_changed_leaves_unchanged_and_marks_missing_as_left() {
     assert_eq!(everyone.as_array().unwrap().len(), 4);
 }
 
+/// A changed date of birth is said, and a day and month swapped points at a US-format export.
+#[test]
+fn a_changed_date_of_birth_is_a_warning_naming_both_dates() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Able", "Ann", "03/04/2012", "9"),
+            line(&kent(2), "Baker", "Bo", "20/01/2012", "9"),
+        ]),
+        &AY,
+    );
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Able", "Ann", "04/03/2012", "9"),
+            line(&kent(2), "Baker", "Bo", "21/01/2012", "9"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    let w: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        w.contains(&"date of birth changed from 2012-04-03 to 2012-03-04: day and month swapped — is the file's date format mm/dd/yyyy? Dates are read as dd/mm/yyyy"),
+        "{w:?}"
+    );
+    assert!(
+        w.contains(&"date of birth changed from 2012-01-20 to 2012-01-21"),
+        "{w:?}"
+    );
+}
+
 /// Next term's export made with fewer columns (no preferred names, registration group or
 /// admission number) leaves them as they were: a blank is a change, a missing column is not.
 #[test]

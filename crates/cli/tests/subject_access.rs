@@ -103,9 +103,41 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
     assert_eq!(json["pupil"]["upn"], upn(0).as_str());
     assert_eq!(json["pupil"]["legal_surname"], "<script>alert(1)</script>");
     assert_eq!(json["pupil"]["year_group"], 9);
+    // The safeguarding reason is withheld from the export, in the flags and in the audit
+    // entries alike: the person asking may be the one the child is protected from.
+    assert!(
+        json["flags"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("(withheld: safeguarding"),
+        "{}",
+        json["flags"][0]
+    );
+    assert_eq!(json["safeguarding_reasons_included"], false);
+    for file in ["pupil.json", "summary.html"] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(
+            !text.contains("child protection plan"),
+            "{file} leaks the reason"
+        );
+    }
+    // The DPO can decide otherwise.
+    let out2 = r.path("sar-with-reasons");
+    r.ok(&[
+        "pupils",
+        "export",
+        &upn(0),
+        "--out",
+        out2.to_str().unwrap(),
+        "--on",
+        "2025-10-05",
+        "--include-safeguarding-reasons",
+    ]);
+    let json2: Value =
+        serde_json::from_str(&std::fs::read_to_string(out2.join("pupil.json")).unwrap()).unwrap();
     assert_eq!(
-        json["flags"][0]["reason"], "child protection plan",
-        "flags come with their reasons"
+        json2["flags"][0]["reason"], "child protection plan",
+        "flags come with their reasons when the DPO asks"
     );
     let answers = json["consent_answers"].as_array().unwrap();
     assert_eq!(
@@ -149,7 +181,7 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("<script>"), "a name is never markup");
     assert!(html.contains(&format!("href=\"evidence/{hash}.pdf\"")));
-    assert!(html.contains("child protection plan"));
+    assert!(html.contains("withheld: safeguarding"));
 
     // Nothing about the other pupil.
     let all = format!("{json}{html}");

@@ -315,15 +315,24 @@ pub fn list_for_display(
 
 /// Replaces the reason of a never-publish flag's setting or clearing with [`WITHHELD_REASON`].
 fn withhold_safeguarding_reason(entry: &mut Entry) {
+    withhold_safeguarding(entry, &["reason"], WITHHELD_REASON);
+}
+
+/// Replaces the given fields of a never-publish flag's entries (`flag.set`, `flag.clear`,
+/// `flag.reveal`) with `words`.
+pub fn withhold_safeguarding(entry: &mut Entry, fields: &[&str], words: &str) {
     if !entry.action.starts_with("flag.") {
         return;
     }
     if let Some(serde_json::Value::Object(payload)) = entry.payload.as_mut()
         && payload.get("kind").and_then(|k| k.as_str())
             == Some(crate::flags::FlagKind::NeverPublish.as_str())
-        && let Some(reason) = payload.get_mut("reason")
     {
-        *reason = WITHHELD_REASON.into();
+        for field in fields {
+            if let Some(value) = payload.get_mut(*field) {
+                *value = words.into();
+            }
+        }
     }
 }
 

@@ -902,6 +902,28 @@ pub fn import(
             }
             Some(p) if entry.matches(p, academy.id) => report.unchanged += 1,
             Some(p) => {
+                // A date of birth rarely changes; when it does, the office is told, and a day and
+                // month swapped points at a US-format (mm/dd) export.
+                if p.dob != entry.dob {
+                    use chrono::Datelike;
+                    let swapped = p.dob.day() == entry.dob.month()
+                        && p.dob.month() == entry.dob.day()
+                        && p.dob.year() == entry.dob.year();
+                    report.warnings.push(Warning {
+                        row: *row,
+                        upn: entry.upn.clone(),
+                        message: format!(
+                            "date of birth changed from {} to {}{}",
+                            p.dob,
+                            entry.dob,
+                            if swapped {
+                                ": day and month swapped — is the file's date format mm/dd/yyyy? Dates are read as dd/mm/yyyy"
+                            } else {
+                                ""
+                            }
+                        ),
+                    });
+                }
                 if p.academy_id != academy.id && p.left_on.is_none() {
                     report.warnings.push(Warning {
                         row: *row,
