@@ -923,6 +923,117 @@ fn a_backdated_export_or_clearance_does_not_get_round_a_withdrawal() {
     );
 }
 
+/// What decides whether a photo may be published (staff, devices, holds, settings, accounts,
+/// clearances and their pupils, takedown tasks) has no trigger to stop `sqlite3`; `check`
+/// replays the audit log and names each record that no longer says what was recorded.
+#[test]
+fn check_names_registers_edited_behind_clearshots_back() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(42, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(code, 0, "{v}");
+    let clearance = v["clearance_id"].as_str().unwrap().to_string();
+    for args in [
+        &[
+            "hold",
+            "start",
+            "--academy",
+            "OAK",
+            "--reason",
+            "Ofsted week",
+            "--on",
+            "2026-11-21",
+        ][..],
+        &["settings", "set", "trust-domains", "oak.sch.uk"],
+        &[
+            "accounts",
+            "add",
+            "--platform",
+            "facebook",
+            "--handle",
+            "@OakAcademy",
+            "--academy",
+            "OAK",
+            "--admin",
+            "a@oak.sch.uk",
+            "--admin",
+            "b@oak.sch.uk",
+        ],
+        &[
+            "consent",
+            "withdraw",
+            &s.granted,
+            "--signatory",
+            "parent",
+            "--on",
+            "2026-11-22",
+            "--channels",
+            "academy_social",
+        ],
+        &["staff", "revoke", STAFF, "--on", "2026-11-23"],
+        &["devices", "retire", "OAK-CAM-1", "--on", "2026-11-24"],
+    ] {
+        s.r.ok(args);
+    }
+    s.r.ok(&["check"]);
+    {
+        let c = register::Connection::open(&s.r.db).unwrap();
+        c.execute_batch(&format!(
+            "UPDATE staff SET revoked_on = NULL;
+             UPDATE devices SET retired_on = NULL;
+             UPDATE holds SET ended_on = '2026-11-21';
+             UPDATE settings SET value = 'oak.sch.uk,gmail.com' WHERE key = 'trust-domains';
+             UPDATE account_admins SET email = 'me@gmail.com' WHERE email = 'b@oak.sch.uk';
+             UPDATE takedowns SET done_at = '2026-11-22T10:00:00Z', done_by = 'x';
+             DELETE FROM clearance_pupils;
+             DROP TRIGGER clearances_no_update;
+             UPDATE clearances SET photo_sha256 = 'ffff' || substr(photo_sha256, 5) WHERE id = '{clearance}';"
+        ))
+        .unwrap();
+    }
+    let run = s.r.run(&["--json", "check"]);
+    assert_eq!(run.status.code(), Some(1));
+    let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let problems: Vec<String> = out["report"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    for (what, says) in [
+        (
+            "member of staff t.teacher@oak.sch.uk",
+            "the audit log recorded approved on 2026-09-01, trained on 2026-09-02, revoked on 2026-11-23",
+        ),
+        ("device OAK-CAM-1", "retired on 2026-11-24"),
+        (
+            "posting hold #1",
+            "says OAK hold \"Ofsted week\" from 2026-11-21, ended on 2026-11-21",
+        ),
+        (
+            "setting trust-domains",
+            "says \"oak.sch.uk,gmail.com\", but the audit log recorded \"oak.sch.uk\"",
+        ),
+        (
+            "account facebook @oakacademy",
+            "administrators a@oak.sch.uk, me@gmail.com",
+        ),
+        ("takedown task #1", "says for clearance"),
+        (&format!("clearance {clearance}"), "no pupils"),
+        (&format!("clearance {clearance}"), "photo ffff"),
+    ] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains(what) && p.contains(says)),
+            "{what} / {says}: {problems:#?}"
+        );
+    }
+}
+
 /// A copy is made to be posted from the day it is made: a never-publish flag set after the
 /// check stops it, and neither an export nor a check may name an earlier day.
 #[test]

@@ -242,8 +242,8 @@ impl Health {
     }
 }
 
-/// The consent answers, withdrawals and flags that differ from the audit log, as problems: the
-/// first few named, then what to do.
+/// The records that differ from the audit log ([`crate::crosscheck`]), as problems: the first
+/// few named, then what to do.
 fn tampering_problems(found: Vec<String>) -> Vec<String> {
     const SHOWN: usize = 10;
     if found.is_empty() {
@@ -255,10 +255,10 @@ fn tampering_problems(found: Vec<String>) -> Vec<String> {
         out.push(format!("… and {} more such difference(s)", n - SHOWN));
     }
     out.push(format!(
-        "{n} consent answer(s), withdrawal(s) or flag(s) differ from what the audit log recorded: \
-         the register file was edited outside ClearShot. Do not rely on these pupils' consent \
-         until it is put right: restore the last backup made before the edit (`clearshot \
-         restore`) and record again what was recorded since"
+        "{n} record(s) differ from what the audit log recorded: the register file was edited \
+         outside ClearShot. Do not rely on the register's answers (consent, staff, devices, \
+         holds, clearances) until it is put right: restore the last backup made before the \
+         edit (`clearshot restore`) and record again what was recorded since"
     ));
     out
 }
