@@ -6,7 +6,7 @@ need_apt=()
 # The desktop app (Tauri 2 on WebKitGTK) and its end-to-end tests (Xvfb, WebKitWebDriver) need the rest.
 for pkg in pkg-config build-essential libimage-exiftool-perl \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev libssl-dev \
-  file patchelf xvfb xauth webkit2gtk-driver strace; do
+  file patchelf xvfb xauth webkit2gtk-driver xdotool strace; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -110,6 +110,9 @@ impl Harness {
             .stderr(log2)
             .spawn()
             .unwrap_or_else(|e| panic!("tauri-driver: {e} (cargo install tauri-driver --locked)"));
+        // The test body is told the display through its folder, for `choose_in_file_dialog`.
+        std::fs::write(dir.path().join("display"), &display)
+            .unwrap_or_else(|e| panic!("display file: {e}"));
         let mut h = Harness {
             xvfb,
             driver,
@@ -252,6 +255,45 @@ impl Harness {
 }
 
 pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Picks `file` in the app's native open dialog (GTK's file chooser, a window of its own that
+/// WebDriver cannot reach) as a person would: waits for the window titled `title`, focuses it,
+/// opens the location field (Ctrl+L), types the path and presses Enter. Needs `xdotool`.
+pub fn choose_in_file_dialog(dir: &Path, title: &str, file: &Path) -> TestResult {
+    let display = std::fs::read_to_string(dir.join("display"))?;
+    let xdotool = |args: &[&str]| -> TestResult<String> {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", display.trim())
+            .output()
+            .map_err(|e| format!("xdotool: {e} (apt-get install xdotool)"))?;
+        if !out.status.success() {
+            return Err(
+                format!("xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into(),
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let deadline = Instant::now() + WAIT;
+    let window = loop {
+        match xdotool(&["search", "--name", title]) {
+            Ok(ids) if !ids.is_empty() => break ids.lines().last().unwrap_or_default().to_owned(),
+            _ if Instant::now() > deadline => {
+                return Err(format!("no window titled {title:?} appeared").into());
+            }
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    };
+    // The dialog takes a moment to be ready for keys once mapped.
+    std::thread::sleep(Duration::from_millis(700));
+    xdotool(&["windowfocus", "--sync", &window])?;
+    xdotool(&["key", "--clearmodifiers", "ctrl+l"])?;
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(&["type", "--delay", "20", &file.display().to_string()])?;
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(&["key", "Return"])?;
+    Ok(())
+}
 
 pub async fn find(c: &Client, css: &str) -> TestResult<Element> {
     Ok(c.wait()

@@ -89,6 +89,33 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     find(&c, "#import-choose").await?;
     screenshot(&c, "07-import").await?;
 
+    // The office chooses this term's file: here one class's export (20 of the sample
+    // academy's pupils). It would take most of the academy off roll, so the preview names the
+    // leavers and the import waits for a tick.
+    let sample = std::fs::read_to_string(e2e::root().join("assets/sample-roll.csv"))?;
+    let partial = dir.join("one-class.csv");
+    std::fs::write(
+        &partial,
+        sample.lines().take(21).collect::<Vec<_>>().join("\n"),
+    )?;
+    click(&c, "#import-choose").await?;
+    e2e::choose_in_file_dialog(&dir, "Choose the MIS export", &partial)?;
+    let warning = wait_text(&c, "#import-many-leavers", |t| t.contains("pupils as left")).await?;
+    e2e::ensure!(warning.contains("more than a quarter"), "{warning}");
+    let disabled = find(&c, "#import-run").await?.attr("disabled").await?;
+    e2e::ensure!(disabled.is_some(), "the import waits for the tick");
+    screenshot(&c, "25-import-many-leavers").await?;
+    c.execute(
+        "document.querySelector('#import-leavers').scrollIntoView(); return true;",
+        vec![],
+    )
+    .await?;
+    wait_text(&c, "#import-leavers", |t| t.contains("(175)")).await?;
+    screenshot(&c, "26-import-leavers").await?;
+    click(&c, "#import-confirm-leavers").await?;
+    let disabled = find(&c, "#import-run").await?.attr("disabled").await?;
+    e2e::ensure!(disabled.is_none(), "ticked: the import may run");
+
     click(&c, "#nav-audit").await?;
     click(&c, "#audit-verify").await?;
     wait_text(&c, "#audit-result", |t| t.contains("Intact")).await?;
