@@ -345,27 +345,40 @@ fn outcome(rule: Rule, passed: bool, detail: String) -> RuleOutcome {
 }
 
 /// The hold rule on a date for an academy.
+/// The hold rule: a hold on the posting academy or the whole trust, or on the academy of a
+/// pupil in the photo (a crisis at one academy is not got round by posting its pupils from
+/// another academy's account).
 fn hold_outcome(
     store: &Store,
     academy_id: i64,
     academy: &str,
+    pupils: &[register::pupils::Pupil],
     on: NaiveDate,
 ) -> Result<RuleOutcome> {
     let holds: Vec<_> = register::holds::list(&store.conn)?
         .into_iter()
-        .filter(|h| h.in_force(on) && h.covers(academy_id))
+        .filter(|h| {
+            h.in_force(on)
+                && (h.covers(academy_id) || pupils.iter().any(|p| h.covers(p.academy_id)))
+        })
         .collect();
     Ok(match holds.first() {
         Some(h) => outcome(
             Rule::Hold,
             false,
             format!(
-                "posting is on hold for {} since {}: {}",
+                "posting is on hold for {} since {}: {}{}",
                 h.academy
                     .clone()
                     .unwrap_or_else(|| "the whole trust".into()),
                 h.started_on,
-                h.reason
+                h.reason,
+                match &h.academy {
+                    Some(code) if code != academy => {
+                        format!(" (the photo shows pupils of {code})")
+                    }
+                    _ => String::new(),
+                }
             ),
         ),
         None => outcome(
@@ -671,9 +684,9 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let evidence = photo::inspect(&bytes)?;
     let academy = register::academies::require(&store.conn, &req.academy)?;
 
-    let hold = hold_outcome(store, academy.id, &academy.code, req.on)?;
-    let staff = staff_outcome(store, &req.staff, academy.id, req.on)?;
     let (consent, pupils) = consent_outcome(store, &req.pupils, req.channel, req.on)?;
+    let hold = hold_outcome(store, academy.id, &academy.code, &pupils, req.on)?;
+    let staff = staff_outcome(store, &req.staff, academy.id, req.on)?;
     let prov = provenance(
         store,
         &sha256,
@@ -703,7 +716,7 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
         }
     }
     let again = [
-        hold_outcome(store, academy.id, &academy.code, req.on)?,
+        hold_outcome(store, academy.id, &academy.code, &pupils, req.on)?,
         staff_outcome(store, &req.staff, academy.id, req.on)?,
         consent_outcome(store, &req.pupils, req.channel, req.on)?.0,
     ];
@@ -1021,15 +1034,16 @@ pub fn export(
         )));
     }
     let mut problems = Vec::new();
-    let hold = hold_outcome(store, clearance.academy_id, &clearance.academy, on)?;
+    let tagged: Vec<register::pupils::Pupil> = clearance
+        .pupil_ids
+        .iter()
+        .map(|id| register::pupils::by_id(&store.conn, *id))
+        .collect::<register::Result<_>>()?;
+    let hold = hold_outcome(store, clearance.academy_id, &clearance.academy, &tagged, on)?;
     if !hold.passed {
         problems.push(hold.detail);
     }
-    let upns: Vec<String> = clearance
-        .pupil_ids
-        .iter()
-        .map(|id| register::pupils::by_id(&store.conn, *id).map(|p| p.upn))
-        .collect::<register::Result<_>>()?;
+    let upns: Vec<String> = tagged.iter().map(|p| p.upn.clone()).collect();
     let (consent, _) = consent_outcome(store, &upns, channel, on)?;
     if !consent.passed {
         problems.push(consent.detail);

@@ -923,6 +923,61 @@ fn a_backdated_export_or_clearance_does_not_get_round_a_withdrawal() {
     );
 }
 
+/// A hold on one academy (a crisis there) also stops its pupils being posted from another
+/// academy's account.
+#[test]
+fn a_hold_on_a_tagged_pupils_academy_blocks_posting_them_from_another_academy() {
+    let s = setup();
+    s.r.ok(&["academies", "add", "ELM", "--name", "Elm Academy"]);
+    let elm = kent(3);
+    s.r.import(
+        "ELM",
+        roll(&[line(&elm, "Tree", "Ash", "2016-05-05", "5")]),
+        &["--academic-year", "2026", "--on", "2026-09-05"],
+    );
+    s.r.ok(&[
+        "consent",
+        "record",
+        &elm,
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2026-09-10",
+        "--grant",
+        "academy_social",
+    ]);
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(43, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &photo, &elm, &[]);
+    assert_eq!(code, 0, "no hold yet: {v}");
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--academy",
+        "ELM",
+        "--reason",
+        "a crisis at Elm",
+        "--on",
+        "2026-11-19",
+    ]);
+    let (code, v) = check(&s.r, &photo, &elm, &[]);
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("blocked")), "{v}");
+    let hold = reason(&v, "hold");
+    assert_eq!(hold["passed"], false);
+    assert!(
+        hold["detail"]
+            .as_str()
+            .unwrap()
+            .contains("posting is on hold for ELM since 2026-11-19: a crisis at Elm (the photo shows pupils of ELM)"),
+        "{hold}"
+    );
+    // OAK's own pupils are not held up by Elm's crisis.
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(reason(&v, "hold")["passed"], true, "{v}");
+}
+
 /// What decides whether a photo may be published (staff, devices, holds, settings, accounts,
 /// clearances and their pupils, takedown tasks) has no trigger to stop `sqlite3`; `check`
 /// replays the audit log and names each record that no longer says what was recorded.
