@@ -331,6 +331,10 @@ enum ConsentCmd {
         /// Print CSV (for a spreadsheet or mail merge) instead of a table.
         #[arg(long)]
         csv: bool,
+        /// With --csv: one row per pupil (one letter a family), the channels still to answer
+        /// in one cell, and forename and surname columns for a mail merge.
+        #[arg(long, requires = "csv")]
+        per_pupil: bool,
     },
 }
 
@@ -880,9 +884,19 @@ fn consent(
                 t
             });
         }
-        ConsentCmd::Chase { args, csv } => {
+        ConsentCmd::Chase {
+            args,
+            csv,
+            per_pupil,
+        } => {
             let rows = clearshot::consent::chase(store, &args.filter(), on(&args.on))?;
-            if csv {
+            if csv && per_pupil {
+                let upns: Vec<&str> = rows.iter().map(|r| r.upn.as_str()).collect();
+                let pupils = register::pupils::by_upns(&store.conn, &upns)
+                    .map_err(|e| fail(e.to_string()))?;
+                output::print_chase_csv_per_pupil(&rows, &pupils)
+                    .map_err(|e| fail(e.to_string()))?;
+            } else if csv {
                 output::print_chase_csv(&rows).map_err(|e| fail(e.to_string()))?;
             } else {
                 out.table(&rows, || {

@@ -283,7 +283,104 @@ pub fn csv_safe(cell: &str) -> String {
     }
 }
 
+/// The chase list with one row per pupil, for a mail merge: one letter a family, naming the
+/// channels still to answer and who must sign.
+pub fn print_chase_csv_per_pupil(
+    rows: &[ChaseRow],
+    pupils: &[register::pupils::Pupil],
+) -> Result<(), csv::Error> {
+    quiet_broken_pipe(chase_per_pupil(rows, pupils))
+}
+
+fn chase_per_pupil(
+    rows: &[ChaseRow],
+    pupils: &[register::pupils::Pupil],
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "UPN",
+        "Forename",
+        "Surname",
+        "Name",
+        "Academy",
+        "Year",
+        "Reg",
+        "Channels",
+        "Status",
+        "Still needed",
+    ])?;
+    // The pupils in the list's order, each with their rows.
+    let mut order: Vec<(&str, Vec<&ChaseRow>)> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in rows {
+        let i = *at.entry(r.upn.as_str()).or_insert_with(|| {
+            order.push((r.upn.as_str(), Vec::new()));
+            order.len() - 1
+        });
+        order[i].1.push(r);
+    }
+    for (upn, mine) in order {
+        let first = mine[0];
+        let p = pupils.iter().find(|p| p.upn == upn);
+        let forename = p
+            .map(|p| {
+                p.preferred_forename
+                    .clone()
+                    .unwrap_or_else(|| p.legal_forename.clone())
+            })
+            .unwrap_or_default();
+        let surname = p
+            .map(|p| {
+                p.preferred_surname
+                    .clone()
+                    .unwrap_or_else(|| p.legal_surname.clone())
+            })
+            .unwrap_or_default();
+        let channels: Vec<&str> = mine.iter().map(|r| r.channel.label()).collect();
+        let mut needed: Vec<Signatory> = Vec::new();
+        for r in &mine {
+            for s in &r.needed {
+                if !needed.contains(s) {
+                    needed.push(*s);
+                }
+            }
+        }
+        needed.sort();
+        let expired = mine
+            .iter()
+            .any(|r| r.status == rules::consent::ConsentStatus::Expired);
+        w.write_record([
+            csv_safe(upn),
+            csv_safe(&forename),
+            csv_safe(&surname),
+            csv_safe(&first.name),
+            csv_safe(&first.academy),
+            rules::year::year_group_label(first.year_group),
+            csv_safe(first.reg_group.as_deref().unwrap_or("")),
+            csv_safe(&channels.join("; ")),
+            if expired { "expired" } else { "missing" }.to_string(),
+            signatories(&needed),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A reader that stops early (`| head`) is not an error.
+fn quiet_broken_pipe(r: Result<(), csv::Error>) -> Result<(), csv::Error> {
+    match r {
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 pub fn print_chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
+    quiet_broken_pipe(chase_csv(rows))
+}
+
+fn chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(std::io::stdout());
     w.write_record([
         "UPN",

@@ -801,6 +801,32 @@ fn the_chase_list_names_the_signatories_still_needed() {
         "2025-10-01",
     ]);
     assert_eq!(csv.lines().count(), 7, "a header and six pupils: {csv}");
+    // For a mail merge: one row a pupil, every channel still to answer in one cell.
+    let letters = s.reg.ok(&[
+        "consent",
+        "chase",
+        "--csv",
+        "--per-pupil",
+        "--on",
+        "2025-10-01",
+    ]);
+    let mut lines = letters.lines();
+    assert_eq!(
+        lines.next(),
+        Some("UPN,Forename,Surname,Name,Academy,Year,Reg,Channels,Status,Still needed")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6, "one row a pupil: {letters}");
+    let nia = rows
+        .iter()
+        .find(|r| r.starts_with(s.year9.as_str()))
+        .unwrap();
+    assert!(
+        nia.starts_with(&format!("{},Nia,Nine,Nia Nine,OAK,Year 9,", s.year9))
+            && nia.contains("academy social media; trust social media; the website; printed materials; the press")
+            && nia.ends_with(",missing,parent + pupil"),
+        "{nia}"
+    );
     let table = s.reg.ok(&["consent", "chase", "--on", "2025-10-01"]);
     assert!(table.contains(&s.year9), "{table}");
 }
