@@ -438,7 +438,7 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         }
     }
     // A file the backup lacks is only a concern when the register's folder lacks it too.
-    let warnings: Vec<String> = check
+    let mut warnings: Vec<String> = check
         .evidence_missing
         .iter()
         .filter(|hash| {
@@ -450,6 +450,22 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             format!("evidence file {hash} is neither in the backup nor in the register's folder")
         })
         .collect();
+    // A retention purge made after the backup is undone by restoring it: said, so that it is
+    // run again (the pupils it deleted are back, with their consent records and flags).
+    if let Some(aside) = &replaced
+        && let Ok(kept) = register::backup::open_read_only(aside)
+    {
+        for (at, p) in register::backup::purges_after(&kept, manifest.audit_entries)? {
+            let n = p.get("pupils").and_then(|v| v.as_i64()).unwrap_or(0);
+            if n > 0 {
+                warnings.push(format!(
+                    "a retention purge made after this backup (on {}, of {n} pupil(s) who left before {}) is undone: those pupils are back with their records; run `clearshot retention purge` again",
+                    at.get(..10).unwrap_or(&at),
+                    p.get("left_before").and_then(|v| v.as_str()).unwrap_or("?")
+                ));
+            }
+        }
+    }
     let tx = register::begin(&mut store.conn)?;
     stamp.audit(
         &tx,

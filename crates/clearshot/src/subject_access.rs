@@ -120,10 +120,11 @@ pub fn collect(
         },
         on,
     )?;
-    let takedowns = register::takedowns::list(conn, false)?
+    let takedowns: Vec<register::takedowns::Takedown> = register::takedowns::list(conn, false)?
         .into_iter()
         .filter(|t| t.upn.as_deref() == Some(p.upn.as_str()))
         .collect();
+    let clearances = register::clearances::of_pupil(conn, p.id)?;
     let mut hashes: Vec<String> = answers
         .iter()
         .filter_map(|a| a.evidence_sha256.clone())
@@ -133,6 +134,31 @@ pub fn collect(
     let mut flags = register::flags::of_pupil(conn, p.id)?;
     let mut audit_entries =
         register::audit::entries_about_any(conn, &register::pupils::subjects(conn, &p)?)?;
+    // What happened to the photos that name the pupil: each export of their safe copy (or its
+    // refusal), and each takedown task of theirs ticked off. (Entries about another child in
+    // the same photo stay out.)
+    let tasks: Vec<String> = takedowns
+        .iter()
+        .map(|t| format!("takedown:{}", t.id))
+        .collect();
+    let theirs: Vec<&str> = clearances.iter().map(|c| c.id.as_str()).collect();
+    let seen: std::collections::HashSet<i64> = audit_entries.iter().map(|e| e.seq).collect();
+    audit_entries.extend(
+        register::audit::list(conn, None, None)?
+            .into_iter()
+            .filter(|e| !seen.contains(&e.seq))
+            .filter(|e| {
+                let export = e.action.starts_with("photo.export")
+                    && e.payload
+                        .as_ref()
+                        .and_then(|p| p.get("clearance_id"))
+                        .and_then(|c| c.as_str())
+                        .is_some_and(|c| theirs.contains(&c));
+                let task = e.subject.as_ref().is_some_and(|s| tasks.contains(s));
+                export || task
+            }),
+    );
+    audit_entries.sort_by_key(|e| e.seq);
     if !include_safeguarding_reasons {
         for f in flags
             .iter_mut()
@@ -156,7 +182,7 @@ pub fn collect(
         safeguarding_reasons_included: include_safeguarding_reasons,
         consent_withdrawals: register::consents::withdrawals_of(conn, p.id)?,
         consent_status,
-        clearances: register::clearances::of_pupil(conn, p.id)?,
+        clearances,
         takedowns,
         audit_entries,
         evidence: hashes

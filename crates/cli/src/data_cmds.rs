@@ -146,6 +146,10 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
             for w in &r.warnings {
                 eprintln!("clearshot: warning: {w}");
             }
+            // Restored, but something needs doing (a scanned form missing, a purge undone).
+            if !r.warnings.is_empty() {
+                return Ok(1);
+            }
         }
         DataCmd::Check { repair } => {
             // What --repair did, one sentence each: on stderr, and in the JSON.

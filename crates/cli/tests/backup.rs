@@ -224,6 +224,39 @@ fn a_form_scanned_after_the_backup_stays_with_the_replaced_register() {
     );
 }
 
+/// Restoring a backup made before a retention purge brings the purged pupils back: the restore
+/// says so (exit 1), naming the purge to run again.
+#[test]
+fn a_restore_that_undoes_a_retention_purge_says_so() {
+    let (r, _) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    // Pupils 10-19 leave in 2025; the purge of those who left before 2026 deletes them.
+    r.import(
+        "OAK",
+        roll_csv(0, 10, "Smith"),
+        &[
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-10-01",
+            "--allow-many-leavers",
+        ],
+    );
+    let done = r.json(&["retention", "purge", "--left-before", "2026-01-01"]);
+    assert_eq!(done["purged"]["pupils"], 10, "{done}");
+    let out = r.run(&["restore", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a retention purge made after this backup")
+            && err.contains("of 10 pupil(s) who left before 2026-01-01) is undone")
+            && err.contains("run `clearshot retention purge` again"),
+        "{err}"
+    );
+    assert_eq!(pupil_count(&r), 20, "restored as the backup was");
+}
+
 #[test]
 fn a_backup_that_fails_any_check_is_refused_and_the_register_left_alone() {
     let (r, _) = populated();

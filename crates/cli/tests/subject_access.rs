@@ -85,6 +85,21 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
         "website",
     ]);
 
+    // The flag raised a takedown task for the cleared photo; its export is now refused, and
+    // the task is ticked off: both belong in the export.
+    let refused = r.run(&[
+        "photos",
+        "export",
+        "--clearance",
+        &clearance,
+        data_common::photo_path().to_str().unwrap(),
+        "--out",
+        r.path("copies").to_str().unwrap(),
+        "--on",
+        "2025-10-04",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    r.ok(&["takedowns", "done", "1", "--note", "post removed"]);
     let out = r.path("sar");
     let report = r.json(&[
         "pupils",
@@ -166,6 +181,8 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
         "flag.set",
         "takedown.raise",
         "consent.withdraw",
+        "photo.export_refused",
+        "takedown.done",
     ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }

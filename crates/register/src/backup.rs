@@ -263,6 +263,25 @@ fn tampering_problems(found: Vec<String>) -> Vec<String> {
     out
 }
 
+/// The retention purges the audit log records after entry `seq`: (when, the entry's details).
+pub fn purges_after(conn: &Connection, seq: i64) -> Result<Vec<(String, serde_json::Value)>> {
+    let rows: Vec<(String, Option<String>)> = conn
+        .prepare(
+            "SELECT at, payload FROM audit_log WHERE action = 'retention.purge' AND seq > ?1 ORDER BY seq",
+        )?
+        .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, p)| {
+            let details = p
+                .and_then(|p| serde_json::from_str(&p).ok())
+                .unwrap_or_default();
+            (at, details)
+        })
+        .collect())
+}
+
 /// Runs every check on an open register. Damage is reported in [`Health::problems`], not as an
 /// error: an error means the checks themselves could not run.
 pub fn health(conn: &Connection) -> Result<Health> {
