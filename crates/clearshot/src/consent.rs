@@ -385,7 +385,13 @@ pub fn record(
     }
     // A clear "no such pupil" before the scanned form is stored; read again inside the
     // transaction, as another program may have changed the record since (a merge).
-    register::pupils::require(&store.conn, upn)?;
+    let pupil = register::pupils::require(&store.conn, upn)?;
+    if form.signed_on < pupil.dob {
+        return Err(Error::Invalid(format!(
+            "the form is dated {}, before {} was born ({}): check the signing date; nothing was recorded",
+            form.signed_on, pupil.upn, pupil.dob
+        )));
+    }
     let evidence_sha256 = match &form.evidence {
         Some(path) => Some(store_evidence(store, path)?),
         None => None,

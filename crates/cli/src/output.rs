@@ -185,7 +185,11 @@ pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
     if !r.warnings.is_empty() {
         say!("\nWarnings (imported):");
         for w in &r.warnings {
-            say!("  row {:>4}  {:<13}  {}", w.row, w.upn, w.message);
+            if w.row == 0 {
+                say!("  the whole file: {}", w.message);
+            } else {
+                say!("  row {:>4}  {:<13}  {}", w.row, w.upn, w.message);
+            }
         }
     }
 }

@@ -899,6 +899,14 @@ fn bad_consent_input_is_refused_with_one_line_and_exit_2() {
         "--evidence",
         "/nonexistent/form.pdf",
     ]));
+    // A form dated before the child was born (Year 3: born 2018).
+    let e = s
+        .reg
+        .bad_input(&with(&["--signed-on", "2015-09-10", "--grant", "website"]));
+    assert!(
+        e.contains("before") && e.contains("was born (2018-05-05)"),
+        "{e}"
+    );
     // A device that never ends, a folder and an empty file are not scanned forms (the first
     // would be read for ever).
     let empty = s.reg.write("empty.pdf", b"");

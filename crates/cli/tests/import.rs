@@ -637,6 +637,64 @@ fn a_changed_date_of_birth_is_a_warning_naming_both_dates() {
     );
 }
 
+/// Last year's export imported as this year's is said once, for the whole file; a file whose
+/// dates are mm/dd/yyyy, swapping several pupils' day and month, is refused.
+#[test]
+fn last_years_export_is_named_and_a_us_date_file_is_refused() {
+    let reg = Register::with_academy();
+    // Born 2012/13 (Year 8 in 2025/26 by date of birth), exported as Year 7: last year's file.
+    let rows: Vec<String> = (1..=8)
+        .map(|i| {
+            line(
+                &kent(i),
+                &format!("Pupil{i}"),
+                "Pat",
+                &format!("{:02}/03/2013", i + 1),
+                "7",
+            )
+        })
+        .collect();
+    let report = reg.import("OAK", roll(&rows), &AY);
+    let w = &report["warnings"][0];
+    assert_eq!(w["row"], 0, "{report}");
+    assert!(
+        w["message"].as_str().unwrap().starts_with("8 of the file's 8 year groups are one below the date of birth's in 2025/26: is this last year's roll? If so, import it with --academic-year 2024"),
+        "{w}"
+    );
+    // The same pupils with their dates of birth written month first (3 March reads both ways).
+    let us: Vec<String> = (1..=8)
+        .map(|i| {
+            line(
+                &kent(i),
+                &format!("Pupil{i}"),
+                "Pat",
+                &format!("03/{:02}/2013", i + 1),
+                "7",
+            )
+        })
+        .collect();
+    let before = reg.fingerprint();
+    let file = reg.write("us.csv", roll(&us));
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-11-01",
+    ]);
+    assert!(
+        err.contains("7 pupils' dates of birth would change with day and month swapped")
+            && err.contains("look like mm/dd/yyyy")
+            && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(reg.fingerprint(), before);
+}
+
 /// Next term's export made with fewer columns (no preferred names, registration group or
 /// admission number) leaves them as they were: a blank is a change, a missing column is not.
 #[test]

@@ -843,6 +843,38 @@ pub fn import(
     .filter(|f| !has(*f))
     .collect();
     let kept_fields = report.kept_fields.clone();
+    // Last year's export imported as this year's (or next year's as this year's) puts most
+    // pupils a year below (above) their date of birth's year group: said once, at the top.
+    let first_sept = pupils::first_september(opts.academic_year);
+    let with_year: Vec<&RollEntry> = roll
+        .entries
+        .iter()
+        .filter(|(row, _)| !roll.year_derived.contains(row))
+        .map(|(_, e)| e)
+        .collect();
+    for (shift, other_year, what) in [
+        (-1, opts.academic_year - 1, "last year's"),
+        (1, opts.academic_year + 1, "next year's"),
+    ] {
+        let off = with_year
+            .iter()
+            .filter(|e| e.year_group - rules::year::ncy_from_dob(e.dob, first_sept) == shift)
+            .count();
+        if off >= 5 && off * 2 > with_year.len() {
+            report.warnings.push(Warning {
+                row: 0,
+                upn: String::new(),
+                message: format!(
+                    "{off} of the file's {} year groups are one {} the date of birth's in {}/{:02}: is this {what} roll? If so, import it with --academic-year {other_year}",
+                    with_year.len(),
+                    if shift < 0 { "below" } else { "above" },
+                    opts.academic_year,
+                    (opts.academic_year + 1) % 100
+                ),
+            });
+        }
+    }
+    let mut swapped_dobs: Vec<String> = Vec::new();
     let mut lookalikes = Lookalikes::default();
     for (row, entry) in &roll.entries {
         let kept;
@@ -909,6 +941,9 @@ pub fn import(
                     let swapped = p.dob.day() == entry.dob.month()
                         && p.dob.month() == entry.dob.day()
                         && p.dob.year() == entry.dob.year();
+                    if swapped {
+                        swapped_dobs.push(format!("{} {} → {}", entry.upn, p.dob, entry.dob));
+                    }
                     report.warnings.push(Warning {
                         row: *row,
                         upn: entry.upn.clone(),
@@ -935,6 +970,21 @@ pub fn import(
                 report.updated += 1;
             }
         }
+    }
+    // Several dates of birth with day and month swapped: the file is in mm/dd/yyyy, and every
+    // date in it is suspect (the ones that read both ways are simply wrong). Nothing is changed.
+    if swapped_dobs.len() >= 3 {
+        return Err(Error::Invalid(format!(
+            "{} pupils' dates of birth would change with day and month swapped ({}{}): the file's dates look like mm/dd/yyyy (US format). Save it with dates as dd/mm/yyyy and import again; nothing was changed",
+            swapped_dobs.len(),
+            swapped_dobs
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if swapped_dobs.len() > 3 { ", …" } else { "" }
+        )));
     }
     if opts.mark_left {
         let mut leaving: Vec<&pupils::Pupil> = existing

@@ -412,7 +412,7 @@ impl RollEntry {
     }
 }
 
-fn first_september(year: i32) -> NaiveDate {
+pub(crate) fn first_september(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(NaiveDate::MIN)
 }
 
