@@ -327,6 +327,41 @@ fn two_children_with_one_birthday_are_not_merged_unless_a_person_says_so() {
     reg.audit_ok();
 }
 
+/// The office fixes the UPN in ClearShot first, but the MIS still exports the old one: the
+/// next import must not make a second record of the child and mark the one holding her forms
+/// as left.
+#[test]
+fn a_roll_still_carrying_a_replaced_upn_is_told_to_fix_the_mis_and_loses_nothing() {
+    let reg = nia_under_the_temporary_upn();
+    let permanent = kent(1);
+    reg.ok(&["pupils", "rekey", TEMPORARY, "--to", &permanent]);
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(TEMPORARY, "Newkid", "Nia", "24/02/2015", "6"),
+            line(&kent(2), "Other", "Olu", "01/03/2015", "6"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-10-01"],
+    );
+    assert_eq!(report["imported"], 1, "only Olu is new: {report}");
+    assert_eq!(report["left"], 0, "Nia stays on roll: {report}");
+    let reason = report["rejected"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!("{TEMPORARY} was replaced by {permanent} on "))
+            && reason.contains("correct it in the MIS"),
+        "{reason}"
+    );
+    let list = reg.json(&["pupils", "list", "--include-left", "--on", "2025-10-02"]);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "no second record of Nia: {list}"
+    );
+    let nia = reg.json(&["pupils", "show", &permanent, "--on", "2025-10-02"]);
+    assert!(nia["left_on"].is_null(), "{nia}");
+    reg.ok(&["check"]);
+}
+
 #[test]
 fn two_flags_of_one_kind_merged_are_lifted_together() {
     let reg = nia_under_the_temporary_upn();

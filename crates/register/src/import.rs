@@ -764,7 +764,7 @@ pub fn import(
     opts: &ImportOptions,
     stamp: &Stamp,
 ) -> Result<ImportReport> {
-    let roll = parse_roll(bytes, opts)?;
+    let mut roll = parse_roll(bytes, opts)?;
     if roll.entries.is_empty() && roll.rejected.is_empty() {
         return Err(Error::Invalid(
             "the file has a header but no pupil rows; nothing was imported".into(),
@@ -805,6 +805,31 @@ pub fn import(
         .into_iter()
         .map(|p| (p.upn.clone(), p))
         .collect();
+    // A UPN replaced with `pupils rekey` that the MIS still exports: the row is that child, not
+    // a new one. Imported as new, it would make a second record without the forms, and mark the
+    // one holding them as left. Rejected, naming the fix; the child counts as on the roll.
+    let replaced = crate::rekey::replaced_upns(&tx)?;
+    let mut stale = Vec::new();
+    for (row, e) in &roll.entries {
+        if existing.contains_key(&e.upn) || pupils::by_upn(&tx, &e.upn)?.is_some() {
+            continue;
+        }
+        if let Some((now, on)) = replaced.get(&e.upn) {
+            stale.push((*row, e.upn.clone(), now.clone(), on.clone()));
+        }
+    }
+    for (row, upn, now, on) in &stale {
+        roll.entries.retain(|(r, _)| r != row);
+        roll.upns_present.insert(now.clone());
+        roll.rejected.push(Rejected {
+            row: *row,
+            upn: upn.clone(),
+            reason: format!(
+                "{upn} was replaced by {now} on {on} (`pupils rekey`), but the MIS still has the old UPN: correct it in the MIS (this child stays on roll as {now})"
+            ),
+        });
+    }
+    roll.rejected.sort_by_key(|r| r.row);
     let elsewhere: Vec<&str> = roll
         .entries
         .iter()

@@ -268,6 +268,47 @@ fn close_duplicate_takedowns(tx: &Transaction<'_>, pupil: &Pupil, stamp: &Stamp)
     Ok(closed)
 }
 
+/// UPNs that `pupils rekey` replaced, each with the UPN that now holds the child and the day it
+/// was replaced (a chain of replacements is followed to its end). From the audit log.
+pub fn replaced_upns(conn: &rusqlite::Connection) -> Result<HashMap<String, (String, String)>> {
+    let mut step: HashMap<String, (String, String)> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT at, payload FROM audit_log WHERE action = 'pupil.rekey' AND payload IS NOT NULL ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (at, payload) = row?;
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&payload) else {
+            continue;
+        };
+        if let (Some(from), Some(to)) = (
+            v.get("from").and_then(|f| f.as_str()),
+            v.get("to").and_then(|t| t.as_str()),
+        ) {
+            step.insert(
+                from.to_owned(),
+                (to.to_owned(), at.get(..10).unwrap_or(&at).to_owned()),
+            );
+        }
+    }
+    let mut out = HashMap::new();
+    for (from, (to, on)) in &step {
+        let mut now = to.clone();
+        let mut hops = 0;
+        while let Some((next, _)) = step.get(&now) {
+            if next == from || hops > step.len() {
+                break;
+            }
+            now = next.clone();
+            hops += 1;
+        }
+        if now != *from {
+            out.insert(from.clone(), (now, on.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// The merges the audit log records: for each pupil on the register, the pseudonymous ids of
 /// the records merged into theirs (directly, or through a record merged earlier), read from the
 /// `pupil.rekey` entries of the pupil and of those records. The audit chain vouches for these
