@@ -811,12 +811,13 @@ pub fn import(
     let replaced = crate::rekey::replaced_upns(&tx)?;
     let mut stale = Vec::new();
     for (row, e) in &roll.entries {
+        let Some((now, on)) = replaced.get(&e.upn) else {
+            continue;
+        };
         if existing.contains_key(&e.upn) || pupils::by_upn(&tx, &e.upn)?.is_some() {
             continue;
         }
-        if let Some((now, on)) = replaced.get(&e.upn) {
-            stale.push((*row, e.upn.clone(), now.clone(), on.clone()));
-        }
+        stale.push((*row, e.upn.clone(), now.clone(), on.clone()));
     }
     for (row, upn, now, on) in &stale {
         roll.entries.retain(|(r, _)| r != row);
