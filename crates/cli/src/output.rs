@@ -323,9 +323,11 @@ fn chase_per_pupil(
         });
         order[i].1.push(r);
     }
+    let by_upn: std::collections::HashMap<&str, &register::pupils::Pupil> =
+        pupils.iter().map(|p| (p.upn.as_str(), p)).collect();
     for (upn, mine) in order {
         let first = mine[0];
-        let p = pupils.iter().find(|p| p.upn == upn);
+        let p = by_upn.get(upn).copied();
         let forename = p
             .map(|p| {
                 p.preferred_forename
