@@ -695,6 +695,49 @@ fn last_years_export_is_named_and_a_us_date_file_is_refused() {
     assert_eq!(reg.fingerprint(), before);
 }
 
+/// A year typed wrong on --on ("2016" for "2025") would mark pupils as left ten years ago, and
+/// a retention purge would then delete their records: an import dated before the academy's last
+/// one is refused.
+#[test]
+fn an_import_dated_before_the_academys_last_one_is_refused() {
+    let reg = Register::with_academy();
+    let file = roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "9")]);
+    reg.import(
+        "OAK",
+        &file,
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    let path = reg.write("again.csv", &file);
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        path.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2016",
+        "--on",
+        "2016-11-01",
+    ]);
+    assert!(
+        err.contains(
+            "the import date 2016-11-01 is before the last roll imported for OAK (dated 2025-11-01)"
+        ),
+        "{err}"
+    );
+    // The same day, or later, is an ordinary re-import.
+    reg.import(
+        "OAK",
+        &file,
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    reg.import(
+        "OAK",
+        &file,
+        &["--academic-year", "2025", "--on", "2025-11-20"],
+    );
+}
+
 /// Next term's export made with fewer columns (no preferred names, registration group or
 /// admission number) leaves them as they were: a blank is a change, a missing column is not.
 #[test]

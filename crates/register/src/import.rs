@@ -799,6 +799,16 @@ pub fn import(
     }
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
+    // An import dated before this academy's last one is a typo ("2016" for "2026") more often
+    // than a late file: it would mark pupils as left, and work out year groups, for a day gone by.
+    if let Some(last) = last_import_on(&tx, &academy.code)?
+        && opts.on < last
+    {
+        return Err(Error::Invalid(format!(
+            "the import date {} is before the last roll imported for {} (dated {last}): pupils missing from the file would be marked as left on a day gone by; check --on; nothing was imported",
+            opts.on, academy.code
+        )));
+    }
     // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
     // moving in from another academy of the trust), rather than the whole trust for every file.
     let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
@@ -1078,6 +1088,25 @@ pub fn import(
         tx.commit()?;
     }
     Ok(report)
+}
+
+/// The date of the latest roll imported for an academy, from the audit log.
+fn last_import_on(conn: &Connection, code: &str) -> Result<Option<NaiveDate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT payload FROM audit_log WHERE action = 'roll.import' AND subject = ?1 AND payload IS NOT NULL",
+    )?;
+    let mut last: Option<NaiveDate> = None;
+    for payload in stmt.query_map([format!("academy:{code}")], |r| r.get::<_, String>(0))? {
+        let on = serde_json::from_str::<serde_json::Value>(&payload?)
+            .ok()
+            .and_then(|v| {
+                v.get("on")
+                    .and_then(|o| o.as_str())
+                    .and_then(|o| o.parse().ok())
+            });
+        last = last.max(on);
+    }
+    Ok(last)
 }
 
 /// At most `max` characters of `s`, with … when cut (a hostile field can be megabytes).
