@@ -1,5 +1,6 @@
-//! Whether the consent answers, withdrawals and pupil flags still say what the audit log
-//! recorded when ClearShot wrote them.
+//! Whether the consent answers, withdrawals and pupil flags (and the other registers that decide
+//! whether a photo may go out: see [`differences`]) still say what the audit log recorded when
+//! ClearShot wrote them.
 //!
 //! The tables are append-only behind triggers, and every write appends an audit entry in the
 //! same transaction; the entries are chained, so they cannot be changed unseen. But a person
@@ -321,7 +322,8 @@ fn answer_words(a: &Answer, choice: Option<(&str, bool)>) -> String {
 }
 
 /// Every difference between the compared tables and the audit log, one sentence each, in a
-/// stable order (answers, withdrawals, flags).
+/// stable order: answers, withdrawals, flags; pupils' pseudonymous ids and unexplained
+/// redactions; then staff, devices, holds, settings, accounts, takedown tasks and clearances.
 pub fn differences(conn: &Connection) -> Result<Vec<String>> {
     let mut exp = Expected::from_log(conn)?;
     let names = Names::load(conn)?;
