@@ -132,33 +132,29 @@ pub fn collect(
     hashes.sort();
     hashes.dedup();
     let mut flags = register::flags::of_pupil(conn, p.id)?;
-    let mut audit_entries =
-        register::audit::entries_about_any(conn, &register::pupils::subjects(conn, &p)?)?;
-    // What happened to the photos that name the pupil: each export of their safe copy (or its
-    // refusal), and each takedown task of theirs ticked off. (Entries about another child in
-    // the same photo stay out.)
+    // The entries about the pupil (under any of their subjects), and what happened to the
+    // photos that name them: each export of their safe copy (or its refusal), and each
+    // takedown task of theirs ticked off. (Entries about another child in the same photo stay
+    // out.)
+    let subjects = register::pupils::subjects(conn, &p)?;
     let tasks: Vec<String> = takedowns
         .iter()
         .map(|t| format!("takedown:{}", t.id))
         .collect();
     let theirs: Vec<&str> = clearances.iter().map(|c| c.id.as_str()).collect();
-    let seen: std::collections::HashSet<i64> = audit_entries.iter().map(|e| e.seq).collect();
-    audit_entries.extend(
-        register::audit::list(conn, None, None)?
-            .into_iter()
-            .filter(|e| !seen.contains(&e.seq))
-            .filter(|e| {
-                let export = e.action.starts_with("photo.export")
-                    && e.payload
-                        .as_ref()
-                        .and_then(|p| p.get("clearance_id"))
-                        .and_then(|c| c.as_str())
-                        .is_some_and(|c| theirs.contains(&c));
-                let task = e.subject.as_ref().is_some_and(|s| tasks.contains(s));
-                export || task
-            }),
-    );
-    audit_entries.sort_by_key(|e| e.seq);
+    let mut audit_entries: Vec<register::audit::Entry> = register::audit::list(conn, None, None)?
+        .into_iter()
+        .filter(|e| {
+            let export = e.action.starts_with("photo.export")
+                && e.payload
+                    .as_ref()
+                    .and_then(|p| p.get("clearance_id"))
+                    .and_then(|c| c.as_str())
+                    .is_some_and(|c| theirs.contains(&c));
+            let task = e.subject.as_ref().is_some_and(|s| tasks.contains(s));
+            register::audit::mentions(e, &subjects) || export || task
+        })
+        .collect();
     if !include_safeguarding_reasons {
         for f in flags
             .iter_mut()

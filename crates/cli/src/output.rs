@@ -328,18 +328,13 @@ fn chase_per_pupil(
     for (upn, mine) in order {
         let first = mine[0];
         let p = by_upn.get(upn).copied();
-        let forename = p
+        // The names the child is known by.
+        let (forename, surname) = p
             .map(|p| {
-                p.preferred_forename
-                    .clone()
-                    .unwrap_or_else(|| p.legal_forename.clone())
-            })
-            .unwrap_or_default();
-        let surname = p
-            .map(|p| {
-                p.preferred_surname
-                    .clone()
-                    .unwrap_or_else(|| p.legal_surname.clone())
+                (
+                    p.preferred_forename.as_deref().unwrap_or(&p.legal_forename),
+                    p.preferred_surname.as_deref().unwrap_or(&p.legal_surname),
+                )
             })
             .unwrap_or_default();
         let channels: Vec<&str> = mine.iter().map(|r| r.channel.label()).collect();
@@ -357,8 +352,8 @@ fn chase_per_pupil(
             .any(|r| r.status == rules::consent::ConsentStatus::Expired);
         w.write_record([
             csv_safe(upn),
-            csv_safe(&forename),
-            csv_safe(&surname),
+            csv_safe(forename),
+            csv_safe(surname),
             csv_safe(&first.name),
             csv_safe(&first.academy),
             rules::year::year_group_label(first.year_group),

@@ -234,25 +234,14 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             .map_err(|e| crate::fail(format!("{}: {e}", file.display())))?;
             // The safe copy, when asked for and cleared: same process, so the same decode.
             let exported = match (&export, &r.clearance_id) {
-                // The copy is written now, to be posted from now: consent, holds and flags are
-                // re-checked today even when the photo was checked for an earlier day.
                 (Some(dir), Some(id)) => Some(
-                    clearshot::photos::export(
-                        store,
-                        id,
-                        &file,
-                        dir,
-                        max_edge,
-                        &blur,
-                        on.max(today()),
-                        stamp,
-                    )
-                    .map_err(|e| {
-                        crate::fail(format!(
-                            "{}: cleared as {id}, but the copy was not written: {e}",
-                            file.display()
-                        ))
-                    })?,
+                    clearshot::photos::export(store, id, &file, dir, max_edge, &blur, on, stamp)
+                        .map_err(|e| {
+                            crate::fail(format!(
+                                "{}: cleared as {id}, but the copy was not written: {e}",
+                                file.display()
+                            ))
+                        })?,
                 ),
                 _ => None,
             };

@@ -344,18 +344,20 @@ pub fn entries_about(conn: &Connection, subject: &str) -> Result<Vec<Entry>> {
 /// The entries about any of `subjects` (a pupil and the records merged into theirs), oldest
 /// first, each once.
 pub fn entries_about_any(conn: &Connection, subjects: &[String]) -> Result<Vec<Entry>> {
-    let all = list(conn, None, None)?;
-    Ok(all
+    Ok(list(conn, None, None)?
         .into_iter()
-        .filter(|e| {
-            subjects.iter().any(|subject| {
-                e.subject.as_deref() == Some(subject.as_str())
-                    || e.payload
-                        .as_ref()
-                        .is_some_and(|p| p.to_string().contains(subject.as_str()))
-            })
-        })
+        .filter(|e| mentions(e, subjects))
         .collect())
+}
+
+/// Whether an entry is about one of `subjects`, or mentions one in its payload.
+pub fn mentions(e: &Entry, subjects: &[String]) -> bool {
+    subjects.iter().any(|subject| {
+        e.subject.as_deref() == Some(subject.as_str())
+            || e.payload
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains(subject.as_str()))
+    })
 }
 
 /// Retention: removes the payload (personal data) of every entry about `subject`, keeping the

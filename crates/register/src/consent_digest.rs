@@ -332,40 +332,11 @@ pub fn verify(conn: &Connection) -> Result<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Stamp;
     use crate::consents::{Form, record_form};
-    use crate::pupils::RollEntry;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn stamp() -> Stamp {
-        Stamp::new("office", "2025-09-01T00:00:00Z")
-    }
+    use crate::test_support::{d, stamp};
 
     fn add_pupil(conn: &mut Connection, upn: &str) -> crate::pupils::Pupil {
-        let tx = crate::begin(conn).unwrap();
-        let academy = match crate::academies::by_code(&tx, "OAK").unwrap() {
-            Some(a) => a,
-            None => crate::academies::add(&tx, "OAK", "Oak", &stamp()).unwrap(),
-        };
-        let e = RollEntry {
-            upn: upn.into(),
-            legal_forename: "Ann".into(),
-            legal_surname: "Example".into(),
-            preferred_forename: None,
-            preferred_surname: None,
-            dob: d("2012-01-01"),
-            reg_group: None,
-            admission_number: None,
-            year_group: 8,
-            year_group_academic_year: 2025,
-        };
-        let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, &stamp()).unwrap();
-        let p = crate::pupils::by_id(&tx, id).unwrap();
-        tx.commit().unwrap();
-        p
+        crate::test_support::add_pupil(conn, upn, "Ann")
     }
 
     fn record(conn: &mut Connection, p: &crate::pupils::Pupil, signer: Option<&str>, on: &str) {

@@ -287,29 +287,55 @@ fn take<K: Ord>(set: &mut BTreeMap<K, usize>, key: &K) -> bool {
     }
 }
 
-/// How a pupil is named in a sentence: their UPN when they are on the register.
-struct Names(HashMap<String, String>);
+/// The pupils on the register, by their pseudonymous subjects.
+struct Names {
+    /// A pupil's own subject → their UPN (how a pupil is named in a sentence).
+    upns: HashMap<String, String>,
+    /// Every subject that stands for a pupil on the register → the pupil's own subject: their
+    /// own, and those of the records merged into theirs (by the log's merges).
+    owner: HashMap<String, String>,
+}
 
 impl Names {
     fn load(conn: &Connection) -> Result<Names> {
-        let map = conn
-            .prepare("SELECT subject_id, upn FROM pupils")?
+        let pupils: Vec<(i64, String, String)> = conn
+            .prepare("SELECT id, subject_id, upn FROM pupils")?
             .query_map([], |r| {
                 Ok((
-                    crate::pupils::subject_of(&r.get::<_, String>(0)?),
-                    r.get::<_, String>(1)?,
+                    r.get(0)?,
+                    crate::pupils::subject_of(&r.get::<_, String>(1)?),
+                    r.get(2)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(Names(map))
+        let mut owner: HashMap<String, String> = pupils
+            .iter()
+            .map(|(_, s, _)| (s.clone(), s.clone()))
+            .collect();
+        let by_id: HashMap<i64, &String> = pupils.iter().map(|(id, s, _)| (*id, s)).collect();
+        for (alias, pupil) in crate::rekey::aliases_in_log(conn)? {
+            if let Some(s) = by_id.get(&pupil) {
+                owner.insert(crate::pupils::subject_of(&alias), (*s).clone());
+            }
+        }
+        let upns = pupils.into_iter().map(|(_, s, upn)| (s, upn)).collect();
+        Ok(Names { upns, owner })
     }
 
     fn of(&self, subject: &str) -> String {
-        match self.0.get(subject) {
+        match self.upns.get(subject) {
             Some(upn) => format!("pupil {upn}"),
             None => format!("a pupil no longer on the register ({subject})"),
         }
     }
+}
+
+/// The pseudonymous subject of the pupil a row belongs to, from the joined `subject_id` column
+/// at `i` ("" for a row whose pupil is missing: the foreign-key check names it).
+fn subject_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<String> {
+    Ok(r.get::<_, Option<String>>(i)?
+        .map(|s| crate::pupils::subject_of(&s))
+        .unwrap_or_default())
 }
 
 fn answer_words(a: &Answer, choice: Option<(&str, bool)>) -> String {
@@ -340,10 +366,7 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
         Ok((
             r.get::<_, i64>(0)?,
             Answer {
-                subject: r
-                    .get::<_, Option<String>>(1)?
-                    .map(|s| crate::pupils::subject_of(&s))
-                    .unwrap_or_default(),
+                subject: subject_at(r, 1)?,
                 form_id: r.get(2)?,
                 signatory: r.get(3)?,
                 signer_name: r.get(4)?,
@@ -422,9 +445,7 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((
-            r.get::<_, Option<String>>(0)?
-                .map(|s| crate::pupils::subject_of(&s))
-                .unwrap_or_default(),
+            subject_at(r, 0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
@@ -467,10 +488,7 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
         Ok((
             r.get::<_, i64>(0)?,
             Flag {
-                subject: r
-                    .get::<_, Option<String>>(1)?
-                    .map(|s| crate::pupils::subject_of(&s))
-                    .unwrap_or_default(),
+                subject: subject_at(r, 1)?,
                 kind: r.get(2)?,
                 reason: r.get(3)?,
                 set_on: r.get(4)?,
@@ -883,24 +901,10 @@ fn register_differences(conn: &Connection, names: &Names) -> Result<Vec<String>>
 
     // Clearances: the photo, the channel, the academy, who, the day, and the pupils in it (a
     // merged record's clearances are its kept record's; a purged pupil's links are gone).
-    let mut owner: HashMap<String, String> =
-        names.0.keys().map(|s| (s.clone(), s.clone())).collect();
-    let by_id: HashMap<i64, String> = rows(conn, "SELECT id, subject_id FROM pupils", 2)?
-        .into_iter()
-        .filter_map(|r| {
-            let id = r.first().cloned().flatten()?.parse().ok()?;
-            Some((id, crate::pupils::subject_of(&r.get(1).cloned().flatten()?)))
-        })
-        .collect();
-    for (alias, pupil) in crate::rekey::aliases_in_log(conn)? {
-        if let Some(s) = by_id.get(&pupil) {
-            owner.insert(crate::pupils::subject_of(&alias), s.clone());
-        }
-    }
     let who = |subjects: Vec<String>| -> String {
         let mut upns: Vec<String> = subjects
             .iter()
-            .map(|s| names.0.get(s).cloned().unwrap_or_else(|| s.clone()))
+            .map(|s| names.upns.get(s).cloned().unwrap_or_else(|| s.clone()))
             .collect();
         upns.sort();
         upns.dedup();
@@ -933,7 +937,7 @@ fn register_differences(conn: &Connection, names: &Names) -> Result<Vec<String>>
         };
         let pupils: Vec<String> = texts(&p, "pupils")
             .into_iter()
-            .filter_map(|s| owner.get(&s).cloned())
+            .filter_map(|s| names.owner.get(&s).cloned())
             .collect();
         logged.insert(
             id,
@@ -1035,7 +1039,7 @@ fn subject_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> 
         }
     }
     let mut out = Vec::new();
-    for subject in names.0.keys() {
+    for subject in names.upns.keys() {
         if !added.contains(subject) {
             out.push(format!(
                 "{} has the pseudonymous id {subject}, which the audit log never saw added: the record was changed outside ClearShot, and its history no longer points at it",
@@ -1047,15 +1051,9 @@ fn subject_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> 
     // A record merged into a pupil who was purged later is redacted with them; registers purged
     // before purge entries listed such records are recognised by their merge entry, when no
     // pupil on the register holds them.
-    let live_aliases: HashSet<String> = crate::rekey::aliases_in_log(conn)?
-        .into_keys()
-        .map(|s| crate::pupils::subject_of(&s))
-        .collect();
     for (subject, (first, n)) in redacted {
         let explained = purged.contains(&subject)
-            || (merged_away.contains(&subject)
-                && !live_aliases.contains(&subject)
-                && !names.0.contains_key(&subject));
+            || (merged_away.contains(&subject) && !names.owner.contains_key(&subject));
         if !explained {
             out.push(format!(
                 "{n} audit entr{} about {subject} (the first at #{first}) had {} details removed, but no retention purge removed them: the register file was edited outside ClearShot",
@@ -1070,44 +1068,11 @@ fn subject_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Stamp;
     use crate::consents::{Form, record_form, withdraw};
     use crate::flags::FlagKind;
-    use crate::pupils::{Pupil, RollEntry};
-    use chrono::NaiveDate;
+    use crate::pupils::Pupil;
+    use crate::test_support::{add_pupil, d, stamp};
     use rules::consent::{Channel, Signatory};
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn stamp() -> Stamp {
-        Stamp::new("office", "2025-09-01T00:00:00Z")
-    }
-
-    fn add_pupil(conn: &mut Connection, upn: &str, forename: &str) -> Pupil {
-        let tx = crate::begin(conn).unwrap();
-        let academy = match crate::academies::by_code(&tx, "OAK").unwrap() {
-            Some(a) => a,
-            None => crate::academies::add(&tx, "OAK", "Oak", &stamp()).unwrap(),
-        };
-        let e = RollEntry {
-            upn: upn.into(),
-            legal_forename: forename.into(),
-            legal_surname: "Example".into(),
-            preferred_forename: None,
-            preferred_surname: None,
-            dob: d("2012-01-01"),
-            reg_group: None,
-            admission_number: None,
-            year_group: 8,
-            year_group_academic_year: 2025,
-        };
-        let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, &stamp()).unwrap();
-        let p = crate::pupils::by_id(&tx, id).unwrap();
-        tx.commit().unwrap();
-        p
-    }
 
     fn record(conn: &mut Connection, p: &Pupil, signatory: Signatory, answers: &[(Channel, bool)]) {
         let tx = crate::begin(conn).unwrap();

@@ -22,6 +22,8 @@ pub mod retention;
 pub mod settings;
 pub mod staff;
 pub mod takedowns;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, Result};
 pub use rusqlite::{Connection, Error as SqlError, Transaction, TransactionBehavior};
