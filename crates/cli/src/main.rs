@@ -323,7 +323,13 @@ enum ConsentCmd {
         channels: Option<String>,
     },
     /// Consent status of pupils on roll per channel on a date.
-    Status(StatusArgs),
+    Status {
+        #[command(flatten)]
+        args: StatusArgs,
+        /// Print CSV (for a spreadsheet) instead of a table: one row per pupil and channel.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Pupils whose consent is missing or expired, with the signatories still needed.
     Chase {
         #[command(flatten)]
@@ -842,9 +848,13 @@ fn consent(
                 )
             });
         }
-        ConsentCmd::Status(args) => {
+        ConsentCmd::Status { args, csv } => {
             let date = on(&args.on);
             let rows = clearshot::consent::status(store, &args.filter(), date)?;
+            if csv {
+                output::print_status_csv(&rows).map_err(|e| fail(e.to_string()))?;
+                return Ok(0);
+            }
             // One pupil asked about, and not on roll that day: say why there is no line.
             if let (false, true, Some(upn)) = (out.json, rows.is_empty(), &args.upn) {
                 let p = clearshot::pupils::show(store, upn, date)?.summary;

@@ -409,6 +409,46 @@ fn chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
     Ok(())
 }
 
+/// The consent status as CSV: one row per pupil and channel, with the sentence that explains
+/// it and any warning (a "no" that does not block).
+pub fn print_status_csv(rows: &[clearshot::consent::StatusRow]) -> Result<(), csv::Error> {
+    quiet_broken_pipe(status_csv(rows))
+}
+
+fn status_csv(rows: &[clearshot::consent::StatusRow]) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "UPN",
+        "Name",
+        "Academy",
+        "Year",
+        "Reg",
+        "Channel",
+        "Must sign",
+        "Status",
+        "Still needed",
+        "Detail",
+        "Warnings",
+    ])?;
+    for r in rows {
+        w.write_record([
+            csv_safe(&r.upn),
+            csv_safe(&r.name),
+            csv_safe(&r.academy),
+            rules::year::year_group_label(r.year_group),
+            csv_safe(r.reg_group.as_deref().unwrap_or("")),
+            r.channel.as_str().to_string(),
+            signatories(&r.required),
+            r.status.as_str().to_string(),
+            signatories(&r.still_needed),
+            csv_safe(&r.detail),
+            csv_safe(&r.warnings.join("; ")),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// What `pupils rekey` did, in words.
 pub fn print_rekey(r: &clearshot::pupils::RekeyReport) {
     let k = &r.rekeyed;

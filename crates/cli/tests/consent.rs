@@ -832,6 +832,61 @@ fn the_chase_list_names_the_signatories_still_needed() {
 }
 
 #[test]
+fn the_status_as_csv_has_a_row_per_pupil_and_channel_with_its_sentence() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year9,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website", "--refuse", "press"],
+    );
+    let csv = s.reg.ok(&[
+        "consent",
+        "status",
+        "--academy",
+        "OAK",
+        "--csv",
+        "--on",
+        "2025-10-01",
+    ]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("UPN,Name,Academy,Year,Reg,Channel,Must sign,Status,Still needed,Detail,Warnings")
+    );
+    let rows: Vec<&str> = lines.collect();
+    let table = s.reg.json(&[
+        "consent",
+        "status",
+        "--academy",
+        "OAK",
+        "--on",
+        "2025-10-01",
+    ]);
+    assert_eq!(
+        rows.len(),
+        table.as_array().unwrap().len(),
+        "the same rows as the table: {csv}"
+    );
+    let website = rows
+        .iter()
+        .find(|r| {
+            r.starts_with(&format!("{},Nia Nine,OAK,Year 9,", s.year9)) && r.contains(",website,")
+        })
+        .unwrap();
+    assert!(
+        website.contains(",website,parent + pupil,missing,pupil,"),
+        "the parent said yes, the pupil has still to: {website}"
+    );
+    let press = rows
+        .iter()
+        .find(|r| r.starts_with(s.year9.as_str()) && r.contains(",press,"))
+        .unwrap();
+    assert!(press.contains(",refused,"), "{press}");
+}
+
+#[test]
 fn recording_a_form_is_audited() {
     let s = school();
     let before = s.reg.json(&["audit", "verify"])["entries"]
