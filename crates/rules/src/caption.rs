@@ -49,7 +49,13 @@ pub enum CaptionProblemKind {
     Profanity,
     /// A link to a domain the trust does not own.
     Link,
+    /// Longer than any post needs ([`MAX_CAPTION_CHARS`]): not read further.
+    TooLong,
 }
+
+/// The longest caption read: Facebook allows some 63,000 characters, Instagram 2,200; a school
+/// post is a few sentences. Anything longer is refused rather than searched.
+pub const MAX_CAPTION_CHARS: usize = 5_000;
 
 /// One problem found in a caption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,7 +134,8 @@ fn lookalike(c: char) -> Option<char> {
         'Ο' | 'ο' => 'o',
         'Ρ' | 'ρ' => 'p',
         'Τ' => 't',
-        'Υ' | 'υ' => 'y',
+        'Υ' => 'y',
+        'υ' => 'u',
         'Χ' | 'χ' => 'x',
         'ν' => 'v',
         _ => return None,
@@ -331,6 +338,21 @@ fn names(words: &[Word], caption_tags: &[String], first: &str, last: &str) -> bo
     {
         return true;
     }
+    // Partly run together, with spaces or hyphens elsewhere: "AdaOkafor-Smith", "MariaDe La
+    // Cruz". (The words one by one are read below.)
+    for (i, start) in words.iter().enumerate() {
+        let mut run = start.word.clone();
+        for w in words.iter().skip(i + 1).take(4) {
+            if w.sep != Sep::Soft || run.len() >= joined.len() {
+                break;
+            }
+            // "AdaOkafor-Smith's": the last word may carry a possessive.
+            if format!("{run}{}", w.bare) == joined {
+                return true;
+            }
+            run.push_str(&w.word);
+        }
+    }
     // In a tag, with anything around it ("#TeamHarryPatel", "#PatelHarry2026").
     if caption_tags
         .iter()
@@ -524,10 +546,90 @@ fn handle_problems(caption: &str, trust_handles: &[String]) -> Vec<CaptionProble
 /// Top-level domains recognised in a bare domain with no scheme, "www." or path, so that
 /// "Mr.Smith" or "end.Next" is not taken for a link.
 const BARE_TLDS: &[&str] = &[
-    "com", "org", "net", "uk", "co", "io", "info", "biz", "edu", "gov", "me", "tv", "ly", "app",
-    "dev", "xyz", "online", "site", "shop", "store", "blog", "news", "link", "live", "club", "eu",
-    "ie", "us", "ca", "au", "nz", "de", "fr", "es", "it", "nl", "be", "ch", "at", "in", "tk", "ru",
-    "cn", "gg", "to", "fm", "am", "ai", "wales", "scot", "london", "page", "social",
+    "com",
+    "org",
+    "net",
+    "uk",
+    "co",
+    "io",
+    "info",
+    "biz",
+    "edu",
+    "gov",
+    "me",
+    "tv",
+    "ly",
+    "app",
+    "dev",
+    "xyz",
+    "online",
+    "site",
+    "shop",
+    "store",
+    "blog",
+    "news",
+    "link",
+    "live",
+    "club",
+    "eu",
+    "ie",
+    "us",
+    "ca",
+    "au",
+    "nz",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "be",
+    "ch",
+    "at",
+    "in",
+    "tk",
+    "ru",
+    "cn",
+    "gg",
+    "to",
+    "fm",
+    "am",
+    "ai",
+    "wales",
+    "scot",
+    "london",
+    "page",
+    "social",
+    "cymru",
+    // The endings schools, trusts and their suppliers use.
+    "academy",
+    "school",
+    "schule",
+    "education",
+    "college",
+    "university",
+    "camp",
+    "kids",
+    "events",
+    "church",
+    "charity",
+    "foundation",
+    "sport",
+    "team",
+    "fun",
+    "world",
+    "cloud",
+    "tech",
+    "website",
+    "space",
+    "email",
+    "photos",
+    "photo",
+    "gallery",
+    "media",
+    "today",
+    "global",
+    "top",
+    "pro",
 ];
 
 /// Two or more dot-separated labels of letters, digits and hyphens: a host name's shape.
@@ -548,18 +650,22 @@ fn link_host(token: &str, explicit: bool) -> Option<String> {
     // which a browser reads as "/" (so "evil.com" + backslash + ".trust.org" goes to
     // evil.com), or punctuation after it ("(evil.com)").
     let end = lower
-        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '@' | '_')))
+        .find(|c: char| {
+            !(c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '@' | '_' | '[' | ']'))
+        })
         .unwrap_or(lower.len());
     let has_path = lower[end..].starts_with(['/', '\\', '?', '#']);
     let authority = lower.get(..end)?;
     let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    let host = host_port
-        .split(':')
-        .next()
-        .unwrap_or(host_port)
-        .trim_end_matches('.');
+    let host = match host_port.strip_prefix('[') {
+        // An IPv6 address: "[::1]:8080".
+        Some(v6) => &host_port[..v6.find(']').map_or(host_port.len(), |i| i + 2)],
+        None => host_port.split(':').next().unwrap_or(host_port),
+    }
+    .trim_end_matches('.');
     if !well_formed_host(host) {
-        return None;
+        // After "https://", any host is a link: a number (http://3232235777/), an IPv6 address.
+        return (explicit && !host.is_empty()).then(|| host.to_owned());
     }
     let tld = host.rsplit('.').next().unwrap_or_default();
     let tld_ok = tld.len() >= 2 && tld.chars().all(char::is_alphabetic);
@@ -656,7 +762,13 @@ fn link_problems(caption: &str, allowed_domains: &[String]) -> Vec<CaptionProble
     };
     let mut problems = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    for (piece, explicit) in link_pieces(caption) {
+    // Full-width letters and dots, and the ideographic full stop a browser reads as a dot
+    // ("evil。com", "evil．ｃｏｍ").
+    let caption: String = caption
+        .nfkc()
+        .map(|c| if c == '\u{3002}' { '.' } else { c })
+        .collect();
+    for (piece, explicit) in link_pieces(&caption) {
         let (host, what) = if !explicit && piece.contains('@') {
             let Some(domain) = email_domain(&piece) else {
                 continue;
@@ -782,7 +894,7 @@ const MORE_PROFANITY: &[&str] = &[
     "shite", "gobshite", "shithead", "shitty", "fuckwit", "bellend", "dickhead", "knobhead",
     "twat", "wanker", "wank", "tosser", "pissed", "bollocks", "wtf", "ffs", "stfu", "paki",
     "pikey", "spastic", "spaz", "spazz", "mong", "slag", "nonce", "retard", "retarded", "tranny",
-    "gyppo", "gypo",
+    "gyppo", "gypo", "piss", "phuck", "phuk",
 ];
 
 /// Words written with stars for letters ("f*ck", "sh**") are compared with these.
@@ -845,6 +957,33 @@ fn unmasked(token: &str) -> Option<String> {
 /// A word written with stars for some letters ("f*ck", "sh*t", "f**k"): the word it hides,
 /// if it is one of [`MASKABLE`].
 fn starred(token: &str) -> Option<&'static str> {
+    // "f--k", "f..ck" and "f@ck" hide letters as stars do, between letters ("Pi..." and
+    // "well--" are punctuation).
+    let chars: Vec<char> = token.chars().collect();
+    let token: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let run = |m: char| {
+                let (mut a, mut b) = (i, i);
+                while a > 0 && chars[a - 1] == m {
+                    a -= 1;
+                }
+                while b + 1 < chars.len() && chars[b + 1] == m {
+                    b += 1;
+                }
+                let inside = a > 0
+                    && chars[a - 1].is_alphabetic()
+                    && chars.get(b + 1).is_some_and(|n| n.is_alphabetic());
+                (b - a + 1, inside)
+            };
+            match c {
+                '-' | '.' if matches!(run(c), (n, true) if n >= 2) => '*',
+                '@' if run('@').1 => '*',
+                c => c,
+            }
+        })
+        .collect();
     let token = fold(token.trim_matches(|c: char| !c.is_alphanumeric() && c != '*'));
     let (head, tail) = token.split_once('*')?;
     let tail = tail.trim_start_matches('*');
@@ -888,12 +1027,31 @@ fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
             run.push_str(&w.word);
         }
         if !single || i + 1 == words.len() {
-            if run.chars().count() >= 3 && is_swearing(&run) {
-                found.push(run.clone());
+            // "a f u c k": the word, not the "a" before it.
+            let letters: Vec<char> = run.chars().collect();
+            let from = (0..letters.len().saturating_sub(2))
+                .rev()
+                .find(|&k| is_swearing(&letters[k..].iter().collect::<String>()));
+            if let Some(k) = from {
+                found.push(letters[k..].iter().collect());
             }
             run.clear();
             if !single && w.word.chars().count() == 1 {
                 run.push_str(&w.word);
+            }
+        }
+    }
+    // A word split by a space: "fu ck", "sh it" (the first piece two letters at least, so "S hit
+    // the ball" is not).
+    for pair in words.windows(2) {
+        let (a, b) = (&pair[0].word, &pair[1].word);
+        if pair[1].sep == Sep::Soft
+            && (2..=3).contains(&a.chars().count())
+            && (1..=3).contains(&b.chars().count())
+        {
+            let joined = format!("{a}{b}");
+            if MASKABLE.contains(&joined.as_str()) {
+                found.push(joined);
             }
         }
     }
@@ -914,7 +1072,7 @@ fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
             && pieces
                 .iter()
                 .all(|p| p.chars().count() <= 3 && p.chars().all(char::is_alphanumeric));
-        if short_pieces {
+        if short_pieces && starred(token).is_none() {
             let joined = pieces.concat();
             if is_swearing(&joined) {
                 found.push(joined);
@@ -943,27 +1101,108 @@ fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
     let mut problems = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for word in found {
-        if seen.contains(&word) {
+        // "sh1t" and "shit" are one word, said once.
+        let key = skeleton(&word);
+        if seen.contains(&key) {
             continue;
         }
         let mut shown = word.chars();
         let first: String = shown.next().into_iter().collect();
+        let stars = shown.count();
         problems.push(CaptionProblem {
             kind: CaptionProblemKind::Profanity,
-            detail: format!("profanity: \"{first}{}\"", "*".repeat(shown.count())),
+            detail: format!(
+                "profanity: \"{first}{}{}\"",
+                "*".repeat(stars.min(12)),
+                if stars > 12 { "…" } else { "" }
+            ),
         });
-        seen.push(word);
+        seen.push(key);
     }
     problems
+}
+
+/// Quotes and brackets that may stand inside a name.
+const OPENERS: &[char] = &['"', '\u{201C}', '\u{00AB}', '(', '[', '{'];
+const CLOSERS: &[char] = &['"', '\u{201D}', '\u{00BB}', ')', ']', '}'];
+
+/// The caption read two more ways for names, when it has quotes, brackets or initials: with
+/// them as spaces (and an initial's full stop too), and with short quoted or bracketed spans
+/// (a nickname, up to 40 characters) left out.
+fn name_readings(caption: &str) -> Vec<String> {
+    let has_initial = {
+        let chars: Vec<char> = caption.chars().collect();
+        chars.windows(2).enumerate().any(|(i, w)| {
+            w[0].is_alphabetic() && w[1] == '.' && (i == 0 || !chars[i - 1].is_alphanumeric())
+        })
+    };
+    if !caption.contains(OPENERS) && !caption.contains(CLOSERS) && !has_initial {
+        return Vec::new();
+    }
+    let chars: Vec<char> = caption.chars().collect();
+    let plain: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let initial = c == '.'
+                && i > 0
+                && chars[i - 1].is_alphabetic()
+                && (i < 2 || !chars[i - 2].is_alphanumeric());
+            if OPENERS.contains(&c) || CLOSERS.contains(&c) || initial {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut without = String::with_capacity(caption.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(k) = OPENERS.iter().position(|o| *o == c) {
+            let close = chars
+                .iter()
+                .skip(i + 1)
+                .take(40)
+                .position(|x| *x == CLOSERS[k]);
+            if let Some(n) = close {
+                without.push(' ');
+                i += n + 2;
+                continue;
+            }
+        }
+        without.push(c);
+        i += 1;
+    }
+    vec![plain, without]
 }
 
 /// Every problem in `caption`, in the order: pupil names, handles, profanity, links.
 /// An empty list means the caption is safe. Invisible characters (zero-width spaces, soft
 /// hyphens) are removed first: they hide nothing.
 pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem> {
+    let length = caption.chars().count();
+    if length > MAX_CAPTION_CHARS {
+        return vec![CaptionProblem {
+            kind: CaptionProblemKind::TooLong,
+            detail: format!(
+                "the caption is {length} characters long, more than the {MAX_CAPTION_CHARS} read: shorten it"
+            ),
+        }];
+    }
     let caption = visible(caption);
     let words = caption_words(&caption);
     let mut problems = pupil_name_problems(&caption, &words, ctx.pupil_names);
+    // A name written around a nickname or with quotes or brackets on a part of it
+    // (Jade "JJ" Brown, Will (the rocket) Young, "Ada" Okafor), or with initials (J.J. Brown),
+    // is read again without them.
+    for other in name_readings(&caption) {
+        for problem in pupil_name_problems(&other, &caption_words(&other), ctx.pupil_names) {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
     problems.extend(handle_problems(&caption, ctx.trust_handles));
     problems.extend(profanity_problems(&caption, &words));
     problems.extend(link_problems(&caption, ctx.allowed_domains));
@@ -1383,6 +1622,63 @@ mod tests {
     }
 
     #[test]
+    fn a_name_around_a_nickname_in_quotes_or_brackets_or_with_initials_is_still_a_name() {
+        let pupils = vec![
+            PupilName {
+                upn: "J1".to_owned(),
+                forenames: vec!["Jade".to_owned(), "JJ".to_owned()],
+                surnames: vec!["Brown".to_owned()],
+            },
+            PupilName {
+                upn: "A1".to_owned(),
+                forenames: vec!["Ada".to_owned()],
+                surnames: vec!["Okafor-Smith".to_owned()],
+            },
+            PupilName {
+                upn: "W1".to_owned(),
+                forenames: vec!["Will".to_owned()],
+                surnames: vec!["Young".to_owned()],
+            },
+            PupilName {
+                upn: "M1".to_owned(),
+                forenames: vec!["Maria".to_owned()],
+                surnames: vec!["De La Cruz".to_owned()],
+            },
+        ];
+        let ctx = CaptionContext {
+            pupil_names: &pupils,
+            trust_handles: &[],
+            allowed_domains: &[],
+        };
+        for caption in [
+            "Well done Jade \"JJ\" Brown",
+            "Jade (JJ) Brown",
+            "Ada \"Okafor-Smith\"",
+            "\"Ada\" Okafor-Smith",
+            "Ada \u{201C}Okafor-Smith\u{201D}",
+            "Ada [Okafor-Smith]",
+            "Will \"the rocket\" Young",
+            "J.J. Brown",
+            "AdaOkafor-Smith",
+            "AdaOkafor Smith",
+            "MariaDe La Cruz",
+        ] {
+            let found: Vec<CaptionProblemKind> = check_caption(caption, &ctx)
+                .into_iter()
+                .map(|p| p.kind)
+                .collect();
+            assert_eq!(found, vec![CaptionProblemKind::PupilName], "{caption}");
+        }
+        for caption in [
+            "Jade and Will (Year 5) won; Brown team second",
+            "Will we see you? (Young Enterprise fair)",
+            "Plan A. Brown bread for lunch",
+        ] {
+            assert!(check_caption(caption, &ctx).is_empty(), "{caption}");
+        }
+    }
+
+    #[test]
     fn a_swear_word_broken_up_by_punctuation_is_still_profanity() {
         for caption in [
             "What a fu-ck up",
@@ -1390,6 +1686,16 @@ mod tests {
             "bit_ch",
             "f-uck",
             "wan-ker",
+            "fu ck",
+            "sh it",
+            "f..ck",
+            "f--k",
+            "f@ck",
+            "f\u{03C5}ck",
+            "phuck",
+            "piss off",
+            "c-unt",
+            "tw-at",
         ] {
             assert_eq!(
                 kinds(caption),
@@ -1403,9 +1709,44 @@ mod tests {
             "Re-enter the co-ed class",
             "A Scunthorpe-based charity",
             "Ana-lys-is of results",
+            "Pi... and more pi",
+            "Well--done, Year 6",
+            "Mrs S hit the ball",
+            "Sh, it is quiet time",
+            "Email office@oaktrust.org.uk",
         ] {
-            assert!(kinds(caption).is_empty(), "{caption}");
+            assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
         }
+        // The word itself is shown, once.
+        assert_eq!(check("what a f-u-c-k day")[0].detail, "profanity: \"f***\"");
+        assert_eq!(check("sh1t").len(), 1);
+    }
+
+    #[test]
+    fn links_with_wide_dots_number_hosts_or_school_endings_are_links() {
+        for caption in [
+            "https://evil\u{3002}com",
+            "https://evil\u{FF0E}com",
+            "https://evil\u{FF61}com",
+            "evil.\u{FF43}\u{FF4F}\u{FF4D}",
+            "http://3232235777/",
+            "http://0xC0A80101/",
+            "http://[::1]/",
+            "See oakhill.academy",
+            "summer-camp.school",
+            "Visit evil.education for more",
+        ] {
+            assert_eq!(kinds(caption), vec![CaptionProblemKind::Link], "{caption}");
+        }
+        assert!(kinds("https://www.oaktrust.org.uk/news").is_empty());
+    }
+
+    #[test]
+    fn a_caption_longer_than_any_post_is_refused_unread() {
+        let long = "x.".repeat(MAX_CAPTION_CHARS);
+        assert_eq!(kinds(&long), vec![CaptionProblemKind::TooLong]);
+        let longest = "Sports day at Oak Hill. ".repeat(MAX_CAPTION_CHARS / 24);
+        assert!(kinds(&longest).is_empty());
     }
 
     #[test]
