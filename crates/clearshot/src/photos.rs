@@ -995,7 +995,8 @@ pub fn check_export_target(out_dir: &Path, max_edge: u32) -> Result<()> {
 
 /// Writes the safe copy of a cleared photo: `<clearance id>.jpg` in `out_dir`, decoded,
 /// orientation applied, resized, re-encoded with no metadata at all. Refuses a file whose bytes
-/// are not the cleared ones, and re-checks consent and holds on the export date.
+/// are not the cleared ones, and re-checks consent, holds and the member of staff's approval on
+/// the export date.
 #[allow(clippy::too_many_arguments)]
 pub fn export(
     store: &mut Store,
@@ -1042,6 +1043,11 @@ pub fn export(
     let hold = hold_outcome(store, clearance.academy_id, &clearance.academy, &tagged, on)?;
     if !hold.passed {
         problems.push(hold.detail);
+    }
+    // The copy is for the member of staff who cleared it to post: still approved that day.
+    let staff = staff_outcome(store, &clearance.staff_email, clearance.academy_id, on)?;
+    if !staff.passed {
+        problems.push(staff.detail);
     }
     let upns: Vec<String> = tagged.iter().map(|p| p.upn.clone()).collect();
     let (consent, _) = consent_outcome(store, &upns, channel, on)?;

@@ -594,6 +594,47 @@ fn the_safe_copy_carries_no_metadata_and_is_refused_for_other_bytes_or_after_a_w
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }
 
+/// The copy is for the member of staff who cleared the photo to post: a revocation between
+/// clearing and exporting stops it, as a withdrawal does.
+#[test]
+fn an_export_after_the_member_of_staff_is_revoked_is_refused() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(1, Some("123456789012"), Some("Canon")),
+    );
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    let id = v["clearance_id"].as_str().unwrap().to_string();
+    s.r.ok(&["staff", "revoke", STAFF, "--on", "2026-11-21"]);
+    let args = |out: &str, on: &'static str| {
+        vec![
+            "photos".to_string(),
+            "export".into(),
+            "--clearance".into(),
+            id.clone(),
+            photo.to_str().unwrap().into(),
+            "--out".into(),
+            s.r.path(out).to_str().unwrap().into(),
+            "--on".into(),
+            on.into(),
+        ]
+    };
+    // The day it was cleared for, before the revocation: the copy is made.
+    let before = args("out1", ON);
+    s.r.ok(&before.iter().map(String::as_str).collect::<Vec<_>>());
+    let after = args("out2", "2026-11-22");
+    let out =
+        s.r.run(&after.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{STAFF}'s approval to post was revoked on 2026-11-21"
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn check_with_export_writes_the_same_safe_copy_as_a_later_export_and_only_when_cleared() {
     let s = setup();
