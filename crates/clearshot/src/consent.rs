@@ -468,6 +468,32 @@ pub fn withdraw(
     };
     let tx = register::begin(&mut store.conn)?;
     let pupil = register::pupils::require(&tx, upn)?;
+    if on < pupil.dob {
+        return Err(Error::Invalid(format!(
+            "a withdrawal from {on} is before {} was born ({}): check --on; nothing was recorded",
+            pupil.upn, pupil.dob
+        )));
+    }
+    // A withdrawal covers the yeses given on or before its day. One dated before every yes
+    // from this signatory for a channel (a year typed wrong) leaves that consent standing:
+    // said, so the office does not believe it withdrawn.
+    let answers = register::consents::rule_answers(&tx, Some(pupil.id))?;
+    let mut unchanged = Vec::new();
+    for channel in &channels {
+        let yeses: Vec<NaiveDate> = answers
+            .iter()
+            .map(|(_, a)| a)
+            .filter(|a| a.signatory == signatory && a.channel == *channel && a.granted)
+            .map(|a| a.signed_on)
+            .collect();
+        if let Some(first) = yeses.iter().min().filter(|first| **first > on) {
+            unchanged.push(format!(
+                "{}: the {}'s yes was signed on {first}, after {on}, and a withdrawal covers only answers given on or before its day, so that consent stands (check --on)",
+                channel.as_str(),
+                signatory.as_str()
+            ));
+        }
+    }
     let ids = register::consents::withdraw(&tx, &pupil, signatory, &channels, on, stamp)?;
     let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     let takedowns = register::takedowns::raise_for_pupil(
@@ -488,6 +514,7 @@ pub fn withdraw(
         upn: pupil.upn,
         withdrawal_ids: ids,
         takedowns_raised: takedowns,
+        warnings: unchanged,
     })
 }
 
@@ -499,6 +526,9 @@ pub struct Withdrawn {
     pub withdrawal_ids: Vec<i64>,
     /// Takedown tasks raised for clearances already given.
     pub takedowns_raised: usize,
+    /// Channels whose consent the withdrawal leaves standing: every yes from that signatory
+    /// was signed after its day.
+    pub warnings: Vec<String>,
 }
 
 #[cfg(test)]
@@ -540,7 +570,7 @@ mod tests {
                 "{},Surname{},Pupil{i},{}-03-01,{label}\n",
                 upn(i),
                 i % 97,
-                2020 - year as i32
+                2021 - year as i32
             ));
         }
         let opts = ImportOptions {
@@ -551,6 +581,8 @@ mod tests {
             maps: Vec::new(),
             mark_left: false,
             allow_many_leavers: false,
+            allow_many_moves: false,
+            renamed: Vec::new(),
         };
         let r = crate::pupils::import_roll(&mut store, csv.as_bytes(), &opts, &stamp).unwrap();
         assert_eq!(r.imported, n as usize, "{:?}", r.rejected.first());

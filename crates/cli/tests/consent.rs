@@ -886,6 +886,83 @@ fn the_status_as_csv_has_a_row_per_pupil_and_channel_with_its_sentence() {
     assert!(press.contains(",refused,"), "{press}");
 }
 
+/// A withdrawal dated before the yes it was meant to cancel (a year typed wrong) leaves that
+/// consent standing, and says so; an empty --channels or a day before the child's birth is
+/// refused rather than taken as "every channel" or recorded.
+#[test]
+fn a_withdrawal_that_cancels_nothing_says_so_and_empty_or_impossible_ones_are_refused() {
+    let s = school();
+    let upn = s.year3.as_str();
+    record(&s.reg, upn, "parent", "2025-09-10", &["--grant", "website"]);
+    let w = s.reg.json(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "2024-09-10",
+        "--channels",
+        "website",
+    ]);
+    assert_eq!(
+        w["warnings"][0],
+        "website: the parent's yes was signed on 2025-09-10, after 2024-09-10, and a withdrawal covers only answers given on or before its day, so that consent stands (check --on)"
+    );
+    let said = s.reg.ok(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "2024-09-11",
+    ]);
+    assert!(
+        said.contains("warning: website: the parent's yes was signed on 2025-09-10"),
+        "{said}"
+    );
+    // Dated after the form, it withdraws, with nothing to warn about.
+    let w = s.reg.json(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-09-20",
+    ]);
+    assert_eq!(w["warnings"].as_array().unwrap().len(), 0, "{w}");
+    for channels in ["", ","] {
+        let err = s.reg.bad_input(&[
+            "consent",
+            "withdraw",
+            upn,
+            "--signatory",
+            "parent",
+            "--on",
+            "2025-09-20",
+            "--channels",
+            channels,
+        ]);
+        assert!(err.contains("names no channel"), "{err}");
+    }
+    let err = s.reg.bad_input(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "1990-01-01",
+    ]);
+    assert!(
+        err.contains("a withdrawal from 1990-01-01 is before")
+            && err.contains("was born (2018-05-05)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn recording_a_form_is_audited() {
     let s = school();

@@ -7,4 +7,9 @@ export type Withdrawn = { upn: string, withdrawal_ids: Array<number>,
 /**
  * Takedown tasks raised for clearances already given.
  */
-takedowns_raised: number, };
+takedowns_raised: number, 
+/**
+ * Channels whose consent the withdrawal leaves standing: every yes from that signatory
+ * was signed after its day.
+ */
+warnings: Array<string>, };
