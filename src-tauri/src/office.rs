@@ -68,6 +68,8 @@ pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
         maps: Vec::new(),
         mark_left: true,
         allow_many_leavers: false,
+        allow_many_moves: false,
+        renamed: Vec::new(),
     };
     Ok(clearshot::pupils::import_roll(
         &mut store,
@@ -93,6 +95,8 @@ fn import_options(req: &ImportRequest, dry_run: bool) -> ImportOptions {
             .collect(),
         mark_left: req.mark_left,
         allow_many_leavers: req.allow_many_leavers,
+        allow_many_moves: req.allow_many_moves,
+        renamed: req.renamed.clone(),
     }
 }
 

@@ -97,6 +97,14 @@ pub struct ImportRequest {
     /// (`ImportReport::many_leavers`): the office has confirmed it.
     #[serde(default)]
     pub allow_many_leavers: bool,
+    /// Move most of another academy's roll here (`--allow-many-moves`): the office has
+    /// confirmed it.
+    #[serde(default)]
+    pub allow_many_moves: bool,
+    /// UPNs the preview listed as renamed (`ImportReport::renamed`) that the office has
+    /// confirmed are the same children.
+    #[serde(default)]
+    pub renamed: Vec<String>,
 }
 
 /// "This header feeds that field" (fields as `register::import::Field` names them).

@@ -134,6 +134,8 @@ fn import_opts(code: &str) -> ImportOptions {
         maps: Vec::new(),
         mark_left: true,
         allow_many_leavers: false,
+        allow_many_moves: false,
+        renamed: Vec::new(),
     }
 }
 

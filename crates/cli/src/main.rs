@@ -156,6 +156,15 @@ enum PupilsCmd {
         /// than a quarter of the academy's roll (refused otherwise: most often the wrong file).
         #[arg(long, conflicts_with = "no_mark_left")]
         allow_many_leavers: bool,
+        /// Move pupils here from another academy even when they are more than 10 and more than
+        /// a quarter of its roll (refused otherwise: most often its roll imported for the wrong
+        /// academy).
+        #[arg(long)]
+        allow_many_moves: bool,
+        /// UPNs whose legal forename and surname both change, confirmed as the same child
+        /// renamed (otherwise those rows are rejected).
+        #[arg(long, value_name = "UPN,...", value_delimiter = ',')]
+        renamed: Vec<String>,
         #[command(flatten)]
         on: OnDate,
     },
@@ -630,6 +639,8 @@ fn pupils(
             maps,
             no_mark_left,
             allow_many_leavers,
+            allow_many_moves,
+            renamed,
             on: date,
         } => {
             let date = on(&date);
@@ -651,6 +662,8 @@ fn pupils(
                 maps,
                 mark_left: !no_mark_left,
                 allow_many_leavers,
+                allow_many_moves,
+                renamed,
             };
             let report = clearshot::pupils::import_roll(store, &bytes, &opts, stamp)
                 .map_err(|e| fail(format!("{}: {e}", file.display())))?;
@@ -837,15 +850,26 @@ fn consent(
             on: date,
             channels,
         } => {
-            let channels = clearshot::parse_channels(channels.as_deref().unwrap_or(""))?;
+            let channels = clearshot::parse_channels(channels.as_deref().unwrap_or(""))
+                .and_then(|list| match (&channels, list.is_empty()) {
+                    // An empty variable in a script must not withdraw everything.
+                    (Some(given), true) => Err(clearshot::Error::Invalid(format!(
+                        "--channels {given:?} names no channel: name them, or leave out --channels to withdraw every channel"
+                    ))),
+                    _ => Ok(list),
+                })?;
             let w = clearshot::consent::withdraw(store, &upn, signatory, &channels, date, stamp)?;
             out.value(&w, || {
-                format!(
+                let mut said = format!(
                     "{}: {} withdrawal(s) recorded from {date}{}",
                     w.upn,
                     w.withdrawal_ids.len(),
                     takedown_note(w.takedowns_raised)
-                )
+                );
+                for warning in &w.warnings {
+                    said.push_str(&format!("\nwarning: {warning}"));
+                }
+                said
             });
         }
         ConsentCmd::Status { args, csv } => {

@@ -176,6 +176,14 @@ pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
             say!("  {:<13}  {}", l.upn, l.name);
         }
     }
+    let renamed: Vec<&register::import::Renamed> =
+        r.renamed.iter().filter(|n| n.confirmed).collect();
+    if !renamed.is_empty() {
+        say!("\nRenamed (confirmed with --renamed):");
+        for n in renamed {
+            say!("  {:<13}  {} → {}", n.upn, n.was, n.now);
+        }
+    }
     if !r.rejected.is_empty() {
         say!("\nRejected rows (not imported):");
         for x in &r.rejected {

@@ -232,7 +232,7 @@ fn formula_names_are_stored_as_given_and_never_exported_as_formulas() {
     for (i, name) in hostile.iter().enumerate() {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         csv.push_str(&format!(
-            "{},{quoted},{quoted},,2011-03-01,9,{quoted},{i}\n",
+            "{},{quoted},{quoted},,2012-03-01,9,{quoted},{i}\n",
             upn(i as u32)
         ));
     }

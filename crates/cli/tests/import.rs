@@ -637,10 +637,11 @@ fn a_changed_date_of_birth_is_a_warning_naming_both_dates() {
     );
 }
 
-/// Last year's export imported as this year's is said once, for the whole file; a file whose
-/// dates are mm/dd/yyyy, swapping several pupils' day and month, is refused.
+/// Last year's export imported as this year's is refused, naming the academic year that fits
+/// (every pupil a year younger would change who must sign); a file whose dates are mm/dd/yyyy,
+/// swapping several pupils' day and month, is refused.
 #[test]
-fn last_years_export_is_named_and_a_us_date_file_is_refused() {
+fn last_years_export_is_refused_and_so_is_a_us_date_file() {
     let reg = Register::with_academy();
     // Born 2012/13 (Year 8 in 2025/26 by date of birth), exported as Year 7: last year's file.
     let rows: Vec<String> = (1..=8)
@@ -654,13 +655,31 @@ fn last_years_export_is_named_and_a_us_date_file_is_refused() {
             )
         })
         .collect();
-    let report = reg.import("OAK", roll(&rows), &AY);
-    let w = &report["warnings"][0];
-    assert_eq!(w["row"], 0, "{report}");
+    let before = reg.fingerprint();
+    let last_year = reg.write("last-year.csv", roll(&rows));
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        last_year.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-09-05",
+    ]);
     assert!(
-        w["message"].as_str().unwrap().starts_with("8 of the file's 8 year groups are one below the date of birth's in 2025/26: is this last year's roll? If so, import it with --academic-year 2024"),
-        "{w}"
+        err.contains("8 of the file's 8 year groups are one below the date of birth's in 2025/26: is this last year's roll? If so, import it with --academic-year 2024; nothing was imported"),
+        "{err}"
     );
+    assert_eq!(reg.fingerprint(), before);
+    // With the academic year it was made for, it imports.
+    let report = reg.import(
+        "OAK",
+        roll(&rows),
+        &["--academic-year", "2024", "--on", "2025-09-05"],
+    );
+    assert_eq!(report["imported"], 8, "{report}");
     // The same pupils with their dates of birth written month first (3 March reads both ways).
     let us: Vec<String> = (1..=8)
         .map(|i| {
@@ -682,7 +701,7 @@ fn last_years_export_is_named_and_a_us_date_file_is_refused() {
         "--academy",
         "OAK",
         "--academic-year",
-        "2025",
+        "2024",
         "--on",
         "2025-11-01",
     ]);
@@ -1173,4 +1192,316 @@ fn a_preferred_surname_is_imported_shown_and_compared() {
     assert_eq!(report["updated"], 1, "{report}");
     let shown = reg.json(&["pupils", "show", &known_as_smith]);
     assert_eq!(shown["preferred_surname"], "Jones", "{shown}");
+}
+
+/// Header and rows with a preferred surname column, for the cell-count tests.
+const FULL_HEADER: &str =
+    "UPN,Legal Surname,Legal Forename,Preferred Forename,Preferred Surname,DOB,Year,Reg,Adno";
+
+/// A stray quote that opens a cell and closes rows later would swallow the rows between (and,
+/// on a re-import, mark those pupils as left): the file is refused, naming the row.
+#[test]
+fn a_stray_quote_that_swallows_rows_refuses_the_file() {
+    let reg = Register::with_academy();
+    let rows = [
+        format!("{},Able,Ann,,,15/01/2012,9,9A,001", kent(1)),
+        format!("{},Baker,Ben,\"Benji,,15/01/2012,9,9A,002", kent(2)),
+        format!("{},Cole,Cat,,,15/01/2012,9,9A,003", kent(3)),
+        format!("{},Dunn,Dan,,,15/01/2012,9,9A,004", kent(4)),
+        format!("{},Evans,Eve,\"Evie\",,15/01/2012,9,9A,005", kent(5)),
+    ];
+    let file = reg.write("stray.csv", format!("{FULL_HEADER}\n{}\n", rows.join("\n")));
+    let before = reg.fingerprint();
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-09-05",
+    ]);
+    assert!(
+        err.contains("row 3: a quote opens the \"Preferred Forename\" cell (Benji,,15/01/2012,9,9A,002…) and is not closed until 3 lines further on")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(reg.fingerprint(), before);
+    // A line break inside a quoted cell of a column that is not read (an address) is fine.
+    let report = reg.import(
+        "OAK",
+        format!(
+            "UPN,Legal Surname,Legal Forename,DOB,Year,Address\n{},Able,Ann,15/01/2012,9,\"1 High St,\nKent\"\n{},Baker,Ben,15/01/2012,9,\n",
+            kent(1),
+            kent(2)
+        ),
+        &AY,
+    );
+    assert_eq!(report["imported"], 2, "{report}");
+}
+
+/// A row with more cells than the header (a comma inside a value not in quotes) or fewer (cut
+/// short before a column that is read) is rejected with its row; nothing stored is cleared, and
+/// the pupil is not marked as left.
+#[test]
+fn rows_with_more_or_fewer_cells_than_the_header_are_rejected() {
+    let reg = Register::with_academy();
+    let first = format!(
+        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9,9A,001\n{},Baker,Ben,,,15/01/2012,9,9B,002\n{},Cole,Cat,,,15/01/2012,9,9C,003\n",
+        kent(1),
+        kent(2),
+        kent(3)
+    );
+    assert_eq!(reg.import("OAK", &first, &AY)["imported"], 3);
+    let second = format!(
+        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9\n{},Baker,Ben,,,15/01/2012,9,2A, 9B,002\n{},Cole,Cat,,,15/01/2012,9,9C,003,,\n",
+        kent(1),
+        kent(2),
+        kent(3)
+    );
+    let report = reg.import(
+        "OAK",
+        &second,
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    let why = reasons(&report);
+    assert_eq!(why.len(), 2, "{report}");
+    assert_eq!((why[0].0, why[0].1.as_str()), (2, kent(1).as_str()));
+    assert!(
+        why[0].2.starts_with("the row has 7 cells and the header 9: it stops before the registration group, admission number"),
+        "{why:?}"
+    );
+    assert_eq!((why[1].0, why[1].1.as_str()), (3, kent(2).as_str()));
+    assert!(
+        why[1].2.contains(
+            "the row has 10 cells and the header 9 (a comma inside a value that is not in quotes?)"
+        ) && why[1].2.ends_with("Extra: 002"),
+        "{why:?}"
+    );
+    // Trailing empty cells are only a spreadsheet's habit: that row is fine.
+    assert_eq!(report["unchanged"], 1, "{report}");
+    assert_eq!(report["left"], 0, "{report}");
+    let able = show(&reg, &kent(1));
+    assert_eq!(able["preferred_surname"], "Reid", "{able}");
+    assert_eq!(able["reg_group"], "9A", "{able}");
+}
+
+/// Dates of birth that read only month first, and none only day first: the file is in US
+/// format, and its other dates are wrong without showing it. Refused, even for new pupils.
+#[test]
+fn a_file_of_month_first_dates_is_refused_for_new_pupils_too() {
+    let reg = Register::with_academy();
+    let file = reg.write(
+        "us.csv",
+        roll(&[
+            line(&kent(1), "Able", "Ann", "12/25/2012", ""),
+            line(&kent(2), "Baker", "Ben", "05/04/2013", ""),
+            line(&kent(3), "Cole", "Cat", "01/02/2013", ""),
+        ]),
+    );
+    let before = reg.fingerprint();
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-09-05",
+    ]);
+    assert!(
+        err.contains(
+            "the dates of birth are month first (US format, mm/dd/yyyy): row 2: 12/25/2012"
+        ) && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(reg.fingerprint(), before);
+    // One day-first date that reads only one way settles it: the bad row alone is rejected.
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Able", "Ann", "12/25/2012", ""),
+            line(&kent(2), "Baker", "Ben", "25/04/2013", ""),
+        ]),
+        &AY,
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(reasons(&report)[0].0, 2, "{report}");
+}
+
+/// A year group three or more years from the date of birth's is a typo that would change who
+/// must sign: the row is rejected. One or two years out is a pupil taught out of their age
+/// group, imported with a warning.
+#[test]
+fn a_year_group_years_from_the_date_of_birth_is_rejected() {
+    let reg = Register::with_academy();
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Able", "Amy", "15/01/2019", "12"),
+            line(&kent(2), "Baker", "Ben", "15/01/2019", "3"),
+        ]),
+        &AY,
+    );
+    let why = reasons(&report);
+    assert_eq!(why.len(), 1, "{report}");
+    assert_eq!(
+        why[0].2,
+        "year group Year 12 is 10 years from Year 2, the year group of a child born on 2019-01-15: a typo in the MIS? The row was not imported"
+    );
+    assert_eq!(report["imported"], 1);
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 1, "{report}");
+}
+
+/// A UPN whose legal forename and surname both change names another child more often than the
+/// same one renamed, and the forms on record were signed for the first: the row is rejected
+/// unless confirmed with --renamed, and the pupil stays on roll either way.
+#[test]
+fn a_upn_that_now_names_another_child_is_rejected_unless_confirmed() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Smith", "Amy", "15/01/2012", "9"),
+            line(&kent(2), "Baker", "Ben", "15/01/2012", "9"),
+        ]),
+        &AY,
+    );
+    let renamed = roll(&[
+        line(&kent(1), "Kowalski", "Jakub", "15/01/2012", "9"),
+        // A new surname alone (adoption, a parent's marriage) is an ordinary update.
+        line(&kent(2), "Baker-Jones", "Ben", "15/01/2012", "9"),
+    ]);
+    let on = ["--academic-year", "2025", "--on", "2025-11-01"];
+    let report = reg.import("OAK", &renamed, &on);
+    let why = reasons(&report);
+    assert_eq!(why.len(), 1, "{report}");
+    assert!(
+        why[0].2.starts_with(&format!(
+            "{} is Amy Smith on the register, and this row names Jakub Kowalski",
+            kent(1)
+        )) && why[0].2.contains(&format!("--renamed {}", kent(1))),
+        "{why:?}"
+    );
+    assert_eq!(report["renamed"][0]["confirmed"], false, "{report}");
+    assert_eq!(report["left"], 0, "{report}");
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(show(&reg, &kent(1))["legal_forename"], "Amy");
+    let mut confirmed = on.to_vec();
+    let amy = kent(1);
+    confirmed.extend(["--renamed", amy.as_str()]);
+    let report = reg.import("OAK", &renamed, &confirmed);
+    assert_eq!(reasons(&report).len(), 0, "{report}");
+    assert_eq!(report["renamed"][0]["confirmed"], true, "{report}");
+    assert_eq!(show(&reg, &kent(1))["legal_forename"], "Jakub");
+}
+
+/// Another academy's roll imported for this one would move its whole roll here: refused,
+/// unless asked for.
+#[test]
+fn moving_most_of_another_academys_roll_is_refused_unless_asked_for() {
+    let reg = Register::with_academy();
+    reg.ok(&["academies", "add", "ELM", "--name", "Elm Primary"]);
+    let rows: Vec<String> = (1..=12)
+        .map(|i| line(&kent(i), &format!("Pupil{i}"), "Pat", "15/01/2012", "9"))
+        .collect();
+    reg.import("ELM", roll(&rows), &AY);
+    let file = reg.write("elm.csv", roll(&rows));
+    let before = reg.fingerprint();
+    let args = [
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-11-01",
+    ];
+    let err = reg.bad_input(&args);
+    assert!(
+        err.contains("this file would move 12 of the 12 pupils on roll at ELM to OAK: is it ELM's roll, imported for the wrong academy?"),
+        "{err}"
+    );
+    assert_eq!(reg.fingerprint(), before);
+    let mut allowed = args.to_vec();
+    allowed.extend(["--allow-many-moves", "--json"]);
+    let report: Value = serde_json::from_str(&reg.ok(&allowed)).unwrap();
+    assert_eq!(report["updated"], 12, "{report}");
+}
+
+/// A rejected row that is a pupil on roll with a mistyped check letter (or whose name and date
+/// of birth are a pupil's) does not get that pupil marked as left.
+#[test]
+fn a_mistyped_upn_does_not_mark_its_pupil_as_left() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Able", "Ann", "15/01/2012", "9"),
+            line(&kent(2), "Baker", "Ben", "15/01/2012", "9"),
+            line(&kent(3), "Cole", "Cat", "15/01/2012", "9"),
+        ]),
+        &AY,
+    );
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(
+                &wrong_check_letter(&kent(1)),
+                "Able",
+                "Ann",
+                "15/01/2012",
+                "9",
+            ),
+            line("A12345", "Baker", "Ben", "15/01/2012", "9"),
+            line(&kent(3), "Cole", "Cat", "15/01/2012", "9"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    assert_eq!(reasons(&report).len(), 2, "{report}");
+    assert_eq!(report["left"], 0, "{report}");
+}
+
+/// Two --map options naming the same field are refused; SIMS's "Chosen Forename" is read.
+#[test]
+fn two_maps_to_one_field_are_refused_and_chosen_forename_is_read() {
+    let reg = Register::with_academy();
+    let file = reg.write(
+        "maps.csv",
+        format!(
+            "ID,Pupil UPN,Surname,Forename,Chosen Forename,DOB\n1,{},Able,Annabel,Ann,15/01/2012\n",
+            kent(1)
+        ),
+    );
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--map",
+        "ID=upn",
+        "--map",
+        "Pupil UPN=upn",
+    ]);
+    assert!(
+        err.contains("--map ID=upn and --map Pupil UPN=upn: two columns cannot both be the UPN"),
+        "{err}"
+    );
+    let report = reg.import(
+        "OAK",
+        std::fs::read(&file).unwrap(),
+        &["--map", "Pupil UPN=upn"],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(
+        reg.json(&["pupils", "show", &kent(1)])["preferred_forename"],
+        "Ann"
+    );
 }

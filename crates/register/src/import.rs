@@ -75,7 +75,7 @@ impl Field {
                 Field::LegalForename
             }
             "preferredforename" | "preferredname" | "knownas" | "preferredfirstname"
-            | "chosenname" => Field::PreferredForename,
+            | "chosenname" | "chosenforename" | "chosenfirstname" => Field::PreferredForename,
             "preferredsurname"
             | "preferredlastname"
             | "preferredfamilyname"
@@ -127,6 +127,13 @@ pub struct ImportOptions {
     pub mark_left: bool,
     /// Mark pupils as left even when they are more than [`MANY_LEAVERS`] says is plausible.
     pub allow_many_leavers: bool,
+    /// Move pupils from another academy even when that is most of its roll ([`many_leavers`]'s
+    /// measure: the file is most often that academy's roll imported for the wrong one).
+    pub allow_many_moves: bool,
+    /// UPNs whose legal forename and surname both change, confirmed as the same child renamed
+    /// (otherwise such a row is rejected: a UPN now naming another child would carry the first
+    /// child's consent forms).
+    pub renamed: Vec<String>,
 }
 
 /// An import that would mark more than 10 pupils, and more than a quarter of an academy's roll,
@@ -189,6 +196,23 @@ pub struct ImportReport {
     /// Optional fields with no column in the file: pupils already on the register keep what
     /// they had (a blank cell in a column that is there clears the field).
     pub kept_fields: Vec<Field>,
+    /// Pupils whose legal forename and surname both change in the file: their rows are
+    /// rejected unless confirmed ([`ImportOptions::renamed`]), and listed here either way.
+    pub renamed: Vec<Renamed>,
+}
+
+/// A pupil on the register whom the file gives new legal names.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Renamed {
+    pub row: usize,
+    pub upn: String,
+    /// The name on the register.
+    pub was: String,
+    /// The legal names in the file.
+    pub now: String,
+    /// Whether the import was asked to take the new names ([`ImportOptions::renamed`]).
+    pub confirmed: bool,
 }
 
 /// A roll read from a file, before it touches the register.
@@ -206,6 +230,34 @@ pub struct ParsedRoll {
     /// Rows with no year group (none in the file, or the cell blank): derived from the date of
     /// birth.
     pub year_derived: HashSet<usize>,
+    /// Who the rejected rows may be ([`person_keys`]): a pupil on roll who is one of them is
+    /// not marked as left for want of a row that was only mistyped.
+    pub rejected_people: HashSet<String>,
+}
+
+/// Keys for matching a rejected row with a pupil: the UPN without its check letter (the letter
+/// mistyped), and the legal names with the date of birth (the UPN mistyped otherwise).
+fn person_keys(upn: &str, forename: &str, surname: &str, dob: Option<NaiveDate>) -> Vec<String> {
+    let mut keys = Vec::new();
+    let upn = upn.trim().to_uppercase();
+    if upn.chars().count() == 13 {
+        keys.push(format!("upn:{}", upn.chars().skip(1).collect::<String>()));
+    }
+    let (f, s) = (
+        rules::caption::name_key(forename),
+        rules::caption::name_key(surname),
+    );
+    if let Some(dob) = dob.filter(|_| !f.is_empty() && !s.is_empty()) {
+        keys.push(format!("person:{f}|{s}|{dob}"));
+    }
+    keys
+}
+
+/// Whether a rejected row may be this pupil (see [`ParsedRoll::rejected_people`]).
+fn a_rejected_row_may_be(rejected_people: &HashSet<String>, p: &pupils::Pupil) -> bool {
+    person_keys(&p.upn, &p.legal_forename, &p.legal_surname, Some(p.dob))
+        .iter()
+        .any(|k| rejected_people.contains(k))
 }
 
 /// Refuses, in words, the files people pick by mistake instead of the CSV export: a workbook
@@ -421,6 +473,17 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             ))
         })?;
         let key = norm_header(h);
+        if field != Field::Ignore
+            && let Some((other, _)) = opts
+                .maps
+                .iter()
+                .find(|(o, g)| norm_header(o) != key && Field::from_header(g) == Some(field))
+        {
+            return Err(Error::Invalid(format!(
+                "--map {h}={f} and --map {other}={f}: two columns cannot both be the {}; nothing was imported",
+                field.label()
+            )));
+        }
         if !header.iter().any(|x| norm_header(x) == key) {
             return Err(Error::Invalid(format!(
                 "--map {h}={f}: the file has no column {h:?}"
@@ -476,6 +539,11 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     let mut upns_present = HashSet::new();
     let mut year_derived = HashSet::new();
     let mut rows_of_upn: HashMap<String, Vec<usize>> = HashMap::new();
+    // Numeric dates of birth that read only one way: day first (25/12/2019), month first
+    // (12/25/2019).
+    let mut rejected_people = HashSet::new();
+    let mut day_first = 0usize;
+    let mut month_first: Vec<(usize, String)> = Vec::new();
     // Newlines inside quoted fields make a text line differ from a spreadsheet row.
     let mut embedded_newlines = 0usize;
     for record in records {
@@ -506,6 +574,61 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        // A quote opened and not closed until a later row: the rows in between are read as
+        // part of one cell, and would vanish (or be marked as left). The file is refused.
+        if let Some((i, cell)) = swallowed_rows(&record, &index, header.len(), delimiter) {
+            let breaks = LineCounter::new(cell.as_bytes()).line_of(cell.len()) - 1;
+            let column = header.get(i).map(str::trim).unwrap_or("?");
+            return Err(Error::Invalid(format!(
+                "row {row}: a quote opens the {column:?} cell ({}…) and is not closed until {} lines further on, so the rows in between were read as part of that cell; remove or close the quote and import again; nothing was imported",
+                clip(cell.lines().next().unwrap_or(""), 40),
+                breaks
+            )));
+        }
+        let raw_upn_cell = index
+            .get(&Field::Upn)
+            .and_then(|&i| record.get(i))
+            .map(|u| u.trim().to_uppercase())
+            .unwrap_or_default();
+        // More cells than the header: most often a comma inside a value that is not in quotes,
+        // which moves every later value into the wrong column.
+        let extra: Vec<&str> = record
+            .iter()
+            .skip(header.len())
+            .filter(|f| !f.trim().is_empty())
+            .collect();
+        // Fewer: the row stops before a column that is read, whose value would be taken as blank
+        // (and a blank clears the field).
+        let cut_short: Vec<&str> = Field::ALL
+            .iter()
+            .filter(|f| index.get(f).is_some_and(|&i| i >= record.len()))
+            .map(|f| f.label())
+            .collect();
+        if !extra.is_empty() || !cut_short.is_empty() {
+            if !raw_upn_cell.is_empty() {
+                upns_present.insert(raw_upn_cell.clone());
+            }
+            rejected.push(Rejected {
+                row,
+                upn: raw_upn_cell,
+                reason: if extra.is_empty() {
+                    format!(
+                        "the row has {} cells and the header {}: it stops before the {} (nothing in this row was imported, so nothing stored is cleared)",
+                        record.len(),
+                        header.len(),
+                        cut_short.join(", ")
+                    )
+                } else {
+                    format!(
+                        "the row has {} cells and the header {} (a comma inside a value that is not in quotes?), so its values would go into the wrong columns; the row was not imported. Extra: {}",
+                        record.len(),
+                        header.len(),
+                        clip(&extra.join(", "), 60)
+                    )
+                },
+            });
+            continue;
+        }
         let get = |f: Field| -> &str {
             index
                 .get(&f)
@@ -516,6 +639,13 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         let raw_upn = get(Field::Upn).to_uppercase();
         if !raw_upn.is_empty() {
             upns_present.insert(raw_upn.clone());
+        }
+        match day_and_month(get(Field::Dob)) {
+            Some((a, b)) if a > 12 && b <= 12 => day_first += 1,
+            Some((a, b)) if b > 12 && a <= 12 => {
+                month_first.push((row, get(Field::Dob).to_owned()))
+            }
+            _ => {}
         }
         match parse_row(&get, opts) {
             Ok((entry, warning)) => {
@@ -532,12 +662,38 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                 }
                 entries.push((row, entry));
             }
-            Err(reason) => rejected.push(Rejected {
-                row,
-                upn: raw_upn,
-                reason,
-            }),
+            Err(reason) => {
+                rejected_people.extend(person_keys(
+                    &raw_upn,
+                    get(Field::LegalForename),
+                    get(Field::LegalSurname),
+                    parse_date(get(Field::Dob)),
+                ));
+                rejected.push(Rejected {
+                    row,
+                    upn: raw_upn,
+                    reason,
+                })
+            }
         }
+    }
+    // Dates that only read month first, and none that only read day first: the file was saved
+    // in US format (mm/dd/yyyy), and its other dates (5/4/2020) are wrong without showing it.
+    if !month_first.is_empty() && day_first == 0 {
+        let shown: Vec<String> = month_first
+            .iter()
+            .take(3)
+            .map(|(row, d)| format!("row {row}: {d}"))
+            .collect();
+        return Err(Error::Invalid(format!(
+            "the dates of birth are month first (US format, mm/dd/yyyy): {}{}; read as dd/mm/yyyy, dates such as 05/04/2020 would be wrong. Save the file with dates as dd/mm/yyyy (or yyyy-mm-dd) and import again; nothing was imported",
+            shown.join(", "),
+            if month_first.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        )));
     }
     // A UPN twice in the file: neither row can be trusted over the other.
     let duplicated: HashMap<String, Vec<usize>> = rows_of_upn
@@ -576,6 +732,46 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         warnings,
         upns_present,
         year_derived,
+        rejected_people,
+    })
+}
+
+/// The two leading numbers of a numeric date with a two- or four-digit year ("25/12/2019",
+/// "12.25.19"), as written: day and month in either order.
+fn day_and_month(raw: &str) -> Option<(u32, u32)> {
+    let date = raw.split_whitespace().next()?;
+    let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
+    let [a, b, y] = parts.as_slice() else {
+        return None;
+    };
+    let digits =
+        |p: &str, lens: &[usize]| lens.contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit());
+    (digits(a, &[1, 2]) && digits(b, &[1, 2]) && digits(y, &[2, 4]))
+        .then(|| Some((a.parse().ok()?, b.parse().ok()?)))
+        .flatten()
+}
+
+/// A cell holding what must be whole rows: a quote opened in it that closes only rows later.
+/// A line break in a cell of a column that is read (a name, a date) followed by a separator,
+/// or, in a column that is not read (an address may run over lines), a later line with as
+/// many separators as half a row. Returns the column and the cell.
+fn swallowed_rows<'r>(
+    record: &'r csv::StringRecord,
+    index: &HashMap<Field, usize>,
+    columns: usize,
+    delimiter: u8,
+) -> Option<(usize, &'r str)> {
+    let delimiter = delimiter as char;
+    record.iter().enumerate().find(|(i, cell)| {
+        let read = index.values().any(|c| c == i);
+        let needed = if read {
+            1
+        } else {
+            (columns.saturating_sub(1) / 2).max(2)
+        };
+        cell.lines()
+            .skip(1)
+            .any(|line| line.matches(delimiter).count() >= needed)
     })
 }
 
@@ -729,6 +925,16 @@ fn parse_row<'a>(
         let recorded = rules::year::parse_year_group(raw_year)
             .filter(|y| (-2..=14).contains(y))
             .ok_or_else(|| format!("unknown year group {raw_year:?}"))?;
+        // Three or more years from the date of birth's is a typo (12 for 2), not a pupil taught
+        // out of their age group, and would change who must sign the forms.
+        if (recorded - derived).abs() >= 3 {
+            return Err(format!(
+                "year group {} is {} years from {}, the year group of a child born on {dob}: a typo in the MIS? The row was not imported",
+                rules::year::year_group_label(recorded),
+                (recorded - derived).abs(),
+                rules::year::year_group_label(derived)
+            ));
+        }
         let warning = (recorded != derived).then(|| {
             format!(
                 "MIS year group {} differs from {} expected from the date of birth {dob}; imported as {}",
@@ -758,12 +964,31 @@ fn parse_row<'a>(
 
 /// Imports a roll into the register in one transaction (rolled back for a dry run, so the
 /// report is exactly what a real import would do).
+/// An import dated before this academy's last one is a typo ("2016" for "2026") more often
+/// than a late file: it would mark pupils as left, and work out year groups, for a day gone by.
+fn refuse_a_date_before_the_last_import(
+    conn: &Connection,
+    code: &str,
+    on: NaiveDate,
+) -> Result<()> {
+    match last_import_on(conn, code)? {
+        Some(last) if on < last => Err(Error::Invalid(format!(
+            "the import date {on} is before the last roll imported for {code} (dated {last}): pupils missing from the file would be marked as left on a day gone by; check --on; nothing was imported"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub fn import(
     conn: &mut Connection,
     bytes: &[u8],
     opts: &ImportOptions,
     stamp: &Stamp,
 ) -> Result<ImportReport> {
+    // Said before anything in the file, whose rows a wrong date also makes wrong.
+    if let Ok(academy) = academies::require(conn, &opts.academy) {
+        refuse_a_date_before_the_last_import(conn, &academy.code, opts.on)?;
+    }
     let mut roll = parse_roll(bytes, opts)?;
     if roll.entries.is_empty() && roll.rejected.is_empty() {
         return Err(Error::Invalid(
@@ -799,16 +1024,7 @@ pub fn import(
     }
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
-    // An import dated before this academy's last one is a typo ("2016" for "2026") more often
-    // than a late file: it would mark pupils as left, and work out year groups, for a day gone by.
-    if let Some(last) = last_import_on(&tx, &academy.code)?
-        && opts.on < last
-    {
-        return Err(Error::Invalid(format!(
-            "the import date {} is before the last roll imported for {} (dated {last}): pupils missing from the file would be marked as left on a day gone by; check --on; nothing was imported",
-            opts.on, academy.code
-        )));
-    }
+    refuse_a_date_before_the_last_import(&tx, &academy.code, opts.on)?;
     // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
     // moving in from another academy of the trust), rather than the whole trust for every file.
     let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
@@ -896,18 +1112,40 @@ pub fn import(
             .iter()
             .filter(|e| e.year_group - rules::year::ncy_from_dob(e.dob, first_sept) == shift)
             .count();
+        // Every pupil a year out would move who must sign (a Year 7 read as Year 6 is cleared
+        // on a parent's form alone): refused, naming the academic year that fits.
         if off >= 5 && off * 2 > with_year.len() {
-            report.warnings.push(Warning {
-                row: 0,
-                upn: String::new(),
-                message: format!(
-                    "{off} of the file's {} year groups are one {} the date of birth's in {}/{:02}: is this {what} roll? If so, import it with --academic-year {other_year}",
-                    with_year.len(),
-                    if shift < 0 { "below" } else { "above" },
-                    opts.academic_year,
-                    (opts.academic_year + 1) % 100
-                ),
-            });
+            return Err(Error::Invalid(format!(
+                "{off} of the file's {} year groups are one {} the date of birth's in {}/{:02}: is this {what} roll? If so, import it with --academic-year {other_year}; nothing was imported",
+                with_year.len(),
+                if shift < 0 { "below" } else { "above" },
+                opts.academic_year,
+                (opts.academic_year + 1) % 100
+            )));
+        }
+    }
+    // Most of another academy's roll moving here: that academy's file imported for this one.
+    let mut moving: HashMap<(i64, &str), usize> = HashMap::new();
+    for (_, e) in &roll.entries {
+        if let Some(p) = existing.get(&e.upn)
+            && p.academy_id != academy.id
+            && p.left_on.is_none()
+        {
+            *moving
+                .entry((p.academy_id, p.academy.as_str()))
+                .or_default() += 1;
+        }
+    }
+    for ((from_id, from), n) in moving {
+        let on_roll = pupils::list(&tx, Some(from_id))?
+            .iter()
+            .filter(|p| p.left_on.is_none())
+            .count();
+        if many_leavers(n, on_roll) && !opts.dry_run && !opts.allow_many_moves {
+            return Err(Error::Invalid(format!(
+                "this file would move {n} of the {on_roll} pupils on roll at {from} to {}: is it {from}'s roll, imported for the wrong academy? Nothing was changed. If they really have moved, import again allowing it (--allow-many-moves)",
+                academy.code
+            )));
         }
     }
     let mut swapped_dobs: Vec<String> = Vec::new();
@@ -969,7 +1207,46 @@ pub fn import(
                 report.imported += 1;
             }
             Some(p) if entry.matches(p, academy.id) => report.unchanged += 1,
+            // Both legal names changed: a UPN reused for another child in the MIS more often
+            // than a child renamed, and the forms on record were signed for the first child.
+            Some(p)
+                if renamed_entirely(p, entry)
+                    && !opts
+                        .renamed
+                        .iter()
+                        .any(|u| u.trim().eq_ignore_ascii_case(&p.upn)) =>
+            {
+                report.renamed.push(Renamed {
+                    row: *row,
+                    upn: p.upn.clone(),
+                    was: p.display_name(),
+                    now: format!("{} {}", entry.legal_forename, entry.legal_surname),
+                    confirmed: false,
+                });
+                report.rejected.push(Rejected {
+                    row: *row,
+                    upn: entry.upn.clone(),
+                    reason: format!(
+                        "{} is {} on the register, and this row names {} {}: a UPN is one child's for life, and the consent forms on record were signed for {}. Check the MIS; if it is the same child renamed, import again with --renamed {} (nothing of this row was imported)",
+                        p.upn,
+                        p.display_name(),
+                        entry.legal_forename,
+                        entry.legal_surname,
+                        p.display_name(),
+                        p.upn
+                    ),
+                });
+            }
             Some(p) => {
+                if renamed_entirely(p, entry) {
+                    report.renamed.push(Renamed {
+                        row: *row,
+                        upn: p.upn.clone(),
+                        was: p.display_name(),
+                        now: format!("{} {}", entry.legal_forename, entry.legal_surname),
+                        confirmed: true,
+                    });
+                }
                 // A date of birth rarely changes; when it does, the office is told, and a day and
                 // month swapped points at a US-format (mm/dd) export.
                 if p.dob != entry.dob {
@@ -1029,6 +1306,7 @@ pub fn import(
                 p.academy_id == academy.id
                     && p.left_on.is_none()
                     && !roll.upns_present.contains(&p.upn)
+                    && !a_rejected_row_may_be(&roll.rejected_people, p)
             })
             .collect();
         leaving.sort_by(|a, b| {
@@ -1082,12 +1360,29 @@ pub fn import(
         }),
     )?;
     report.warnings.sort_by_key(|w| w.row);
+    report.rejected.sort_by_key(|r| r.row);
     if opts.dry_run {
         tx.rollback()?;
     } else {
         tx.commit()?;
     }
     Ok(report)
+}
+
+/// Whether a row gives a pupil on the register a new legal forename and a new legal surname
+/// (not the two swapped, not the same names spelt with other accents or spaces).
+fn renamed_entirely(p: &pupils::Pupil, e: &RollEntry) -> bool {
+    use rules::caption::name_key;
+    let (old_f, old_s) = (name_key(&p.legal_forename), name_key(&p.legal_surname));
+    let (new_f, new_s) = (name_key(&e.legal_forename), name_key(&e.legal_surname));
+    let known = |n: &str| {
+        [&old_f, &old_s].contains(&&n.to_owned())
+            || [&p.preferred_forename, &p.preferred_surname]
+                .into_iter()
+                .flatten()
+                .any(|x| name_key(x) == n)
+    };
+    !known(&new_f) && !known(&new_s)
 }
 
 /// The date of the latest roll imported for an academy, from the audit log.

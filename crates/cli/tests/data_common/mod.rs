@@ -30,7 +30,7 @@ pub fn roll_csv(from: u32, count: u32, surname: &str) -> String {
     csv.push('\n');
     for n in from..from + count {
         csv.push_str(&format!(
-            "{},{surname},Pupil{n},,2011-03-{:02},9,9A,{n}\n",
+            "{},{surname},Pupil{n},,2012-03-{:02},9,9A,{n}\n",
             upn(n),
             1 + n % 28
         ));

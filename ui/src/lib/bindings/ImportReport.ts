@@ -3,6 +3,7 @@ import type { Column } from "./Column";
 import type { Field } from "./Field";
 import type { Leaver } from "./Leaver";
 import type { Rejected } from "./Rejected";
+import type { Renamed } from "./Renamed";
 import type { Warning } from "./Warning";
 
 export type ImportReport = { imported: number, updated: number, unchanged: number, left: number, rejected: Array<Rejected>, warnings: Array<Warning>, columns: Array<Column>, encoding: string, delimiter: string, dry_run: boolean, 
@@ -19,4 +20,9 @@ many_leavers: boolean,
  * Optional fields with no column in the file: pupils already on the register keep what
  * they had (a blank cell in a column that is there clears the field).
  */
-kept_fields: Array<Field>, };
+kept_fields: Array<Field>, 
+/**
+ * Pupils whose legal forename and surname both change in the file: their rows are
+ * rejected unless confirmed ([`ImportOptions::renamed`]), and listed here either way.
+ */
+renamed: Array<Renamed>, };

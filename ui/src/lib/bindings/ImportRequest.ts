@@ -18,4 +18,14 @@ academic_year: number | null, maps: Array<ColumnMap>, mark_left: boolean,
  * Mark pupils as left even when the preview says that is more than plausible
  * (`ImportReport::many_leavers`): the office has confirmed it.
  */
-allow_many_leavers: boolean, };
+allow_many_leavers: boolean, 
+/**
+ * Move most of another academy's roll here (`--allow-many-moves`): the office has
+ * confirmed it.
+ */
+allow_many_moves: boolean, 
+/**
+ * UPNs the preview listed as renamed (`ImportReport::renamed`) that the office has
+ * confirmed are the same children.
+ */
+renamed: Array<string>, };
