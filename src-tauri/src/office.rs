@@ -340,6 +340,7 @@ pub async fn consent_withdraw(
             signatory,
             &channels,
             on,
+            crate::state::today(),
             &stamp(),
         )?)
     })

@@ -350,6 +350,9 @@ pub struct Recorded {
     pub takedowns_raised: usize,
     pub answer_ids: Vec<i64>,
     pub evidence_sha256: Option<String>,
+    /// What the office should know: the pupil had left by the signing date (the form is kept,
+    /// but consent is given for pupils on roll only).
+    pub warnings: Vec<String>,
 }
 
 /// Records a returned consent form.
@@ -434,11 +437,23 @@ pub fn record(
         )?
     };
     tx.commit()?;
+    let warnings = pupil
+        .left_on
+        .filter(|left| *left <= form.signed_on)
+        .map(|left| {
+            format!(
+                "{} left on {left}, before the form was signed: it is kept, but consent is given for pupils on roll only",
+                pupil.upn
+            )
+        })
+        .into_iter()
+        .collect();
     Ok(Recorded {
         takedowns_raised: takedowns,
         upn: pupil.upn,
         answer_ids: ids,
         evidence_sha256,
+        warnings,
     })
 }
 
@@ -452,13 +467,16 @@ fn store_evidence(store: &Store, path: &Path) -> Result<String> {
     crate::evidence::store(store, path)
 }
 
-/// Withdraws a signatory's consent for channels (default: all) from a date.
+/// Withdraws a signatory's consent for channels (default: all) from a date: not before the
+/// child's birth, nor more than a year after `today`. Says, in `warnings`, what it leaves
+/// standing: consent until a day still to come, and yeses signed after its day.
 pub fn withdraw(
     store: &mut Store,
     upn: &str,
     signatory: Signatory,
     channels: &[Channel],
     on: NaiveDate,
+    today: NaiveDate,
     stamp: &Stamp,
 ) -> Result<Withdrawn> {
     let channels: Vec<Channel> = if channels.is_empty() {
@@ -472,6 +490,13 @@ pub fn withdraw(
         return Err(Error::Invalid(format!(
             "a withdrawal from {on} is before {} was born ({}): check --on; nothing was recorded",
             pupil.upn, pupil.dob
+        )));
+    }
+    // A withdrawal planned ahead ("from next term") holds consent until its day: more than a
+    // year ahead is a year typed wrong, which would leave consent standing meanwhile.
+    if on > today + chrono::Days::new(366) {
+        return Err(Error::Invalid(format!(
+            "a withdrawal from {on} is more than a year after today ({today}): until then consent would stand; check --on; nothing was recorded"
         )));
     }
     // A withdrawal covers the yeses given on or before its day. One dated before every yes
@@ -493,6 +518,11 @@ pub fn withdraw(
                 signatory.as_str()
             ));
         }
+    }
+    if on > today {
+        unchanged.push(format!(
+            "the withdrawal takes effect on {on}: until then the consent it withdraws stands"
+        ));
     }
     let ids = register::consents::withdraw(&tx, &pupil, signatory, &channels, on, stamp)?;
     let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
@@ -617,6 +647,7 @@ mod tests {
                 Signatory::Pupil
             },
             &[Channel::Website],
+            d("2025-10-01"),
             d("2025-10-01"),
             &stamp,
         )

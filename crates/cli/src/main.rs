@@ -836,12 +836,16 @@ fn consent(
                 stamp,
             )?;
             out.value(&r, || {
-                format!(
+                let mut said = format!(
                     "recorded {} answer(s) for {} signed {signed_on}{}",
                     r.answer_ids.len(),
                     r.upn,
                     takedown_note(r.takedowns_raised)
-                )
+                );
+                for warning in &r.warnings {
+                    said.push_str(&format!("\nwarning: {warning}"));
+                }
+                said
             });
         }
         ConsentCmd::Withdraw {
@@ -858,7 +862,15 @@ fn consent(
                     ))),
                     _ => Ok(list),
                 })?;
-            let w = clearshot::consent::withdraw(store, &upn, signatory, &channels, date, stamp)?;
+            let w = clearshot::consent::withdraw(
+                store,
+                &upn,
+                signatory,
+                &channels,
+                date,
+                today(),
+                stamp,
+            )?;
             out.value(&w, || {
                 let mut said = format!(
                     "{}: {} withdrawal(s) recorded from {date}{}",

@@ -961,6 +961,16 @@ fn a_withdrawal_that_cancels_nothing_says_so_and_empty_or_impossible_ones_are_re
             && err.contains("was born (2018-05-05)"),
         "{err}"
     );
+    let err = s.reg.bad_input(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "2099-01-01",
+    ]);
+    assert!(err.contains("is more than a year after today"), "{err}");
 }
 
 #[test]

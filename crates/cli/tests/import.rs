@@ -1286,6 +1286,27 @@ fn rows_with_more_or_fewer_cells_than_the_header_are_rejected() {
     let able = show(&reg, &kent(1));
     assert_eq!(able["preferred_surname"], "Reid", "{able}");
     assert_eq!(able["reg_group"], "9A", "{able}");
+    // One row a cell longer than the rest, its last cell empty: "9B, 7C" shifted the values
+    // along as surely as with a value at the end.
+    let shifted = format!(
+        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9,9A,001\n{},Baker,Ben,,,15/01/2012,9,9B, 7C,\n{},Cole,Cat,,,15/01/2012,9,9C,003\n",
+        kent(1),
+        kent(2),
+        kent(3)
+    );
+    let report = reg.import(
+        "OAK",
+        &shifted,
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    let why = reasons(&report);
+    assert_eq!(why.len(), 1, "{report}");
+    assert!(
+        why[0].2.contains("the row has 10 cells and the header 9")
+            && why[0].2.ends_with("(an empty cell)"),
+        "{why:?}"
+    );
+    assert_eq!(show(&reg, &kent(2))["admission_number"], "002");
 }
 
 /// Dates of birth that read only month first, and none only day first: the file is in US

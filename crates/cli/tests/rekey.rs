@@ -68,6 +68,25 @@ fn a_upn_replaced_before_the_import_keeps_the_record_and_its_history() {
         !reg.run(&["pupils", "show", TEMPORARY]).status.success(),
         "the temporary UPN is gone"
     );
+    // A paper form still carrying it is pointed at the new UPN.
+    let form = reg.run(&[
+        "consent",
+        "record",
+        TEMPORARY,
+        "--signatory",
+        "parent",
+        "--signed-on",
+        "2025-10-02",
+        "--grant",
+        "website",
+    ]);
+    let err = String::from_utf8_lossy(&form.stderr);
+    assert!(
+        err.contains(&format!(
+            "no pupil with UPN {TEMPORARY} on the register: it was replaced by {permanent} on"
+        )) && err.contains(&format!("use {permanent}")),
+        "{err}"
+    );
     // The MIS roll with the permanent UPN then finds the child it knows: no new record.
     let report = reg.import(
         "OAK",

@@ -546,6 +546,19 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     let mut month_first: Vec<(usize, String)> = Vec::new();
     // Newlines inside quoted fields make a text line differ from a spreadsheet row.
     let mut embedded_newlines = 0usize;
+    // Read whole first: a row is compared with the file's usual number of cells.
+    let records: Vec<csv::Result<csv::StringRecord>> = records.collect();
+    let usual_cells = {
+        let mut counts: HashMap<usize, usize> = HashMap::new();
+        for r in records.iter().flatten() {
+            *counts.entry(r.len()).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|&(len, n)| (n, len))
+            .map_or(header.len(), |(len, _)| len)
+            .max(header.len())
+    };
     for record in records {
         let record = match record {
             Ok(r) => r,
@@ -592,11 +605,16 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             .unwrap_or_default();
         // More cells than the header: most often a comma inside a value that is not in quotes,
         // which moves every later value into the wrong column.
-        let extra: Vec<&str> = record
+        // Empty cells past the header are a spreadsheet's padding when most rows have them; one
+        // row longer than the rest ("2A, 7C" in a Reg cell, the last cell empty) is not.
+        let mut extra: Vec<&str> = record
             .iter()
             .skip(header.len())
             .filter(|f| !f.trim().is_empty())
             .collect();
+        if extra.is_empty() && record.len() > usual_cells {
+            extra.push("(an empty cell)");
+        }
         // Fewer: the row stops before a column that is read, whose value would be taken as blank
         // (and a blank clears the field).
         let cut_short: Vec<&str> = Field::ALL

@@ -268,8 +268,20 @@ pub fn by_upns(conn: &Connection, upns: &[&str]) -> Result<Vec<Pupil>> {
 
 /// The pupil with this UPN, or a clear "no such pupil" error.
 pub fn require(conn: &Connection, upn: &str) -> Result<Pupil> {
-    by_upn(conn, upn)?
-        .ok_or_else(|| Error::NotFound(format!("no pupil with UPN {} on the register", upn.trim())))
+    if let Some(p) = by_upn(conn, upn)? {
+        return Ok(p);
+    }
+    // A form with the temporary UPN the child had before `pupils rekey`: name the new one.
+    let key = upn.trim().to_uppercase();
+    if let Some((now, on)) = crate::rekey::replaced_upns(conn)?.get(&key) {
+        return Err(Error::NotFound(format!(
+            "no pupil with UPN {key} on the register: it was replaced by {now} on {on}; use {now}"
+        )));
+    }
+    Err(Error::NotFound(format!(
+        "no pupil with UPN {} on the register",
+        upn.trim()
+    )))
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Pupil> {

@@ -7,4 +7,9 @@ export type Recorded = { upn: string,
 /**
  * Takedown tasks raised because the form refuses a channel with clearances.
  */
-takedowns_raised: number, answer_ids: Array<number>, evidence_sha256: string | null, };
+takedowns_raised: number, answer_ids: Array<number>, evidence_sha256: string | null, 
+/**
+ * What the office should know: the pupil had left by the signing date (the form is kept,
+ * but consent is given for pupils on roll only).
+ */
+warnings: Array<string>, };
