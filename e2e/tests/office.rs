@@ -94,12 +94,27 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     // leavers and the import waits for a tick.
     let sample = std::fs::read_to_string(e2e::root().join("assets/sample-roll.csv"))?;
     let partial = dir.join("one-class.csv");
-    std::fs::write(
-        &partial,
-        sample.lines().take(21).collect::<Vec<_>>().join("\n"),
-    )?;
+    // In it, Harry Patel's UPN now names another child (the MIS reused it): the preview asks
+    // whether that is the same child renamed.
+    let one_class: Vec<String> = sample
+        .lines()
+        .take(21)
+        .map(|l| {
+            l.replace(
+                "Q886402125101,Patel,Harry,",
+                "Q886402125101,Kowalski,Jakub,",
+            )
+        })
+        .collect();
+    std::fs::write(&partial, one_class.join("\n"))?;
     click(&c, "#import-choose").await?;
     e2e::choose_in_file_dialog(&dir, "Choose the MIS export", &partial)?;
+    let renamed = wait_text(&c, "#import-renamed", |t| t.contains("Jakub Kowalski")).await?;
+    e2e::ensure!(
+        renamed.contains("Harry Patel") && renamed.contains("Q886402125101"),
+        "{renamed}"
+    );
+    screenshot(&c, "27-import-renamed").await?;
     let warning = wait_text(&c, "#import-many-leavers", |t| t.contains("pupils as left")).await?;
     e2e::ensure!(warning.contains("more than a quarter"), "{warning}");
     let disabled = find(&c, "#import-run").await?.attr("disabled").await?;
