@@ -1526,3 +1526,44 @@ fn two_maps_to_one_field_are_refused_and_chosen_forename_is_read() {
         "Ann"
     );
 }
+
+/// Excel's "sep=;" first line names the separator, and a report's title lines above the header
+/// are skipped and said; rows keep the numbers the spreadsheet shows.
+#[test]
+fn a_sep_line_and_title_lines_above_the_header_are_read_past() {
+    let reg = Register::with_academy();
+    let report = reg.import(
+        "OAK",
+        format!(
+            "sep=;\nUPN;Legal Surname;Legal Forename;DOB;Year\n{};Able;Ann;15/01/2012;9\n{};Baker;Ben;15/01/2012;9\n",
+            kent(1),
+            kent(2)
+        ),
+        &AY,
+    );
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["delimiter"], ";", "{report}");
+    let report = reg.import(
+        "OAK",
+        format!(
+            "Student List,,,,\nPrinted 05/09/2025,,,,\n,,,,\nUPN,Legal Surname,Legal Forename,DOB,Year\n{},Able,Ann,15/01/2012,9\n{},Cole,Cat,,9\nTotal: 2 pupils,,,,\n",
+            kent(1),
+            kent(3)
+        ),
+        &["--academic-year", "2025", "--on", "2025-09-05", "--no-mark-left"],
+    );
+    assert_eq!(report["unchanged"], 1, "{report}");
+    let w = &report["warnings"][0];
+    assert_eq!(w["row"], 0, "{report}");
+    assert_eq!(
+        w["message"],
+        "2 lines above the header skipped, as a report's title: Student List / Printed 05/09/2025"
+    );
+    // The spreadsheet's rows: the header is row 4, Cat row 6, the footer row 7.
+    let why = reasons(&report);
+    assert_eq!(
+        why.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![6, 7],
+        "{why:?}"
+    );
+}

@@ -433,8 +433,25 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         )));
     }
     not_a_spreadsheet_export(bytes)?;
-    let (text, encoding) = decode_text(bytes);
-    let delimiter = sniff_delimiter(&text);
+    let (mut text, encoding) = decode_text(bytes);
+    // Excel's "sep=;" first line names the separator; Excel hides it, so it is no row.
+    let named_separator = text
+        .lines()
+        .next()
+        .map(str::trim)
+        .and_then(|l| l.strip_prefix("sep=").or_else(|| l.strip_prefix("SEP=")))
+        .and_then(|rest| {
+            let mut chars = rest.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii() => Some(c as u8),
+                _ => None,
+            }
+        });
+    if named_separator.is_some() {
+        let first_break = text.find('\n').unwrap_or(text.len());
+        text.replace_range(..first_break, "");
+    }
+    let delimiter = named_separator.unwrap_or_else(|| sniff_delimiter(&text));
     // The csv crate reads an unclosed quote as one field running to the end of the file: the
     // rows after it would vanish (and be marked as left), so such a file is refused outright.
     if let Some(line) = unclosed_quote_line(text.as_bytes(), delimiter) {
@@ -447,9 +464,9 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         .flexible(true)
         .has_headers(false)
         .from_reader(text.as_bytes());
-    let mut records = reader.records();
+    let mut records = reader.records().collect::<Vec<_>>().into_iter();
 
-    let header = loop {
+    let first = loop {
         match records.next() {
             None => return Err(Error::Invalid("the file is empty: no header row".into())),
             Some(Err(e)) => return Err(Error::Invalid(format!("row 1: unreadable CSV: {e}"))),
@@ -457,11 +474,58 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             Some(Ok(r)) => break r,
         }
     };
+    // A report's title lines above the header ("Student List", "Printed 27/11/2026"): the
+    // header is the first of the first rows with a UPN column, and the lines skipped are said.
+    let names_upn = |r: &csv::StringRecord| {
+        r.iter().any(|h| {
+            Field::from_header(h) == Some(Field::Upn)
+                || opts.maps.iter().any(|(m, f)| {
+                    norm_header(m) == norm_header(h) && Field::from_header(f) == Some(Field::Upn)
+                })
+        })
+    };
+    let mut title_lines: Vec<String> = Vec::new();
+    let header = if names_upn(&first) {
+        first
+    } else {
+        match records
+            .as_slice()
+            .iter()
+            .take(10)
+            .position(|r| r.as_ref().is_ok_and(&names_upn))
+        {
+            Some(at) => {
+                title_lines.push(
+                    first
+                        .iter()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+                for r in records.by_ref().take(at).flatten() {
+                    let words: Vec<&str> =
+                        r.iter().map(str::trim).filter(|c| !c.is_empty()).collect();
+                    if !words.is_empty() {
+                        title_lines.push(words.join(" "));
+                    }
+                }
+                match records.next() {
+                    Some(Ok(h)) => h,
+                    _ => first,
+                }
+            }
+            None => first,
+        }
+    };
     // The csv crate's own line count drifts after the first record (and ignores CRLF), so
     // line numbers are counted here from the records' byte offsets.
     let mut lines = LineCounter::new(text.as_bytes());
     let header_line =
         lines.line_of_record(header.position().map(|p| p.byte() as usize).unwrap_or(0));
+    // Rows are numbered as the spreadsheet shows them: the header's own row (after any title
+    // lines; Excel hides a "sep=" line) is its line, and the rows below follow on.
+    let rows_before_header = header_line.saturating_sub(1 + usize::from(named_separator.is_some()));
 
     // Map columns: explicit --map first, then synonyms.
     let mut overrides: HashMap<String, Field> = HashMap::new();
@@ -546,6 +610,18 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     let mut month_first: Vec<(usize, String)> = Vec::new();
     // Newlines inside quoted fields make a text line differ from a spreadsheet row.
     let mut embedded_newlines = 0usize;
+    if !title_lines.is_empty() {
+        warnings.push(Warning {
+            row: 0,
+            upn: String::new(),
+            message: format!(
+                "{} line{} above the header skipped, as a report's title: {}",
+                title_lines.len(),
+                if title_lines.len() == 1 { "" } else { "s" },
+                clip(&title_lines.join(" / "), 120)
+            ),
+        });
+    }
     // Read whole first: a row is compared with the file's usual number of cells.
     let records: Vec<csv::Result<csv::StringRecord>> = records.collect();
     let usual_cells = {
@@ -568,6 +644,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                     .map(|p| {
                         (lines.line_of_record(p.byte() as usize) + 1)
                             .saturating_sub(header_line + embedded_newlines)
+                            + rows_before_header
                     })
                     .unwrap_or(0);
                 rejected.push(Rejected {
@@ -579,7 +656,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             }
         };
         let line = lines.line_of_record(record.position().map(|p| p.byte() as usize).unwrap_or(0));
-        let row = (line + 1).saturating_sub(header_line + embedded_newlines);
+        let row = (line + 1).saturating_sub(header_line + embedded_newlines) + rows_before_header;
         embedded_newlines += record
             .iter()
             .map(|f| LineCounter::new(f.as_bytes()).line_of(f.len()) - 1)
