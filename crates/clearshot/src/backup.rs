@@ -338,14 +338,47 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect();
-    let mut replaced = None;
-    let mut entries_only_in_replaced = 0;
     if register_path.is_dir() {
         return Err(Error::Invalid(format!(
             "{} is a folder, not a register file; nothing was restored",
             register_path.display()
         )));
     }
+    // What the restore will do to the forms, worked out before anything changes, so that the
+    // audit entry can be written in the same transaction as the replacement.
+    let live_dir = evidence_dir_of(register_path);
+    let src = evidence_dir_of(file);
+    let from_backup = if src.is_dir() {
+        evidence_files(&src)?
+    } else {
+        Vec::new()
+    };
+    let (mut evidence_restored, mut evidence_repaired) = (0, 0);
+    for (hash, _) in &from_backup {
+        let target = live_dir.join(hash);
+        if !target.exists() {
+            evidence_restored += 1;
+        } else if read_verified(&target, hash).is_err() {
+            evidence_repaired += 1;
+        }
+    }
+    let backup_forms = register::backup::evidence_in_use(&register::backup::open_read_only(file)?)?;
+    let payload = |replaced: Option<&Path>, entries_only_in_replaced: i64, kept: usize| {
+        serde_json::json!({
+            "backup": file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "backup_sha256": manifest.sha256, "backup_created_at": manifest.created_at,
+            "backup_audit_head": manifest.audit_head,
+            "replaced": replaced.and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
+            "entries_only_in_replaced": entries_only_in_replaced,
+            "evidence_restored": evidence_restored, "evidence_repaired": evidence_repaired,
+            "evidence_kept_with_replaced": kept,
+        })
+    };
+    let mut replaced = None;
+    let mut entries_only_in_replaced = 0;
+    // The forms the replaced register refers to, and how many only it does.
+    let mut theirs = std::collections::BTreeSet::new();
+    let mut recorded = false;
     if register_path.exists() {
         let aside = unused(&with_suffix(
             register_path,
@@ -356,14 +389,36 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         // (A failure after it opened leaves the live register as it was, and is an error.)
         match register::db::open(register_path) {
             Ok(mut conn) => {
-                // The copy set aside and the replacement are made under one write lock.
-                register::backup::replace_keeping(&mut conn, register_path, file, &aside)?;
-                let kept = register::backup::open_read_only(&aside)?;
-                let before = register::backup::table_counts(&kept)?
-                    .get("audit_log")
-                    .copied()
-                    .unwrap_or(0);
-                entries_only_in_replaced = (before - manifest.audit_entries).max(0);
+                // The copy set aside, the replacement and the audit entry are made under one
+                // write lock, in one transaction: a restore interrupted at any point leaves
+                // either the register as it was or the backup's with its entry.
+                let counted =
+                    std::cell::Cell::new((0i64, 0usize, std::collections::BTreeSet::new()));
+                register::backup::replace_keeping(&mut conn, register_path, file, &aside, &|c| {
+                    let kept = register::backup::open_read_only(&aside)?;
+                    let before = register::backup::table_counts(&kept)?
+                        .get("audit_log")
+                        .copied()
+                        .unwrap_or(0);
+                    let only = (before - manifest.audit_entries).max(0);
+                    let forms = register::backup::evidence_in_use(&kept)?;
+                    let kept_count = forms
+                        .iter()
+                        .filter(|h| !backup_forms.contains(*h) && live_dir.join(h).is_file())
+                        .count();
+                    stamp.audit_within(
+                        c,
+                        "register.restore",
+                        Some("register"),
+                        payload(Some(&aside), only, kept_count),
+                    )?;
+                    counted.set((only, kept_count, forms));
+                    Ok(())
+                })?;
+                let (only, _, forms) = counted.take();
+                entries_only_in_replaced = only;
+                theirs = forms;
+                recorded = true;
             }
             // Locked by another program, or not writable: it is a register all the same, and
             // is left where it is.
@@ -396,31 +451,23 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
     }
     // Reopen through the normal path: it migrates a backup made by an older version.
     let mut store = Store::open(register_path)?;
-    let (mut evidence_restored, mut evidence_repaired) = (0, 0);
-    let src = evidence_dir_of(file);
-    if let (Some(dest), true) = (store.evidence_dir(), src.is_dir()) {
+    if let (Some(dest), false) = (store.evidence_dir(), from_backup.is_empty()) {
         create_private_dir(&dest)?;
-        for (hash, path) in evidence_files(&src)? {
-            let target = dest.join(&hash);
-            let existing_ok = target.exists() && read_verified(&target, &hash).is_ok();
-            if existing_ok {
+        for (hash, path) in &from_backup {
+            let target = dest.join(hash);
+            if target.exists() && read_verified(&target, hash).is_ok() {
                 continue;
             }
-            let content = read_verified(&path, &hash).map_err(Error::Invalid)?;
-            if target.exists() {
-                evidence_repaired += 1;
-            } else {
-                evidence_restored += 1;
-            }
+            let content = read_verified(path, hash).map_err(Error::Invalid)?;
             write_private(&target, &content)?;
         }
     }
     // The forms recorded after the backup are the replaced register's: they go with it.
     let mut evidence_kept_with_replaced = 0;
-    if let (Some(aside), Some(live_dir)) = (&replaced, store.evidence_dir())
-        && let Ok(kept) = register::backup::open_read_only(aside)
-    {
-        let theirs = register::backup::evidence_in_use(&kept)?;
+    if let (Some(aside), Some(live_dir)) = (&replaced, store.evidence_dir()) {
+        if !recorded && let Ok(kept) = register::backup::open_read_only(aside) {
+            theirs = register::backup::evidence_in_use(&kept)?;
+        }
         let ours = register::backup::evidence_in_use(&store.conn)?;
         let aside_dir = evidence_dir_of(aside);
         // Every form it refers to, so that it can be opened and checked where it is; those
@@ -466,22 +513,21 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             }
         }
     }
-    let tx = register::begin(&mut store.conn)?;
-    stamp.audit(
-        &tx,
-        "register.restore",
-        Some("register"),
-        serde_json::json!({
-            "backup": file.file_name().map(|n| n.to_string_lossy().into_owned()),
-            "backup_sha256": manifest.sha256, "backup_created_at": manifest.created_at,
-            "backup_audit_head": manifest.audit_head,
-            "replaced": replaced.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
-            "entries_only_in_replaced": entries_only_in_replaced,
-            "evidence_restored": evidence_restored, "evidence_repaired": evidence_repaired,
-            "evidence_kept_with_replaced": evidence_kept_with_replaced,
-        }),
-    )?;
-    tx.commit()?;
+    // A register that could not be opened, or none: the copy is in place; recorded now.
+    if !recorded {
+        let tx = register::begin(&mut store.conn)?;
+        stamp.audit(
+            &tx,
+            "register.restore",
+            Some("register"),
+            payload(
+                replaced.as_deref(),
+                entries_only_in_replaced,
+                evidence_kept_with_replaced,
+            ),
+        )?;
+        tx.commit()?;
+    }
     Ok(Restored {
         register: register_path.to_path_buf(),
         replaced,

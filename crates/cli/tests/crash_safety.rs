@@ -1,10 +1,10 @@
 //! Crash safety: the real `clearshot` binary is killed with SIGKILL (`Child::kill` on unix) at
-//! random moments, spread over the command's own run time, during a 5,000-row roll import and
-//! during a stream of consent recordings. After every kill the register must open, pass
+//! random moments, spread over the command's own run time, during a 5,000-row roll import,
+//! during a stream of consent recordings, and during a restore from a backup. After every kill the register must open, pass
 //! `integrity_check` and the foreign-key check, its audit chain must verify, every command that
 //! reported success must be there, and the interrupted command must be all or nothing.
 //!
-//! 50 kills by default (a fixed seed, so a failure reproduces); `CLEARSHOT_CRASH_KILLS=500`
+//! 50 kills by default (and 50 more during restores) (a fixed seed, so a failure reproduces); `CLEARSHOT_CRASH_KILLS=500`
 //! for a longer run, `CLEARSHOT_CRASH_SEED` to explore other schedules.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -308,6 +308,77 @@ fn consent_stream(kills: u64, rng: &mut Rng) -> u64 {
     killed
 }
 
+/// Kills during a restore: the register is the one it replaces, or the backup's with the
+/// restore's own audit entry at the end of the chain, never the backup's without it.
+fn restore_rounds(kills: u64, rng: &mut Rng) -> u64 {
+    let r = Register::with_academy();
+    r.import_oak(&roll_csv(0, BASELINE_PUPILS, "Baseline"));
+    let backup = r.path("backup.sqlite3");
+    r.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    r.import_oak(&roll_csv(BASELINE_PUPILS, 5, "Later"));
+    let baseline = r.path("baseline.sqlite3");
+    std::fs::copy(&r.db, &baseline).unwrap();
+    let work = r.path("work.sqlite3");
+    let reset = || {
+        for entry in std::fs::read_dir(r.path(".")).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("work.sqlite3") {
+                let p = entry.path();
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p).unwrap();
+                } else {
+                    std::fs::remove_file(&p).unwrap();
+                }
+            }
+        }
+        std::fs::copy(&baseline, &work).unwrap();
+    };
+    let restore = || {
+        let mut c = command(&work, &["restore", backup.to_str().unwrap()]);
+        c.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c.spawn().unwrap()
+    };
+    let last_action = |context: &str| {
+        inspect(&work, context);
+        let conn = register::db::open(&work).unwrap();
+        let log = register::audit::list(&conn, None, None).unwrap();
+        let pupils = register::pupils::list(&conn, None).unwrap().len();
+        (
+            pupils,
+            log.last().map(|e| e.action.clone()).unwrap_or_default(),
+        )
+    };
+    reset();
+    let full = timed_ok(restore());
+    assert_eq!(
+        last_action("calibration"),
+        (BASELINE_PUPILS as usize, "register.restore".to_string())
+    );
+    let span = full.as_micros() as u64 * 6 / 5;
+    let (mut killed, mut completed) = (0, 0);
+    while killed < kills {
+        reset();
+        let delay = Duration::from_micros(rng.below(span.max(1)));
+        let outcome = kill_after(restore(), delay);
+        let context = format!("restore killed after {delay:?} (full run {full:?})");
+        let (pupils, last) = last_action(&context);
+        match outcome {
+            Some(true) => completed += 1,
+            Some(false) => panic!("{context}: the restore failed on its own"),
+            None => killed += 1,
+        }
+        let before = BASELINE_PUPILS as usize + 5;
+        assert!(
+            (pupils == before && last == "roll.import")
+                || (pupils == BASELINE_PUPILS as usize && last == "register.restore"),
+            "{context}: {pupils} pupils, last audit entry {last}"
+        );
+    }
+    eprintln!("restore: {killed} kills, {completed} ran to completion; full run {full:?}");
+    killed
+}
+
 #[cfg(unix)]
 #[test]
 fn sigkill_at_random_moments_never_loses_a_committed_record_or_leaves_half_a_change() {
@@ -318,5 +389,9 @@ fn sigkill_at_random_moments_never_loses_a_committed_record_or_leaves_half_a_cha
     let a = import_rounds(import_kills, &mut rng);
     let b = consent_stream(total - import_kills, &mut rng);
     assert!(a + b >= total);
-    eprintln!("{} kills in {:?}", a + b, started.elapsed());
+    // A restore takes some 15 ms: as many kills again, on top, cost little, and the moment
+    // that matters (between the rows copied and the entry written, before the change) is short.
+    let c = restore_rounds(total, &mut rng);
+    assert!(c >= total);
+    eprintln!("{} kills in {:?}", a + b + c, started.elapsed());
 }

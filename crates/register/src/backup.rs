@@ -61,8 +61,16 @@ pub fn snapshot(conn: &Connection, dest: &Path) -> Result<()> {
 /// replacement, never lost between the two. `src` is copied to a scratch file beside `aside`
 /// and migrated to this version's schema first; the rows are then copied table by table in the
 /// same write transaction (triggers dropped and re-created in it), so a failure leaves the live
-/// register exactly as it was.
-pub fn replace_keeping(conn: &mut Connection, live: &Path, src: &Path, aside: &Path) -> Result<()> {
+/// register exactly as it was. `then` runs last in that transaction, on the replaced rows, with
+/// the copy set aside in place (a restore records itself there, so that no register is ever
+/// restored without its audit entry).
+pub fn replace_keeping(
+    conn: &mut Connection,
+    live: &Path,
+    src: &Path,
+    aside: &Path,
+    then: &dyn Fn(&Connection) -> Result<()>,
+) -> Result<()> {
     let scratch = aside.with_file_name(format!(
         "{}.incoming",
         aside
@@ -96,7 +104,8 @@ pub fn replace_keeping(conn: &mut Connection, live: &Path, src: &Path, aside: &P
                 let reader = open_read_only(live)?;
                 snapshot(&reader, aside)?;
                 drop(reader);
-                copy_rows(conn)
+                copy_rows(conn)?;
+                then(conn)
             })();
             match inside {
                 Ok(()) => Ok(conn.execute_batch("COMMIT")?),
@@ -477,7 +486,7 @@ mod tests {
         crate::academies::add(&tx, "LATE", "Late", &stamp).unwrap();
         tx.commit().unwrap();
         let aside = dir.path().join("aside.sqlite3");
-        replace_keeping(&mut live, &path, &copy, &aside).unwrap();
+        replace_keeping(&mut live, &path, &copy, &aside, &|_| Ok(())).unwrap();
         assert_eq!(table_counts(&live).unwrap()["academies"], 2);
         let kept = open_read_only(&aside).unwrap();
         assert_eq!(
@@ -513,7 +522,7 @@ mod tests {
         });
         std::thread::sleep(Duration::from_millis(200));
         let aside = dir.path().join("aside.sqlite3");
-        replace_keeping(&mut live, &path, &copy, &aside).unwrap();
+        replace_keeping(&mut live, &path, &copy, &aside, &|_| Ok(())).unwrap();
         writer.join().unwrap();
         let kept = open_read_only(&aside).unwrap();
         let mid: i64 = kept

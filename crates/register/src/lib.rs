@@ -44,6 +44,29 @@ impl Stamp {
         }
     }
 
+    /// Appends an audit entry inside a transaction the caller began on `conn` itself
+    /// (`BEGIN IMMEDIATE`, as a restore's row copy does), where no [`Transaction`] exists.
+    pub fn audit_within(
+        &self,
+        conn: &Connection,
+        action: &str,
+        subject: Option<&str>,
+        payload: serde_json::Value,
+    ) -> Result<audit::Entry> {
+        printable("--as (who is making the change)", &self.actor, false)?;
+        check_text(&payload, "")?;
+        audit::append(
+            conn,
+            &audit::NewEntry {
+                at: &self.at,
+                actor: &self.actor,
+                action,
+                subject,
+                payload,
+            },
+        )
+    }
+
     /// Appends an audit entry for a change made in `tx`.
     pub fn audit(
         &self,
