@@ -70,6 +70,7 @@ pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
         allow_many_leavers: false,
         allow_many_moves: false,
         renamed: Vec::new(),
+        accept_year_groups: false,
     };
     Ok(clearshot::pupils::import_roll(
         &mut store,
@@ -97,6 +98,7 @@ fn import_options(req: &ImportRequest, dry_run: bool) -> ImportOptions {
         allow_many_leavers: req.allow_many_leavers,
         allow_many_moves: req.allow_many_moves,
         renamed: req.renamed.clone(),
+        accept_year_groups: req.accept_year_groups,
     }
 }
 

@@ -105,6 +105,10 @@ pub struct ImportRequest {
     /// confirmed are the same children.
     #[serde(default)]
     pub renamed: Vec<String>,
+    /// Take the file's year groups although most are a year or two from the dates of birth's
+    /// (`ImportReport::year_groups_shifted`): the office has confirmed them.
+    #[serde(default)]
+    pub accept_year_groups: bool,
 }
 
 /// "This header feeds that field" (fields as `register::import::Field` names them).

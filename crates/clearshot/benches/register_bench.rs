@@ -136,6 +136,7 @@ fn import_opts(code: &str) -> ImportOptions {
         allow_many_leavers: false,
         allow_many_moves: false,
         renamed: Vec::new(),
+        accept_year_groups: false,
     }
 }
 

@@ -613,6 +613,7 @@ mod tests {
             allow_many_leavers: false,
             allow_many_moves: false,
             renamed: Vec::new(),
+            accept_year_groups: false,
         };
         let r = crate::pupils::import_roll(&mut store, csv.as_bytes(), &opts, &stamp).unwrap();
         assert_eq!(r.imported, n as usize, "{:?}", r.rejected.first());

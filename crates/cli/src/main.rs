@@ -165,6 +165,11 @@ enum PupilsCmd {
         /// renamed (otherwise those rows are rejected).
         #[arg(long, value_name = "UPN,...", value_delimiter = ',')]
         renamed: Vec<String>,
+        /// Take the file's year groups even when most are a year or two from the dates of
+        /// birth's (a special school teaching pupils out of their age group); refused otherwise,
+        /// as most often last year's or next year's roll.
+        #[arg(long)]
+        accept_year_groups: bool,
         #[command(flatten)]
         on: OnDate,
     },
@@ -641,6 +646,7 @@ fn pupils(
             allow_many_leavers,
             allow_many_moves,
             renamed,
+            accept_year_groups,
             on: date,
         } => {
             let date = on(&date);
@@ -664,6 +670,7 @@ fn pupils(
                 allow_many_leavers,
                 allow_many_moves,
                 renamed,
+                accept_year_groups,
             };
             let report = clearshot::pupils::import_roll(store, &bytes, &opts, stamp)
                 .map_err(|e| fail(format!("{}: {e}", file.display())))?;

@@ -157,6 +157,26 @@ pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
             names.join(", ")
         );
     }
+    if let Some(shifted) = &r.year_groups_shifted {
+        say!(
+            "\n{}: {shifted}",
+            if r.dry_run {
+                "WARNING"
+            } else {
+                "Taken as given (--accept-year-groups)"
+            }
+        );
+    }
+    if let Some(moves) = &r.many_moves {
+        say!(
+            "\n{}: {moves}",
+            if r.dry_run {
+                "WARNING"
+            } else {
+                "Moved (--allow-many-moves)"
+            }
+        );
+    }
     if r.many_leavers && r.dry_run {
         say!(
             "\nWARNING: {} pupils would be marked as left, more than a quarter of the academy's roll: is this the whole roll? The import itself is refused unless --allow-many-leavers",

@@ -223,9 +223,9 @@ fn formula_names_are_stored_as_given_and_never_exported_as_formulas() {
     let hostile = [
         "=HYPERLINK(\"http://x\",\"y\")",
         "+SUM(1+1)",
-        "-2+3",
+        "-A2+3",
         "@cmd",
-        "=1+1",
+        "=A1+1",
         "=cmd|' /C calc'!A0",
     ];
     let mut csv = format!("{HEADER}\n");

@@ -669,7 +669,7 @@ fn last_years_export_is_refused_and_so_is_a_us_date_file() {
         "2025-09-05",
     ]);
     assert!(
-        err.contains("8 of the file's 8 year groups are one below the date of birth's in 2025/26: is this last year's roll? If so, import it with --academic-year 2024; nothing was imported"),
+        err.contains("8 of the file's 8 year groups are one year below the date of birth's in 2025/26. Is this last year's roll? Export this year's from the MIS. If the year groups are right (pupils taught out of their age group, as in a special school), import with --accept-year-groups; nothing was imported"),
         "{err}"
     );
     assert_eq!(reg.fingerprint(), before);
@@ -703,7 +703,7 @@ fn last_years_export_is_refused_and_so_is_a_us_date_file() {
         "--academic-year",
         "2024",
         "--on",
-        "2025-11-01",
+        "2025-09-20",
     ]);
     assert!(
         err.contains("7 pupils' dates of birth would change with day and month swapped")
@@ -1242,24 +1242,28 @@ fn a_stray_quote_that_swallows_rows_refuses_the_file() {
     assert_eq!(report["imported"], 2, "{report}");
 }
 
-/// A row with more cells than the header (a comma inside a value not in quotes) or fewer (cut
-/// short before a column that is read) is rejected with its row; nothing stored is cleared, and
-/// the pupil is not marked as left.
+/// A row with more cells than the header (a comma inside a value not in quotes) is rejected
+/// with its row, and so is one that stops before a column that must be read; one that stops
+/// before optional columns (Excel leaves a row's empty last cells out) keeps what they held. A
+/// shift that leaves the extra cell empty shows in a name with no letters. Nobody is marked as
+/// left for a rejected row, wherever the shift put the UPN.
 #[test]
-fn rows_with_more_or_fewer_cells_than_the_header_are_rejected() {
+fn rows_with_more_or_fewer_cells_than_the_header() {
     let reg = Register::with_academy();
     let first = format!(
-        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9,9A,001\n{},Baker,Ben,,,15/01/2012,9,9B,002\n{},Cole,Cat,,,15/01/2012,9,9C,003\n",
+        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9,9A,001\n{},Baker,Ben,,,15/01/2012,9,9B,002\n{},Cole,Cat,,,15/01/2012,9,9C,003\n{},Dunn,Dan,,,15/01/2012,9,9D,004\n",
         kent(1),
         kent(2),
-        kent(3)
+        kent(3),
+        kent(4)
     );
-    assert_eq!(reg.import("OAK", &first, &AY)["imported"], 3);
+    assert_eq!(reg.import("OAK", &first, &AY)["imported"], 4);
     let second = format!(
-        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9\n{},Baker,Ben,,,15/01/2012,9,2A, 9B,002\n{},Cole,Cat,,,15/01/2012,9,9C,003,,\n",
+        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9\n{},Baker,Ben,,,15/01/2012,9,2A, 9B,002\n{},Cole,Cat,,,15/01/2012,9,9C,003,,\n{},Dunn\n",
         kent(1),
         kent(2),
-        kent(3)
+        kent(3),
+        kent(4)
     );
     let report = reg.import(
         "OAK",
@@ -1268,45 +1272,68 @@ fn rows_with_more_or_fewer_cells_than_the_header_are_rejected() {
     );
     let why = reasons(&report);
     assert_eq!(why.len(), 2, "{report}");
-    assert_eq!((why[0].0, why[0].1.as_str()), (2, kent(1).as_str()));
+    assert_eq!((why[0].0, why[0].1.as_str()), (3, kent(2).as_str()));
     assert!(
-        why[0].2.starts_with("the row has 7 cells and the header 9: it stops before the registration group, admission number"),
-        "{why:?}"
-    );
-    assert_eq!((why[1].0, why[1].1.as_str()), (3, kent(2).as_str()));
-    assert!(
-        why[1].2.contains(
+        why[0].2.contains(
             "the row has 10 cells and the header 9 (a comma inside a value that is not in quotes?)"
-        ) && why[1].2.ends_with("Extra: 002"),
+        ) && why[0].2.ends_with("Extra: 002"),
         "{why:?}"
     );
-    // Trailing empty cells are only a spreadsheet's habit: that row is fine.
-    assert_eq!(report["unchanged"], 1, "{report}");
+    assert_eq!((why[1].0, why[1].1.as_str()), (5, kent(4).as_str()));
+    assert!(
+        why[1].2.starts_with("the row has 2 cells and the header 9: it stops before the legal forename, date of birth"),
+        "{why:?}"
+    );
+    // Ann's row stops after the year: her registration group and admission number are kept.
+    // Cat's trailing empty cells are only a spreadsheet's habit.
+    assert_eq!(report["unchanged"], 2, "{report}");
     assert_eq!(report["left"], 0, "{report}");
     let able = show(&reg, &kent(1));
     assert_eq!(able["preferred_surname"], "Reid", "{able}");
     assert_eq!(able["reg_group"], "9A", "{able}");
-    // One row a cell longer than the rest, its last cell empty: "9B, 7C" shifted the values
-    // along as surely as with a value at the end.
+    // A shift that leaves the extra cell empty: "9B, 7C" moves the admission number into the
+    // preferred surname, the last column here, as an MIS export may have it.
+    let header = "UPN,Legal Surname,Legal Forename,DOB,Year,Reg,Adno,Preferred Surname";
     let shifted = format!(
-        "{FULL_HEADER}\n{},Able,Ann,,Reid,15/01/2012,9,9A,001\n{},Baker,Ben,,,15/01/2012,9,9B, 7C,\n{},Cole,Cat,,,15/01/2012,9,9C,003\n",
-        kent(1),
+        "{header}\n{},Baker,Ben,15/01/2012,9,9B, 7C,002,\n{},Cole,Cat,15/01/2012,9,9C,003,\n",
         kent(2),
         kent(3)
     );
     let report = reg.import(
         "OAK",
         &shifted,
-        &["--academic-year", "2025", "--on", "2025-11-01"],
+        &[
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-11-01",
+            "--no-mark-left",
+        ],
     );
     let why = reasons(&report);
     assert_eq!(why.len(), 1, "{report}");
     assert!(
-        why[0].2.contains("the row has 10 cells and the header 9")
-            && why[0].2.ends_with("(an empty cell)"),
+        why[0].2.starts_with(
+            "preferred surname \"002\" has no letters: are the row's values in the wrong columns"
+        ),
         "{why:?}"
     );
     assert_eq!(show(&reg, &kent(2))["admission_number"], "002");
+    // A row whose shift moved the UPN out of its column still keeps its pupil on roll.
+    let by_name = "Legal Surname,Legal Forename,UPN,DOB,Year";
+    let report = reg.import(
+        "OAK",
+        format!(
+            "{by_name}\nAble,Ann,{},15/01/2012,9\nBaker, Jr,Ben,{},15/01/2012,9\nCole,Cat,{},15/01/2012,9\nDunn,Dan,{},15/01/2012,9\n",
+            kent(1),
+            kent(2),
+            kent(3),
+            kent(4)
+        ),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    assert_eq!(reasons(&report).len(), 1, "{report}");
+    assert_eq!(report["left"], 0, "{report}");
 }
 
 /// Dates of birth that read only month first, and none only day first: the file is in US
@@ -1403,7 +1430,7 @@ fn a_upn_that_now_names_another_child_is_rejected_unless_confirmed() {
     assert_eq!(why.len(), 1, "{report}");
     assert!(
         why[0].2.starts_with(&format!(
-            "{} is Amy Smith on the register, and this row names Jakub Kowalski",
+            "{} is Amy Smith (born 2012-01-15) on the register, and this row names Jakub Kowalski (born 2012-01-15)",
             kent(1)
         )) && why[0].2.contains(&format!("--renamed {}", kent(1))),
         "{why:?}"
@@ -1419,6 +1446,43 @@ fn a_upn_that_now_names_another_child_is_rejected_unless_confirmed() {
     assert_eq!(reasons(&report).len(), 0, "{report}");
     assert_eq!(report["renamed"][0]["confirmed"], true, "{report}");
     assert_eq!(show(&reg, &kent(1))["legal_forename"], "Jakub");
+}
+
+/// A sibling under a reused UPN (the same surname, another forename, born years apart) is
+/// another child too; names corrected for a typo, or a double-barrelled surname cut to one
+/// part, are the same child.
+#[test]
+fn a_sibling_under_a_reused_upn_is_another_child_and_a_typo_fix_is_not() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Patel", "Harry", "31/10/2019", "1"),
+            line(&kent(2), "Pattel", "Hary", "15/01/2019", "1"),
+            line(&kent(3), "Ashworth-Hale", "Amelia", "15/01/2019", "1"),
+        ]),
+        &AY,
+    );
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Patel", "Amelia", "15/01/2017", "3"),
+            line(&kent(2), "Patel", "Harry", "15/01/2019", "1"),
+            line(&kent(3), "Hale", "Amelie", "15/01/2019", "1"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    let why = reasons(&report);
+    assert_eq!(why.len(), 1, "{report}");
+    assert!(
+        why[0].2.starts_with(&format!(
+            "{} is Harry Patel (born 2019-10-31) on the register, and this row names Amelia Patel (born 2017-01-15)",
+            kent(1)
+        )),
+        "{why:?}"
+    );
+    assert_eq!(report["updated"], 2, "{report}");
+    assert_eq!(show(&reg, &kent(2))["legal_forename"], "Harry");
 }
 
 /// Another academy's roll imported for this one would move its whole roll here: refused,
@@ -1566,4 +1630,179 @@ fn a_sep_line_and_title_lines_above_the_header_are_read_past() {
         vec![6, 7],
         "{why:?}"
     );
+}
+
+/// A roll two years old is refused like last year's; a special school's year groups, most a
+/// year below the dates of birth's, are taken with --accept-year-groups; a dry run says what a
+/// real import would refuse.
+#[test]
+fn year_groups_mostly_off_the_dates_of_birth_need_confirming() {
+    let reg = Register::with_academy();
+    // Born 2012/13: Year 8 in 2025/26.
+    let rows = |year: &str| -> Vec<String> {
+        (1..=8)
+            .map(|i| line(&kent(i), &format!("Pupil{i}"), "Pat", "15/03/2013", year))
+            .collect()
+    };
+    let file = reg.write("old.csv", roll(&rows("6")));
+    let before = reg.fingerprint();
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-09-05",
+    ]);
+    assert!(
+        err.contains("8 of the file's 8 year groups are two years below the date of birth's in 2025/26. Is this an old roll?"),
+        "{err}"
+    );
+    assert_eq!(reg.fingerprint(), before);
+    let dry = reg.import(
+        "OAK",
+        roll(&rows("7")),
+        &["--academic-year", "2025", "--on", "2025-09-05", "--dry-run"],
+    );
+    assert!(
+        dry["year_groups_shifted"]
+            .as_str()
+            .unwrap()
+            .starts_with("8 of the file's 8 year groups are one year below"),
+        "{dry}"
+    );
+    let taken = reg.import(
+        "OAK",
+        roll(&rows("7")),
+        &[
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-09-05",
+            "--accept-year-groups",
+        ],
+    );
+    assert_eq!(taken["imported"], 8, "{taken}");
+    assert_eq!(show(&reg, &kent(1))["year_group"], 7);
+}
+
+/// A dry run names a move of most of another academy's roll, as the real import refuses it.
+#[test]
+fn a_dry_run_names_many_moves() {
+    let reg = Register::with_academy();
+    reg.ok(&["academies", "add", "ELM", "--name", "Elm Primary"]);
+    let rows: Vec<String> = (1..=12)
+        .map(|i| line(&kent(i), &format!("Pupil{i}"), "Pat", "15/01/2012", "9"))
+        .collect();
+    reg.import("ELM", roll(&rows), &AY);
+    let dry = reg.import(
+        "OAK",
+        roll(&rows),
+        &["--academic-year", "2025", "--on", "2025-11-01", "--dry-run"],
+    );
+    assert!(
+        dry["many_moves"]
+            .as_str()
+            .unwrap()
+            .starts_with("this file would move 12 of the 12 pupils on roll at ELM to OAK"),
+        "{dry}"
+    );
+}
+
+/// A quote that swallows rows is found with a Mac's lone CR line ends too; an address or a
+/// note over several lines, with commas, is not taken for one.
+#[test]
+fn stray_quotes_with_cr_line_ends_are_found_and_multi_line_notes_are_fine() {
+    let reg = Register::with_academy();
+    let cr = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year,Reg\r{},Able,Ann,15/01/2012,9,\"9A\r{},Baker,Ben,15/01/2012,9,9B\r{},Cole,Cat,15/01/2012,9,\"9C\"\r",
+        kent(1),
+        kent(2),
+        kent(3)
+    );
+    let file = reg.write("mac.csv", cr);
+    let err = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2025-09-05",
+    ]);
+    assert!(
+        err.contains("row 2: a quote opens the \"Reg\" cell"),
+        "{err}"
+    );
+    let notes = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year,Address\n{},Able,Ann,15/01/2012,9,\"12 High Street\nLeeds, West Yorkshire, LS1 2AB\"\n{},Baker,Ben,15/01/2012,9,\"Allergies: nuts, eggs, dairy,\nsesame, kiwi\"\n",
+        kent(1),
+        kent(2)
+    );
+    assert_eq!(reg.import("OAK", notes, &AY)["imported"], 2);
+}
+
+/// Year-group spellings of nursery and special schools: one "Nursery" label for both nursery
+/// years, the Foundation Stage's FS1 and FS2, and the census's X (National Curriculum not
+/// followed, taken from the date of birth).
+#[test]
+fn nursery_foundation_stage_and_x_year_groups_are_read() {
+    let reg = Register::with_academy();
+    let rows: Vec<String> = (1..=6)
+        .map(|i| line(&kent(i), &format!("Tot{i}"), "Ty", "15/01/2023", "Nursery"))
+        .chain([
+            line(&kent(7), "Fs", "Fay", "15/01/2021", "FS2"),
+            line(&kent(8), "Ex", "Xan", "15/01/2012", "X"),
+        ])
+        .collect();
+    let report = reg.import("OAK", roll(&rows), &AY);
+    assert_eq!(report["imported"], 8, "{report}");
+    assert_eq!(
+        show(&reg, &kent(1))["year_group"],
+        -2,
+        "rising 3s, labelled Nursery"
+    );
+    assert_eq!(show(&reg, &kent(7))["year_group"], 0);
+    assert_eq!(show(&reg, &kent(8))["year_group"], 9);
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("(National Curriculum not followed): taken from the date of birth, Year 9"),
+        "{report}"
+    );
+}
+
+/// Excel's "sep=" line with a tab, and a semicolon file with a title line above its header.
+#[test]
+fn a_tab_sep_line_and_a_semicolon_file_with_a_title_are_read() {
+    let reg = Register::with_academy();
+    let tabbed = format!(
+        "sep=\t\nUPN\tLegal Surname\tLegal Forename\tDOB\tYear\n{}\tAble\tAnn\t15/01/2012\t9\n{}\tBaker\t\t15/01/2012\t9\n",
+        kent(1),
+        kent(2)
+    );
+    let report = reg.import("OAK", tabbed, &AY);
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(reasons(&report)[0].0, 3, "{report}");
+    let titled = format!(
+        "Printed: 27/11/2025, 09:14\nUPN;Legal Surname;Legal Forename;DOB;Year\n{};Cole;Cat;15/01/2012;9\n",
+        kent(3)
+    );
+    let report = reg.import(
+        "OAK",
+        titled,
+        &[
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-09-05",
+            "--no-mark-left",
+        ],
+    );
+    assert_eq!(report["imported"], 1, "{report}");
 }

@@ -134,6 +134,9 @@ pub struct ImportOptions {
     /// (otherwise such a row is rejected: a UPN now naming another child would carry the first
     /// child's consent forms).
     pub renamed: Vec<String>,
+    /// Take the file's year groups even when most are a year or two from the dates of birth's
+    /// (a special school teaching most pupils out of their age group): otherwise refused.
+    pub accept_year_groups: bool,
 }
 
 /// An import that would mark more than 10 pupils, and more than a quarter of an academy's roll,
@@ -199,6 +202,13 @@ pub struct ImportReport {
     /// Pupils whose legal forename and surname both change in the file: their rows are
     /// rejected unless confirmed ([`ImportOptions::renamed`]), and listed here either way.
     pub renamed: Vec<Renamed>,
+    /// Most of the file's year groups are the same distance from the dates of birth's (last
+    /// year's roll, next year's, an old one): what it is, in words. A real import is then
+    /// refused unless [`ImportOptions::accept_year_groups`].
+    pub year_groups_shifted: Option<String>,
+    /// The file moves most of another academy's roll here ([`many_leavers`]'s measure): in
+    /// words. A real import is then refused unless [`ImportOptions::allow_many_moves`].
+    pub many_moves: Option<String>,
 }
 
 /// A pupil on the register whom the file gives new legal names.
@@ -233,6 +243,9 @@ pub struct ParsedRoll {
     /// Who the rejected rows may be ([`person_keys`]): a pupil on roll who is one of them is
     /// not marked as left for want of a row that was only mistyped.
     pub rejected_people: HashSet<String>,
+    /// Optional fields a row stops before (Excel leaves out a row's empty last cells): kept as
+    /// stored, like a column the file does not have.
+    pub row_kept: HashMap<usize, Vec<Field>>,
 }
 
 /// Keys for matching a rejected row with a pupil: the UPN without its check letter (the letter
@@ -309,7 +322,18 @@ pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
 
 /// The delimiter that occurs most often in the header line, outside quotes.
 pub fn sniff_delimiter(text: &str) -> u8 {
-    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // The header, not a report's title line above it: the first of the first lines that names
+    // a UPN column, else the first line with anything in it.
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = lines
+        .clone()
+        .take(12)
+        .find(|l| {
+            let l = l.to_lowercase();
+            l.contains("upn") || l.contains("unique pupil")
+        })
+        .or_else(|| lines.next())
+        .unwrap_or("");
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
     for b in header.bytes() {
@@ -417,6 +441,17 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             opts.on
         )));
     }
+    // Last year's roll is for a file exported in July and imported as term starts; later in
+    // the year it would mark this year's joiners as left and bring back last year's leavers.
+    let late_september = NaiveDate::from_ymd_opt(current, 9, 30).unwrap_or(NaiveDate::MIN);
+    if opts.academic_year < current && opts.on > late_september {
+        return Err(Error::Invalid(format!(
+            "academic year {}/{:02} is last year's: on {} export this year's roll from the MIS (last year's is taken until 30 September, for a roll exported in July); nothing was imported",
+            opts.academic_year,
+            (opts.academic_year + 1) % 100,
+            opts.on
+        )));
+    }
     // Next year's roll exists from the summer term; before that, "2027" typed for 2026/27 would
     // make every pupil a year younger (a Year 7 treated as Year 6, cleared on a parent's form
     // alone).
@@ -438,7 +473,8 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     let named_separator = text
         .lines()
         .next()
-        .map(str::trim)
+        // Not `trim`: the separator may be a tab. A spreadsheet may quote the line.
+        .map(|l| l.trim_matches([' ', '\r', '"']))
         .and_then(|l| l.strip_prefix("sep=").or_else(|| l.strip_prefix("SEP=")))
         .and_then(|rest| {
             let mut chars = rest.chars();
@@ -606,6 +642,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
     // Numeric dates of birth that read only one way: day first (25/12/2019), month first
     // (12/25/2019).
     let mut rejected_people = HashSet::new();
+    let mut row_kept: HashMap<usize, Vec<Field>> = HashMap::new();
     let mut day_first = 0usize;
     let mut month_first: Vec<(usize, String)> = Vec::new();
     // Newlines inside quoted fields make a text line differ from a spreadsheet row.
@@ -622,19 +659,6 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             ),
         });
     }
-    // Read whole first: a row is compared with the file's usual number of cells.
-    let records: Vec<csv::Result<csv::StringRecord>> = records.collect();
-    let usual_cells = {
-        let mut counts: HashMap<usize, usize> = HashMap::new();
-        for r in records.iter().flatten() {
-            *counts.entry(r.len()).or_default() += 1;
-        }
-        counts
-            .into_iter()
-            .max_by_key(|&(len, n)| (n, len))
-            .map_or(header.len(), |(len, _)| len)
-            .max(header.len())
-    };
     for record in records {
         let record = match record {
             Ok(r) => r,
@@ -666,7 +690,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         }
         // A quote opened and not closed until a later row: the rows in between are read as
         // part of one cell, and would vanish (or be marked as left). The file is refused.
-        if let Some((i, cell)) = swallowed_rows(&record, &index, header.len(), delimiter) {
+        if let Some((i, cell)) = swallowed_rows(&record, delimiter) {
             let breaks = LineCounter::new(cell.as_bytes()).line_of(cell.len()) - 1;
             let column = header.get(i).map(str::trim).unwrap_or("?");
             return Err(Error::Invalid(format!(
@@ -680,26 +704,35 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
             .and_then(|&i| record.get(i))
             .map(|u| u.trim().to_uppercase())
             .unwrap_or_default();
-        // More cells than the header: most often a comma inside a value that is not in quotes,
-        // which moves every later value into the wrong column.
-        // Empty cells past the header are a spreadsheet's padding when most rows have them; one
-        // row longer than the rest ("2A, 7C" in a Reg cell, the last cell empty) is not.
-        let mut extra: Vec<&str> = record
+        // More cells than the header, with something in them: most often a comma inside a
+        // value that is not in quotes, which moves every later value into the wrong column.
+        // (Empty cells past the header are a spreadsheet's padding. A shift that leaves them
+        // empty shows in the values it moves: a name with no letters, a date that is no date.)
+        let extra: Vec<&str> = record
             .iter()
             .skip(header.len())
             .filter(|f| !f.trim().is_empty())
             .collect();
-        if extra.is_empty() && record.len() > usual_cells {
-            extra.push("(an empty cell)");
-        }
-        // Fewer: the row stops before a column that is read, whose value would be taken as blank
-        // (and a blank clears the field).
-        let cut_short: Vec<&str> = Field::ALL
-            .iter()
-            .filter(|f| index.get(f).is_some_and(|&i| i >= record.len()))
-            .map(|f| f.label())
-            .collect();
+        // Fewer: the row stops before a column that must be read. (Excel leaves out the empty
+        // cells at the end of many rows; an optional field cut off is kept, as a missing
+        // column is.)
+        let cut_short: Vec<&str> = [
+            Field::Upn,
+            Field::LegalSurname,
+            Field::LegalForename,
+            Field::Dob,
+        ]
+        .iter()
+        .filter(|f| index.get(f).is_some_and(|&i| i >= record.len()))
+        .map(|f| f.label())
+        .collect();
         if !extra.is_empty() || !cut_short.is_empty() {
+            // Whoever the row is stays on roll: any UPN in it, wherever the shift put it.
+            for cell in record.iter() {
+                if upn_like(cell) {
+                    upns_present.insert(cell.trim().to_uppercase());
+                }
+            }
             if !raw_upn_cell.is_empty() {
                 upns_present.insert(raw_upn_cell.clone());
             }
@@ -708,7 +741,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                 upn: raw_upn_cell,
                 reason: if extra.is_empty() {
                     format!(
-                        "the row has {} cells and the header {}: it stops before the {} (nothing in this row was imported, so nothing stored is cleared)",
+                        "the row has {} cells and the header {}: it stops before the {} (the row was not imported)",
                         record.len(),
                         header.len(),
                         cut_short.join(", ")
@@ -723,6 +756,18 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                 },
             });
             continue;
+        }
+        let cut_off: Vec<Field> = [
+            Field::PreferredForename,
+            Field::PreferredSurname,
+            Field::RegGroup,
+            Field::AdmissionNumber,
+        ]
+        .into_iter()
+        .filter(|f| index.get(f).is_some_and(|&i| i >= record.len()))
+        .collect();
+        if !cut_off.is_empty() {
+            row_kept.insert(row, cut_off);
         }
         let get = |f: Field| -> &str {
             index
@@ -752,7 +797,9 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                         message,
                     });
                 }
-                if get(Field::YearGroup).is_empty() {
+                if get(Field::YearGroup).is_empty()
+                    || not_following_the_curriculum(get(Field::YearGroup))
+                {
                     year_derived.insert(row);
                 }
                 entries.push((row, entry));
@@ -828,6 +875,7 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
         upns_present,
         year_derived,
         rejected_people,
+        row_kept,
     })
 }
 
@@ -847,27 +895,24 @@ fn day_and_month(raw: &str) -> Option<(u32, u32)> {
 }
 
 /// A cell holding what must be whole rows: a quote opened in it that closes only rows later.
-/// A line break in a cell of a column that is read (a name, a date) followed by a separator,
-/// or, in a column that is not read (an address may run over lines), a later line with as
-/// many separators as half a row. Returns the column and the cell.
-fn swallowed_rows<'r>(
-    record: &'r csv::StringRecord,
-    index: &HashMap<Field, usize>,
-    columns: usize,
-    delimiter: u8,
-) -> Option<(usize, &'r str)> {
+/// A line break (LF, CRLF or a Mac's lone CR) followed by a line with a UPN in it; an address
+/// or a note may run over lines, and holds none. Returns the column and the cell.
+fn swallowed_rows(record: &csv::StringRecord, delimiter: u8) -> Option<(usize, &str)> {
     let delimiter = delimiter as char;
-    record.iter().enumerate().find(|(i, cell)| {
-        let read = index.values().any(|c| c == i);
-        let needed = if read {
-            1
-        } else {
-            (columns.saturating_sub(1) / 2).max(2)
-        };
-        cell.lines()
+    record.iter().enumerate().find(|(_, cell)| {
+        cell.split(['\n', '\r'])
             .skip(1)
-            .any(|line| line.matches(delimiter).count() >= needed)
+            .any(|line| line.split(delimiter).any(upn_like))
     })
+}
+
+/// Whether text has a UPN's shape: a letter, eleven digits, and a digit or letter.
+fn upn_like(text: &str) -> bool {
+    let t = text.trim().trim_matches('"').as_bytes();
+    t.len() == 13
+        && t[0].is_ascii_alphabetic()
+        && t[1..12].iter().all(u8::is_ascii_digit)
+        && t[12].is_ascii_alphanumeric()
 }
 
 /// The line on which a quoted field opens and never closes, if any. A quote opens a quoted
@@ -974,6 +1019,12 @@ fn text_field(
     Ok(Some(value.to_string()))
 }
 
+/// The census code "X": a pupil not following the National Curriculum (a special school's), whose
+/// year group is then the date of birth's.
+fn not_following_the_curriculum(raw: &str) -> bool {
+    raw.trim().eq_ignore_ascii_case("x")
+}
+
 fn parse_row<'a>(
     get: &impl Fn(Field) -> &'a str,
     opts: &ImportOptions,
@@ -1013,13 +1064,42 @@ fn parse_row<'a>(
             (opts.academic_year + 1) % 100
         ));
     }
+    // A name with no letter in it ("000102") is a value from another column: the row's cells
+    // were shifted (a comma inside a value not in quotes).
+    for (what, name) in [
+        ("legal surname", Some(&legal_surname)),
+        ("legal forename", Some(&legal_forename)),
+        ("preferred forename", preferred_forename.as_ref()),
+        ("preferred surname", preferred_surname.as_ref()),
+    ] {
+        if let Some(name) = name.filter(|n| !n.chars().any(char::is_alphabetic)) {
+            return Err(format!(
+                "{what} {name:?} has no letters: are the row's values in the wrong columns (a comma inside a value that is not in quotes)? The row was not imported"
+            ));
+        }
+    }
     let raw_year = get(Field::YearGroup);
     let (year_group, warning) = if raw_year.is_empty() {
         (derived, None)
+    } else if not_following_the_curriculum(raw_year) {
+        (
+            derived,
+            Some(format!(
+                "year group {raw_year:?} (National Curriculum not followed): taken from the date of birth, {}",
+                rules::year::year_group_label(derived)
+            )),
+        )
     } else {
         let recorded = rules::year::parse_year_group(raw_year)
             .filter(|y| (-2..=14).contains(y))
             .ok_or_else(|| format!("unknown year group {raw_year:?}"))?;
+        // A school with one nursery class labels both its years "Nursery".
+        let recorded = if rules::year::is_generic_nursery(raw_year) && (-2..=-1).contains(&derived)
+        {
+            derived
+        } else {
+            recorded
+        };
         // Three or more years from the date of birth's is a typo (12 for 2), not a pupil taught
         // out of their age group, and would change who must sign the forms.
         if (recorded - derived).abs() >= 3 {
@@ -1190,8 +1270,11 @@ pub fn import(
     .filter(|f| !has(*f))
     .collect();
     let kept_fields = report.kept_fields.clone();
-    // Last year's export imported as this year's (or next year's as this year's) puts most
-    // pupils a year below (above) their date of birth's year group: said once, at the top.
+    // Last year's export imported as this year's (or next year's as this year's, or an older
+    // one) puts most pupils the same distance from their date of birth's year group. Every
+    // pupil a year out would move who must sign (a Year 7 read as Year 6 is cleared on a
+    // parent's form alone): said once, for the whole file, and a real import is refused unless
+    // the office says the year groups are right.
     let first_sept = pupils::first_september(opts.academic_year);
     let with_year: Vec<&RollEntry> = roll
         .entries
@@ -1199,25 +1282,41 @@ pub fn import(
         .filter(|(row, _)| !roll.year_derived.contains(row))
         .map(|(_, e)| e)
         .collect();
-    for (shift, other_year, what) in [
-        (-1, opts.academic_year - 1, "last year's"),
-        (1, opts.academic_year + 1, "next year's"),
-    ] {
+    for shift in [-1, 1, -2, 2] {
         let off = with_year
             .iter()
             .filter(|e| e.year_group - rules::year::ncy_from_dob(e.dob, first_sept) == shift)
             .count();
-        // Every pupil a year out would move who must sign (a Year 7 read as Year 6 is cleared
-        // on a parent's form alone): refused, naming the academic year that fits.
-        if off >= 5 && off * 2 > with_year.len() {
+        if off < 5 || off * 2 <= with_year.len() {
+            continue;
+        }
+        let what = match shift {
+            -1 => "Is this last year's roll? Export this year's from the MIS".to_string(),
+            1 => format!(
+                "Is this next year's roll? Import it with --academic-year {} (from 1 June)",
+                opts.academic_year + 1
+            ),
+            _ => "Is this an old roll? Export this year's from the MIS".to_string(),
+        };
+        report.year_groups_shifted = Some(format!(
+            "{off} of the file's {} year groups are {} {} the date of birth's in {}/{:02}. {what}. If the year groups are right (pupils taught out of their age group, as in a special school), import with --accept-year-groups",
+            with_year.len(),
+            if shift.abs() == 1 {
+                "one year"
+            } else {
+                "two years"
+            },
+            if shift < 0 { "below" } else { "above" },
+            opts.academic_year,
+            (opts.academic_year + 1) % 100
+        ));
+        if !opts.dry_run && !opts.accept_year_groups {
             return Err(Error::Invalid(format!(
-                "{off} of the file's {} year groups are one {} the date of birth's in {}/{:02}: is this {what} roll? If so, import it with --academic-year {other_year}; nothing was imported",
-                with_year.len(),
-                if shift < 0 { "below" } else { "above" },
-                opts.academic_year,
-                (opts.academic_year + 1) % 100
+                "{}; nothing was imported",
+                report.year_groups_shifted.as_deref().unwrap_or_default()
             )));
         }
+        break;
     }
     // Most of another academy's roll moving here: that academy's file imported for this one.
     let mut moving: HashMap<(i64, &str), usize> = HashMap::new();
@@ -1236,11 +1335,15 @@ pub fn import(
             .iter()
             .filter(|p| p.left_on.is_none())
             .count();
-        if many_leavers(n, on_roll) && !opts.dry_run && !opts.allow_many_moves {
-            return Err(Error::Invalid(format!(
-                "this file would move {n} of the {on_roll} pupils on roll at {from} to {}: is it {from}'s roll, imported for the wrong academy? Nothing was changed. If they really have moved, import again allowing it (--allow-many-moves)",
+        if many_leavers(n, on_roll) {
+            let said = format!(
+                "this file would move {n} of the {on_roll} pupils on roll at {from} to {}: is it {from}'s roll, imported for the wrong academy? If they really have moved, import allowing it (--allow-many-moves)",
                 academy.code
-            )));
+            );
+            if !opts.dry_run && !opts.allow_many_moves {
+                return Err(Error::Invalid(format!("{said}; nothing was changed")));
+            }
+            report.many_moves = Some(said);
         }
     }
     let mut swapped_dobs: Vec<String> = Vec::new();
@@ -1248,13 +1351,20 @@ pub fn import(
     for (row, entry) in &roll.entries {
         let kept;
         let entry = match existing.get(&entry.upn) {
-            Some(p) if roll.year_derived.contains(row) || !kept_fields.is_empty() => {
+            Some(p)
+                if roll.year_derived.contains(row)
+                    || !kept_fields.is_empty()
+                    || roll.row_kept.contains_key(row) =>
+            {
                 let mut e = entry.clone();
                 if roll.year_derived.contains(row) {
                     e.year_group =
                         entry.year_group_academic_year - p.year_group_academic_year + p.year_group;
                 }
-                for f in &kept_fields {
+                for f in kept_fields
+                    .iter()
+                    .chain(roll.row_kept.get(row).into_iter().flatten())
+                {
                     match f {
                         Field::PreferredForename => {
                             e.preferred_forename = p.preferred_forename.clone()
@@ -1302,10 +1412,11 @@ pub fn import(
                 report.imported += 1;
             }
             Some(p) if entry.matches(p, academy.id) => report.unchanged += 1,
-            // Both legal names changed: a UPN reused for another child in the MIS more often
-            // than a child renamed, and the forms on record were signed for the first child.
+            // Another child under this UPN (both legal names changed; or the forename and the
+            // date of birth, a sibling): a UPN reused in the MIS more often than a child
+            // renamed, and the forms on record were signed for the first child.
             Some(p)
-                if renamed_entirely(p, entry)
+                if another_child(p, entry)
                     && !opts
                         .renamed
                         .iter()
@@ -1314,31 +1425,39 @@ pub fn import(
                 report.renamed.push(Renamed {
                     row: *row,
                     upn: p.upn.clone(),
-                    was: p.display_name(),
-                    now: format!("{} {}", entry.legal_forename, entry.legal_surname),
+                    was: format!("{}, born {}", p.display_name(), p.dob),
+                    now: format!(
+                        "{} {}, born {}",
+                        entry.legal_forename, entry.legal_surname, entry.dob
+                    ),
                     confirmed: false,
                 });
                 report.rejected.push(Rejected {
                     row: *row,
                     upn: entry.upn.clone(),
                     reason: format!(
-                        "{} is {} on the register, and this row names {} {}: a UPN is one child's for life, and the consent forms on record were signed for {}. Check the MIS; if it is the same child renamed, import again with --renamed {} (nothing of this row was imported)",
+                        "{} is {} (born {}) on the register, and this row names {} {} (born {}): a UPN is one child's for life, and the consent forms on record were signed for {}. Check the MIS; if it is the same child, renamed, import again with --renamed {} (nothing of this row was imported)",
                         p.upn,
                         p.display_name(),
+                        p.dob,
                         entry.legal_forename,
                         entry.legal_surname,
+                        entry.dob,
                         p.display_name(),
                         p.upn
                     ),
                 });
             }
             Some(p) => {
-                if renamed_entirely(p, entry) {
+                if another_child(p, entry) {
                     report.renamed.push(Renamed {
                         row: *row,
                         upn: p.upn.clone(),
-                        was: p.display_name(),
-                        now: format!("{} {}", entry.legal_forename, entry.legal_surname),
+                        was: format!("{}, born {}", p.display_name(), p.dob),
+                        now: format!(
+                            "{} {}, born {}",
+                            entry.legal_forename, entry.legal_surname, entry.dob
+                        ),
                         confirmed: true,
                     });
                 }
@@ -1464,20 +1583,64 @@ pub fn import(
     Ok(report)
 }
 
-/// Whether a row gives a pupil on the register a new legal forename and a new legal surname
-/// (not the two swapped, not the same names spelt with other accents or spaces).
-fn renamed_entirely(p: &pupils::Pupil, e: &RollEntry) -> bool {
+/// Whether a row under a pupil's UPN looks like another child: a new legal forename and a new
+/// legal surname, or a new forename and a date of birth half a year or more away (a sibling).
+/// A name counts as the same when it is one the register knows (legal or preferred, either
+/// field: the two swapped), one part of it ("Hale" for "Ashworth-Hale"), or a typo of it
+/// (one letter in a short name, two in a longer one: "Hary" for "Harry").
+fn another_child(p: &pupils::Pupil, e: &RollEntry) -> bool {
     use rules::caption::name_key;
-    let (old_f, old_s) = (name_key(&p.legal_forename), name_key(&p.legal_surname));
-    let (new_f, new_s) = (name_key(&e.legal_forename), name_key(&e.legal_surname));
-    let known = |n: &str| {
-        [&old_f, &old_s].contains(&&n.to_owned())
-            || [&p.preferred_forename, &p.preferred_surname]
-                .into_iter()
-                .flatten()
-                .any(|x| name_key(x) == n)
+    let mut known: Vec<String> = Vec::new();
+    for name in [&p.legal_forename, &p.legal_surname]
+        .into_iter()
+        .chain(p.preferred_forename.as_ref())
+        .chain(p.preferred_surname.as_ref())
+    {
+        known.push(name_key(name));
+        known.extend(
+            name.split(|c: char| c.is_whitespace() || c == '-')
+                .map(name_key)
+                .filter(|part| part.chars().count() >= 2),
+        );
+    }
+    let same = |name: &str| {
+        let new = name_key(name);
+        let parts: Vec<String> = name
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .map(name_key)
+            .filter(|part| part.chars().count() >= 2)
+            .collect();
+        known.iter().any(|k| {
+            let allowed = if k.chars().count().min(new.chars().count()) <= 4 {
+                1
+            } else {
+                2
+            };
+            *k == new || parts.contains(k) || edit_distance(k, &new) <= allowed
+        })
     };
-    !known(&new_f) && !known(&new_s)
+    let forename = same(&e.legal_forename);
+    let surname = same(&e.legal_surname);
+    let far_apart = (p.dob - e.dob).num_days().abs() >= 183;
+    !forename && (!surname || far_apart)
+}
+
+/// Levenshtein distance between two short strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// The date of the latest roll imported for an academy, from the audit log.

@@ -1130,25 +1130,23 @@ const CLOSERS: &[char] = &['"', '\u{201D}', '\u{00BB}', ')', ']', '}'];
 /// them as spaces (and an initial's full stop too), and with short quoted or bracketed spans
 /// (a nickname, up to 40 characters) left out.
 fn name_readings(caption: &str) -> Vec<String> {
-    let has_initial = {
-        let chars: Vec<char> = caption.chars().collect();
-        chars.windows(2).enumerate().any(|(i, w)| {
-            w[0].is_alphabetic() && w[1] == '.' && (i == 0 || !chars[i - 1].is_alphanumeric())
-        })
+    let chars: Vec<char> = caption.chars().collect();
+    // The full stop of an initial: after a single letter ("J.", "J.J.").
+    let initial = |i: usize| {
+        chars[i] == '.'
+            && i > 0
+            && chars[i - 1].is_alphabetic()
+            && (i < 2 || !chars[i - 2].is_alphanumeric())
     };
+    let has_initial = (0..chars.len()).any(initial);
     if !caption.contains(OPENERS) && !caption.contains(CLOSERS) && !has_initial {
         return Vec::new();
     }
-    let chars: Vec<char> = caption.chars().collect();
     let plain: String = chars
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            let initial = c == '.'
-                && i > 0
-                && chars[i - 1].is_alphabetic()
-                && (i < 2 || !chars[i - 2].is_alphanumeric());
-            if OPENERS.contains(&c) || CLOSERS.contains(&c) || initial {
+            if OPENERS.contains(&c) || CLOSERS.contains(&c) || initial(i) {
                 ' '
             } else {
                 c

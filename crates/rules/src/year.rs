@@ -46,11 +46,23 @@ pub fn parse_year_group(s: &str) -> Option<i32> {
         .find_map(|prefix| squeezed.strip_prefix(prefix).and_then(parse_year_body))
 }
 
+/// Whether a year-group spelling names the nursery without saying which of its two years
+/// ("Nursery", "N", "FS1"): a school with one nursery class labels rising-3s and rising-4s alike.
+pub fn is_generic_nursery(s: &str) -> bool {
+    let squeezed: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    matches!(squeezed.as_str(), "n" | "nur" | "nursery" | "fs1" | "f1")
+}
+
 /// The part of a year-group spelling after any "Year"/"Yr"/"Y" prefix.
 fn parse_year_body(body: &str) -> Option<i32> {
     match body {
-        "r" | "rec" | "reception" => Some(0),
-        "n" | "nur" | "nursery" | "n2" | "nursery2" => Some(-1),
+        // The Foundation Stage: FS1 is the nursery year, FS2 reception.
+        "r" | "rec" | "reception" | "fs2" | "f2" => Some(0),
+        "n" | "nur" | "nursery" | "n2" | "nursery2" | "fs1" | "f1" => Some(-1),
         "n1" | "nursery1" => Some(-2),
         digits if (1..=2).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) => {
             digits.parse::<i32>().ok().filter(|n| (1..=14).contains(n))
@@ -130,6 +142,10 @@ mod tests {
             ("Nursery", -1),
             ("N1", -2),
             ("N2", -1),
+            ("FS1", -1),
+            ("F1", -1),
+            ("FS2", 0),
+            ("F2", 0),
             ("12", 12),
             ("Year 13", 13),
             ("14", 14),

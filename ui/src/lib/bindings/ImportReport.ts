@@ -25,4 +25,15 @@ kept_fields: Array<Field>,
  * Pupils whose legal forename and surname both change in the file: their rows are
  * rejected unless confirmed ([`ImportOptions::renamed`]), and listed here either way.
  */
-renamed: Array<Renamed>, };
+renamed: Array<Renamed>, 
+/**
+ * Most of the file's year groups are the same distance from the dates of birth's (last
+ * year's roll, next year's, an old one): what it is, in words. A real import is then
+ * refused unless [`ImportOptions::accept_year_groups`].
+ */
+year_groups_shifted: string | null, 
+/**
+ * The file moves most of another academy's roll here ([`many_leavers`]'s measure): in
+ * words. A real import is then refused unless [`ImportOptions::allow_many_moves`].
+ */
+many_moves: string | null, };

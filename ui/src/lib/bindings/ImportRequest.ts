@@ -28,4 +28,9 @@ allow_many_moves: boolean,
  * UPNs the preview listed as renamed (`ImportReport::renamed`) that the office has
  * confirmed are the same children.
  */
-renamed: Array<string>, };
+renamed: Array<string>, 
+/**
+ * Take the file's year groups although most are a year or two from the dates of birth's
+ * (`ImportReport::year_groups_shifted`): the office has confirmed them.
+ */
+accept_year_groups: boolean, };
