@@ -138,8 +138,44 @@ fn lookalike(c: char) -> Option<char> {
         'υ' => 'u',
         'Χ' | 'χ' => 'x',
         'ν' => 'v',
+        // Small capitals, as "fancy text" generators write them.
+        'ᴀ' => 'a',
+        'ʙ' => 'b',
+        'ᴄ' => 'c',
+        'ᴅ' => 'd',
+        'ᴇ' => 'e',
+        'ꜰ' => 'f',
+        'ɢ' => 'g',
+        'ʜ' => 'h',
+        'ɪ' => 'i',
+        'ᴊ' => 'j',
+        'ᴋ' => 'k',
+        'ʟ' => 'l',
+        'ᴍ' => 'm',
+        'ɴ' => 'n',
+        'ᴏ' => 'o',
+        'ᴘ' => 'p',
+        'ǫ' => 'q',
+        'ʀ' => 'r',
+        'ꜱ' => 's',
+        'ᴛ' => 't',
+        'ᴜ' => 'u',
+        'ᴠ' => 'v',
+        'ᴡ' => 'w',
+        'ʏ' => 'y',
+        'ᴢ' => 'z',
+        // Letters in squares and circles that Unicode does not decompose (🅰, 🅐), and the
+        // regional indicators (🇦).
+        c @ '\u{1F170}'..='\u{1F189}' => letter(c as u32 - 0x1F170)?,
+        c @ '\u{1F150}'..='\u{1F169}' => letter(c as u32 - 0x1F150)?,
+        c @ '\u{1F1E6}'..='\u{1F1FF}' => letter(c as u32 - 0x1F1E6)?,
         _ => return None,
     })
+}
+
+/// The `n`th letter of the alphabet, from 0.
+fn letter(n: u32) -> Option<char> {
+    char::from_u32(u32::from(b'a') + n).filter(char::is_ascii_lowercase)
 }
 
 /// Characters that draw nothing (zero-width spaces and joiners, the soft hyphen, direction
@@ -220,6 +256,8 @@ struct Word {
     capital: bool,
     /// What stands before it (`Sep::Hard` for the first word).
     sep: Sep,
+    /// A run of single letters spaced out, merged into this word (see `pupil_name_problems`).
+    spaced: bool,
 }
 
 fn caption_words(text: &str) -> Vec<Word> {
@@ -251,6 +289,7 @@ fn caption_words(text: &str) -> Vec<Word> {
             bare,
             capital: raw.chars().next().is_some_and(char::is_uppercase),
             sep,
+            spaced: false,
         });
         token.clear();
         between.clear();
@@ -280,20 +319,68 @@ pub fn name_key(name: &str) -> String {
     fold(name).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
-/// The words of a `#hashtag` or `@handle` run together ("#HarryPatel", "@harry.patel"),
+/// The words of each `#hashtag` or `@handle` run together ("#HarryPatel", "@harry.patel"),
 /// folded, with everything but letters and digits dropped.
-fn tags(caption: &str) -> Vec<String> {
+fn tags(caption: &str) -> Vec<Tag> {
     caption
         .split(|c: char| c.is_whitespace())
         .filter_map(|token| {
             let at = token.find(['#', '@'])?;
-            let tag: String = fold(&token[at + 1..])
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect();
-            (!tag.is_empty()).then_some(tag)
+            let mut tag = Tag::default();
+            let raw = &token[at + 1..];
+            let mixed_case =
+                raw.chars().any(char::is_uppercase) && raw.chars().any(char::is_lowercase);
+            let mut previous: Option<char> = None;
+            for c in raw.chars() {
+                let folded: String = fold(&c.to_string())
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect();
+                if folded.is_empty() {
+                    previous = Some(c);
+                    continue;
+                }
+                // A word starts at a capital, after a digit or a symbol, or anywhere in a tag
+                // written in one case.
+                let starts = !mixed_case
+                    || c.is_uppercase()
+                    || previous.is_none_or(|p| !p.is_alphabetic())
+                    || (c.is_ascii_digit() && previous.is_some_and(char::is_alphabetic));
+                if starts {
+                    tag.starts.push(tag.text.len());
+                }
+                tag.text.push_str(&folded);
+                previous = Some(c);
+            }
+            (!tag.text.is_empty()).then_some(tag)
         })
         .collect()
+}
+
+/// A `#hashtag` or `@handle`'s words run together and folded, with where its words start.
+#[derive(Debug, Clone, Default)]
+struct Tag {
+    text: String,
+    /// Byte offsets in `text` where a word starts.
+    starts: Vec<usize>,
+}
+
+impl Tag {
+    /// Whether `key` is in the tag, starting where one of its words does.
+    fn starts_at(&self, key: &str) -> bool {
+        self.starts.iter().any(|&at| {
+            self.text
+                .get(at..)
+                .is_some_and(|rest| rest.starts_with(key))
+        })
+    }
+
+    fn map(&self, f: impl Fn(&str) -> String) -> Tag {
+        Tag {
+            text: f(&self.text),
+            starts: self.starts.clone(),
+        }
+    }
 }
 
 /// Titles before a surname: "Mrs Smith" is a member of staff, whatever word follows.
@@ -325,7 +412,9 @@ fn part_ends(words: &[Word], at: usize, part: &str, possessive: bool) -> Vec<usi
 }
 
 /// Whether the caption names the pupil with forename `first` and surname `last` (keys).
-fn names(words: &[Word], caption_tags: &[String], first: &str, last: &str) -> bool {
+/// `part`: `last` is one part of a surname of several, found only as written as a name (both
+/// words with capitals: "Ada Smith", not "will read" for Will Read-Jones), and not in a tag.
+fn names(words: &[Word], caption_tags: &[Tag], first: &str, last: &str, part: bool) -> bool {
     if first.is_empty() || last.is_empty() {
         return false;
     }
@@ -341,6 +430,10 @@ fn names(words: &[Word], caption_tags: &[String], first: &str, last: &str) -> bo
     // Partly run together, with spaces or hyphens elsewhere: "AdaOkafor-Smith", "MariaDe La
     // Cruz". (The words one by one are read below.)
     for (i, start) in words.iter().enumerate() {
+        // Staff: "Mrs Jade Brown's class".
+        if i > 0 && TITLES.contains(&words[i - 1].word.as_str()) {
+            continue;
+        }
         let mut run = start.word.clone();
         for w in words.iter().skip(i + 1).take(4) {
             if w.sep != Sep::Soft || run.len() >= joined.len() {
@@ -353,29 +446,56 @@ fn names(words: &[Word], caption_tags: &[String], first: &str, last: &str) -> bo
             run.push_str(&w.word);
         }
     }
-    // In a tag, with anything around it ("#TeamHarryPatel", "#PatelHarry2026").
-    if caption_tags
-        .iter()
-        .any(|t| t.contains(&joined) || t.contains(&joined_reversed))
+    // In a tag, with anything around it ("#TeamHarryPatel", "#PatelHarry2026"), starting
+    // where a word of it starts when it is written in camel case ("#VictorianDay" holds
+    // "ianday", but not Ian Day).
+    if !part
+        && caption_tags
+            .iter()
+            .any(|t| t.starts_at(&joined) || t.starts_at(&joined_reversed))
     {
         return true;
     }
+    let written_as_names = |from: usize, to: usize| {
+        !part || words[from..to.min(words.len())].iter().all(|w| w.capital)
+    };
     (0..words.len()).any(|i| {
-        // "Ada Okafor", "Ada Okafor's": only spaces or hyphens between the names.
-        let forward = part_ends(words, i, first, false).into_iter().any(|end| {
-            words.get(end).is_some_and(|w| w.sep == Sep::Soft)
-                && !part_ends(words, end, last, true).is_empty()
-        });
+        // Staff: "Mrs Jade Brown", "Mrs J. J. Brown".
+        let after_title = i > 0 && TITLES.contains(&words[i - 1].word.as_str());
+        // "Ada Okafor", "Ada Okafor's": only spaces or hyphens between the names; a middle
+        // initial ("Tom E. Baker") or a middle name written as a name ("Jade Louise Brown")
+        // between them.
+        let forward = !after_title
+            && part_ends(words, i, first, false).into_iter().any(|end| {
+                let middle = words.get(end).is_some_and(|w| {
+                    w.sep == Sep::Soft
+                        && w.capital
+                        && words
+                            .get(end + 1)
+                            .is_some_and(|n| n.sep == Sep::Soft && n.capital)
+                        && (w.word.chars().count() == 1 || words[i].capital)
+                });
+                [end, end + 1]
+                    .into_iter()
+                    .take(if middle { 2 } else { 1 })
+                    .any(|at| {
+                        words.get(at).is_some_and(|w| w.sep == Sep::Soft)
+                            && part_ends(words, at, last, true)
+                                .into_iter()
+                                .any(|stop| written_as_names(i, stop))
+                    })
+            });
         // A register's order: "Okafor, Ada", or "OKAFOR Ada" / "Okafor Ada" with the forename
         // written as a name (so "Mrs Smith will…" does not name Will Smith), and not after a
         // title ("Mr Jones May…").
-        let after_title = i > 0 && TITLES.contains(&words[i - 1].word.as_str());
         let reversed = !after_title
             && part_ends(words, i, last, false).into_iter().any(|end| {
                 words
                     .get(end)
                     .is_some_and(|w| w.sep == Sep::Comma || (w.sep == Sep::Soft && w.capital))
-                    && !part_ends(words, end, first, true).is_empty()
+                    && part_ends(words, end, first, true)
+                        .into_iter()
+                        .any(|stop| written_as_names(i, stop))
             });
         forward || reversed
     })
@@ -388,11 +508,41 @@ const PARTICLES: &[&str] = &[
     "san", "santa", "y", "e",
 ];
 
+/// Words of everyday English that are also parts of surnames (Poppy Day-Jones, Rose Hill-Wood,
+/// Will Read-Jones): "Poppy Day", "Jack Frost" and "Mary Rose" name nobody. The whole surname is
+/// still found.
+const COMMON_WORDS: &[&str] = &[
+    "day", "days", "hill", "hills", "wood", "woods", "rose", "green", "young", "brown", "white",
+    "black", "gray", "grey", "king", "read", "reads", "cook", "hunt", "chase", "frost", "snow",
+    "rain", "storm", "winter", "summer", "spring", "may", "march", "star", "stone", "field",
+    "fields", "lane", "street", "church", "bank", "banks", "park", "parks", "ford", "bridge",
+    "well", "wells", "brook", "brooks", "pool", "lake", "rivers", "hall", "house", "castle",
+    "tower", "gate", "gates", "bell", "bells", "ball", "hope", "joy", "grace", "love", "best",
+    "good", "long", "short", "little", "small", "strong", "sharp", "swift", "bright", "light",
+    "rich", "noble", "bold", "wise", "friend", "fox", "wolf", "bird", "swan", "crow", "lamb",
+    "bull", "hart", "fish", "salmon", "bush", "thorn", "moss", "heath", "lee", "ash", "oak",
+    "birch", "holly", "ivy", "reed", "page", "clay", "sands", "gold", "silver", "north", "south",
+    "east", "west", "new", "old", "more", "power", "price", "sing", "song", "law", "rule",
+];
+
 /// The keys a caption may write a surname as: the whole of it, and each part of a surname of
 /// several ("Okafor-Smith" is written "Ada Smith" or "Ada Okafor" as often as in full; "de la
 /// Cruz" as "Cruz"), except particles and single letters.
 fn surname_keys(surname: &str) -> Vec<String> {
     let mut keys = vec![name_key(surname)];
+    // "St John" is written "Saint John" too (and "St. John", read as "St John").
+    let saint: Vec<String> = surname
+        .split_whitespace()
+        .map(|w| match w.trim_end_matches('.').to_lowercase().as_str() {
+            "st" => "saint".to_owned(),
+            "saint" => "st".to_owned(),
+            _ => w.to_owned(),
+        })
+        .collect();
+    let saint = name_key(&saint.join(" "));
+    if !keys.contains(&saint) {
+        keys.push(saint);
+    }
     let parts: Vec<String> = surname
         .split(|c: char| c.is_whitespace() || matches!(c, '-' | '\u{2010}' | '\u{2011}'))
         .map(name_key)
@@ -402,6 +552,7 @@ fn surname_keys(surname: &str) -> Vec<String> {
         for part in parts {
             if part.chars().count() >= 2
                 && !PARTICLES.contains(&part.as_str())
+                && !COMMON_WORDS.contains(&part.as_str())
                 && !keys.contains(&part)
             {
                 keys.push(part);
@@ -453,7 +604,7 @@ fn pupil_name_problems(caption: &str, words: &[Word], pupils: &[PupilName]) -> V
     let caption_tags = tags(caption);
     // The caption again with digits read as letters, when a word mixes the two.
     let digits_for_letters = (words.iter().any(|w| has_letters_and_digits(&w.word))
-        || caption_tags.iter().any(|t| has_letters_and_digits(t)))
+        || caption_tags.iter().any(|t| has_letters_and_digits(&t.text)))
     .then(|| {
         let words: Vec<Word> = words
             .iter()
@@ -463,9 +614,62 @@ fn pupil_name_problems(caption: &str, words: &[Word], pupils: &[PupilName]) -> V
                 ..w.clone()
             })
             .collect();
-        let tags: Vec<String> = caption_tags.iter().map(|t| skeleton(t)).collect();
+        let tags: Vec<Tag> = caption_tags.iter().map(|t| t.map(skeleton)).collect();
         (words, tags)
     });
+    // And with letters spaced out read as one word ("J a d e B r o w n").
+    let spaced = words
+        .windows(3)
+        .any(|w| {
+            w.iter()
+                .all(|x| x.word.chars().count() == 1 && x.word.chars().all(char::is_alphabetic))
+        })
+        .then(|| {
+            let mut merged: Vec<Word> = Vec::new();
+            for w in words {
+                let single = w.word.chars().count() == 1 && w.word.chars().all(char::is_alphabetic);
+                match merged.last_mut() {
+                    Some(last)
+                        if single
+                            && w.sep == Sep::Soft
+                            && last.word.chars().all(char::is_alphabetic)
+                            && last.spaced =>
+                    {
+                        last.word.push_str(&w.word);
+                        last.bare.push_str(&w.word);
+                    }
+                    _ => merged.push(Word {
+                        spaced: single,
+                        ..w.clone()
+                    }),
+                }
+            }
+            merged
+        });
+    // And with a class code or year stuck to a word cut off ("Brown6B", "Jade2026").
+    let codes_cut = words
+        .iter()
+        .any(|w| {
+            w.word
+                .find(|c: char| c.is_ascii_digit())
+                .is_some_and(|at| at >= 2)
+        })
+        .then(|| {
+            words
+                .iter()
+                .map(|w| {
+                    let cut = |s: &str| match s.find(|c: char| c.is_ascii_digit()) {
+                        Some(at) if at >= 2 => s[..at].to_owned(),
+                        _ => s.to_owned(),
+                    };
+                    Word {
+                        word: cut(&w.word),
+                        bare: cut(&w.bare),
+                        ..w.clone()
+                    }
+                })
+                .collect::<Vec<Word>>()
+        });
     let mut problems = Vec::new();
     for pupil in pupils {
         let forenames: Vec<String> = pupil
@@ -473,16 +677,26 @@ fn pupil_name_problems(caption: &str, words: &[Word], pupils: &[PupilName]) -> V
             .iter()
             .flat_map(|f| forename_keys(f))
             .collect();
+        let whole: Vec<String> = pupil.surnames.iter().map(|s| name_key(s)).collect();
         let found = pupil
             .surnames
             .iter()
             .flat_map(|s| surname_keys(s))
             .any(|surname| {
+                let part = !whole.contains(&surname);
                 forenames.iter().any(|forename| {
-                    names(words, &caption_tags, forename, &surname)
-                        || digits_for_letters.as_ref().is_some_and(|(words, tags)| {
-                            names(words, tags, &skeleton(forename), &skeleton(&surname))
-                        })
+                    names(words, &caption_tags, forename, &surname, part)
+                        || spaced
+                            .as_ref()
+                            .is_some_and(|sp| names(sp, &caption_tags, forename, &surname, part))
+                        || codes_cut
+                            .as_ref()
+                            .is_some_and(|cut| names(cut, &caption_tags, forename, &surname, part))
+                        // Two-letter names (Li, Yi) are left out: "1L" and "Y1" are classes.
+                        || (forename.chars().count() >= 3 && surname.chars().count() >= 3)
+                            && digits_for_letters.as_ref().is_some_and(|(words, tags)| {
+                                names(words, tags, &skeleton(forename), &skeleton(&surname), part)
+                            })
                 })
             });
         if found {
@@ -630,6 +844,34 @@ const BARE_TLDS: &[&str] = &[
     "global",
     "top",
     "pro",
+    // Endings link shorteners and unsuitable sites use.
+    "art",
+    "click",
+    "sex",
+    "xxx",
+    "porn",
+    "adult",
+    "cc",
+    "ws",
+    "ng",
+    "pk",
+    "lol",
+    "bet",
+    "casino",
+    "win",
+    "vip",
+    "zip",
+    "mov",
+    "su",
+    "gl",
+    "gd",
+    "ml",
+    "ga",
+    "cf",
+    "gq",
+    "cam",
+    "chat",
+    "fans",
 ];
 
 /// Two or more dot-separated labels of letters, digits and hyphens: a host name's shape.
@@ -669,6 +911,16 @@ fn link_host(token: &str, explicit: bool) -> Option<String> {
     }
     let tld = host.rsplit('.').next().unwrap_or_default();
     let tld_ok = tld.len() >= 2 && tld.chars().all(char::is_alphabetic);
+    // "What a day.Today we…": a sentence typed without its space, not a link, when the word
+    // after the full stop starts with a capital (nobody writes a link's ending so).
+    let sentence = token
+        .get(..end)
+        .and_then(|h| h.rsplit('.').next())
+        .and_then(|last| last.chars().next())
+        .is_some_and(char::is_uppercase);
+    if !explicit && !has_path && sentence {
+        return None;
+    }
     if explicit || (tld_ok && (has_path || BARE_TLDS.contains(&tld))) {
         Some(host.to_owned())
     } else {
@@ -854,6 +1106,8 @@ const SCHOOL_WORDS: &[&str] = &[
     "sexed",
     "hoe",
     "hoes",
+    // "Ho ho ho!", "Westward Ho!", "Land ho!"
+    "ho",
     "hoeing",
 ];
 
@@ -897,6 +1151,22 @@ const MORE_PROFANITY: &[&str] = &[
     "gyppo", "gypo", "piss", "phuck", "phuk",
 ];
 
+/// Swearing and slurs found split by spaces ("nig ger", "fu ck"), as whole words with an
+/// inflection. ("coon" is left out: "Smith & Co on Monday".)
+const SPLIT_WORDS: &[&str] = &[
+    "fuck", "fucking", "fucker", "shit", "shite", "cunt", "twat", "wank", "wanker", "bitch",
+    "bastard", "bollocks", "prick", "slut", "whore", "nigger", "nigga", "paki", "fag", "faggot",
+    "slag", "spastic", "retard", "tosser", "dickhead", "piss",
+];
+
+/// Everyday words that start no split swear word ("who re…", "the …").
+const NOT_A_PIECE: &[&str] = &[
+    "a", "i", "the", "and", "who", "for", "you", "are", "was", "his", "her", "our", "its", "not",
+    "but", "can", "has", "had", "all", "any", "one", "two", "new", "old", "big", "see", "saw",
+    "to", "of", "in", "on", "at", "by", "is", "it", "be", "we", "he", "me", "my", "so", "do", "go",
+    "no", "up", "us", "as", "an", "or", "if", "re",
+];
+
 /// Words written with stars for letters ("f*ck", "sh**") are compared with these.
 const MASKABLE: &[&str] = &[
     "fuck", "fucking", "fucker", "shit", "shite", "cunt", "twat", "wank", "wanker", "bitch",
@@ -936,7 +1206,9 @@ fn unmasked(token: &str) -> Option<String> {
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            let inside = i > 0 && letter_like(chars.get(i - 1)) && letter_like(chars.get(i + 1));
+            // A digit counts between letters ("sh1t"), or first before letters ("5hit").
+            let inside = (i > 0 && letter_like(chars.get(i - 1)) || i == 0)
+                && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
             let to = match c {
                 '!' if i + 1 < chars.len() => 'i',
                 '$' => 's',
@@ -987,9 +1259,20 @@ fn starred(token: &str) -> Option<&'static str> {
     let token = fold(token.trim_matches(|c: char| !c.is_alphanumeric() && c != '*'));
     let (head, tail) = token.split_once('*')?;
     let tail = tail.trim_start_matches('*');
-    // The first letter and at least one more are shown, as people write them ("f*ck", "s**t").
-    if tail.contains('*') || head.is_empty() || head.len() + tail.len() < 2 || !token.is_ascii() {
+    if tail.contains('*') || head.is_empty() || !token.is_ascii() {
         return None;
+    }
+    // Only the first letter shown, a star for each other ("f***", "c***"): the word that long.
+    if head.len() + tail.len() < 2 {
+        let stars = token.chars().filter(|c| *c == '*').count();
+        return (tail.is_empty() && stars >= 2)
+            .then(|| {
+                MASKABLE
+                    .iter()
+                    .copied()
+                    .find(|w| w.len() == head.len() + stars && w.starts_with(head))
+            })
+            .flatten();
     }
     MASKABLE
         .iter()
@@ -997,7 +1280,10 @@ fn starred(token: &str) -> Option<&'static str> {
         .find(|w| w.len() > head.len() + tail.len() && w.starts_with(head) && w.ends_with(tail))
 }
 
-fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
+/// `names`: the keys of every registered pupil's forenames and surnames. A pupil's name is no
+/// swear word where it stands as written ("Congratulations Phuc"), though masked forms of it
+/// are still read.
+fn profanity_problems(caption: &str, words: &[Word], names: &[String]) -> Vec<CaptionProblem> {
     let mut found: Vec<String> = Vec::new();
     let word_at = |i: usize| words.get(i).map(|w| w.word.as_str());
     let in_phrase = |i: usize| {
@@ -1012,9 +1298,12 @@ fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
         })
     };
     for (i, w) in words.iter().enumerate() {
-        // "Mrs Cocks' class": a surname after a title.
-        let after_title = i > 0 && TITLES.contains(&words[i - 1].word.as_str());
-        if after_title || in_phrase(i) || !is_swearing(&w.word) {
+        // "Mrs Cocks' class", "Mrs J. Cummings": a surname after a title (and an initial).
+        let title_at = |k: usize| TITLES.contains(&words[k].word.as_str());
+        let after_title = (i > 0 && title_at(i - 1))
+            || (i > 1 && words[i - 1].word.chars().count() == 1 && title_at(i - 2));
+        let a_name = names.contains(&w.word);
+        if after_title || a_name || in_phrase(i) || !is_swearing(&w.word) {
             continue;
         }
         found.push(w.word.clone());
@@ -1041,17 +1330,46 @@ fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
             }
         }
     }
-    // A word split by a space: "fu ck", "sh it" (the first piece two letters at least, so "S hit
-    // the ball" is not).
-    for pair in words.windows(2) {
-        let (a, b) = (&pair[0].word, &pair[1].word);
-        if pair[1].sep == Sep::Soft
-            && (2..=3).contains(&a.chars().count())
-            && (1..=3).contains(&b.chars().count())
-        {
-            let joined = format!("{a}{b}");
-            if MASKABLE.contains(&joined.as_str()) {
-                found.push(joined);
+    // A word split by spaces into two or three pieces: "fu ck", "nig ger", "bas tard", "f uck",
+    // "fu c k". Only whole space-separated tokens of letters ("who re-took" is no "whore"), a
+    // first piece that is no everyday word, and only the words in [`SPLIT_WORDS`] ("S hit the
+    // ball" is no "shit": a single letter starts only the words that begin no sentence).
+    // Each token's letters, and whether punctuation ends it ("Sh, it is quiet" is two words).
+    let tokens: Vec<Option<(String, bool)>> = caption
+        .split_whitespace()
+        .map(|t| {
+            let word = t.trim_matches(|c: char| !c.is_alphanumeric());
+            let ends = !t.ends_with(|c: char| c.is_alphanumeric());
+            (!word.is_empty() && word.chars().all(char::is_alphabetic)).then(|| (fold(word), ends))
+        })
+        .collect();
+    for at in 0..tokens.len() {
+        let Some((first, mut ended)) = tokens[at].clone() else {
+            continue;
+        };
+        if first.chars().count() > 4 || NOT_A_PIECE.contains(&first.as_str()) {
+            continue;
+        }
+        let mut joined = first.clone();
+        for next in tokens.iter().skip(at + 1).take(2) {
+            let Some((next, ends)) = next.as_ref().filter(|(n, _)| n.chars().count() <= 5) else {
+                break;
+            };
+            if ended {
+                break;
+            }
+            ended = *ends;
+            joined.push_str(next);
+            let single = first.chars().count() == 1;
+            let word = SPLIT_WORDS.iter().find(|w| {
+                joined
+                    .strip_prefix(**w)
+                    .is_some_and(|tail| INFLECTIONS.contains(&tail))
+                    && !(single && w.starts_with('s'))
+            });
+            if let Some(word) = word {
+                found.push((*word).to_owned());
+                break;
             }
         }
     }
@@ -1072,7 +1390,9 @@ fn profanity_problems(caption: &str, words: &[Word]) -> Vec<CaptionProblem> {
             && pieces
                 .iter()
                 .all(|p| p.chars().count() <= 3 && p.chars().all(char::is_alphanumeric));
-        if short_pieces && starred(token).is_none() {
+        // An ellipsis is a pause, not a mask: "Sh...it's a surprise".
+        let ellipsis = token.contains("..") || token.contains('\u{2026}');
+        if short_pieces && !ellipsis && starred(token).is_none() {
             let joined = pieces.concat();
             if is_swearing(&joined) {
                 found.push(joined);
@@ -1131,12 +1451,16 @@ const CLOSERS: &[char] = &['"', '\u{201D}', '\u{00BB}', ')', ']', '}'];
 /// (a nickname, up to 40 characters) left out.
 fn name_readings(caption: &str) -> Vec<String> {
     let chars: Vec<char> = caption.chars().collect();
-    // The full stop of an initial: after a single letter ("J.", "J.J.").
+    // The full stop of an initial, after a single letter ("J.", "J.J."), or of "St." (Saint).
     let initial = |i: usize| {
-        chars[i] == '.'
-            && i > 0
+        let single = i > 0
             && chars[i - 1].is_alphabetic()
-            && (i < 2 || !chars[i - 2].is_alphanumeric())
+            && (i < 2 || !chars[i - 2].is_alphanumeric());
+        let saint = i > 1
+            && chars[i - 2].eq_ignore_ascii_case(&'s')
+            && chars[i - 1].eq_ignore_ascii_case(&'t')
+            && (i < 3 || !chars[i - 3].is_alphanumeric());
+        chars[i] == '.' && (single || saint)
     };
     let has_initial = (0..chars.len()).any(initial);
     if !caption.contains(OPENERS) && !caption.contains(CLOSERS) && !has_initial {
@@ -1202,7 +1526,13 @@ pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem>
         }
     }
     problems.extend(handle_problems(&caption, ctx.trust_handles));
-    problems.extend(profanity_problems(&caption, &words));
+    let registered: Vec<String> = ctx
+        .pupil_names
+        .iter()
+        .flat_map(|p| p.forenames.iter().chain(&p.surnames))
+        .map(|n| name_key(n))
+        .collect();
+    problems.extend(profanity_problems(&caption, &words, &registered));
     problems.extend(link_problems(&caption, ctx.allowed_domains));
     problems
 }
@@ -1745,6 +2075,136 @@ mod tests {
         assert_eq!(kinds(&long), vec![CaptionProblemKind::TooLong]);
         let longest = "Sports day at Oak Hill. ".repeat(MAX_CAPTION_CHARS / 24);
         assert!(kinds(&longest).is_empty());
+    }
+
+    /// A second exploratory round: names, swearing and links that still got through.
+    #[test]
+    fn middle_names_saint_class_codes_styled_and_spaced_letters_do_not_hide_a_name() {
+        let names = [("Jade", "Brown"), ("Tom", "Baker"), ("Ella", "St John")];
+        for caption in [
+            "Well done Jade Louise Brown",
+            "Jade A. Brown",
+            "Tom E Baker",
+            "Well done Ella St. John",
+            "Ella Saint John's painting",
+            "Well done Jade Brown6B",
+            "Jade Brown2026",
+            "JadeBrown6B",
+            "Jade6B Brown",
+            "J a d e B r o w n",
+            "\u{1D0A}\u{1D00}\u{1D05}\u{1D07} \u{0299}\u{0280}\u{1D0F}\u{1D21}\u{0274}",
+            "\u{1F179}\u{1F170}\u{1F173}\u{1F174} \u{1F171}\u{1F181}\u{1F17E}\u{1F186}\u{1F17D}",
+        ] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+    }
+
+    #[test]
+    fn everyday_phrases_class_codes_staff_and_camel_case_tags_are_not_names() {
+        let names = [
+            ("Will", "Read-Jones"),
+            ("Poppy", "Day-Jones"),
+            ("Jack", "Frost-Davies"),
+            ("Ivy", "Green-Day"),
+            ("Amy", "Li"),
+            ("Sam", "Yi"),
+            ("Jade", "Brown"),
+            ("Ian", "Day"),
+            ("Holly", "Wood-Ward"),
+        ];
+        for caption in [
+            "Year 6 will read their poems in assembly",
+            "#WeWillRead",
+            "Remembrance Day Poppy Appeal",
+            "Jack Frost came to visit",
+            "Star of the week: Ivy (Green Class)",
+            "Amy (1L) won the reading award",
+            "Sam (Y1) was our star of the week",
+            "Mrs J.J. Brown's class visited the farm",
+            "Mrs Jade Brown's class",
+            "#VictorianDay",
+            "Hollywood studios",
+        ] {
+            assert!(
+                check_with(caption, &names).is_empty(),
+                "{caption}: {:?}",
+                check_with(caption, &names)
+            );
+        }
+        // The names written in full are still found.
+        for caption in [
+            "Will Read-Jones",
+            "Poppy Day-Jones",
+            "#IanDay",
+            "Amy Li won",
+        ] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+    }
+
+    #[test]
+    fn split_and_masked_slurs_are_profanity_and_school_words_are_not() {
+        for caption in [
+            "nig ger",
+            "pa ki",
+            "fa g",
+            "sl ag",
+            "fu cking",
+            "f uck",
+            "fu c k",
+            "bas tard",
+            "bol locks",
+            "5hit",
+            "What the f***",
+        ] {
+            assert_eq!(
+                kinds(caption),
+                vec![CaptionProblemKind::Profanity],
+                "{caption}"
+            );
+        }
+        for caption in [
+            "Thank you to those who re-took their swimming test",
+            "Ho Ho Ho! Father Christmas visited",
+            "Westward Ho!",
+            "Thanks to Mrs J. Cummings",
+            "Sh...it's a surprise for Mother's Day!",
+            "Smith & Co on Monday",
+            "Mrs S hit the ball",
+        ] {
+            assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
+        }
+        // A pupil's own name is not swearing.
+        assert!(
+            check_with(
+                "Congratulations Phuc on your swimming badge!",
+                &[("Phuc", "Nguyen")]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_sentence_without_its_space_is_not_a_link_and_more_endings_are() {
+        for caption in [
+            "What a day.Today we went to the zoo",
+            "Our world.World Book Day",
+            "Year 3 did P.E.Today",
+            "our school.School starts at 8.45",
+        ] {
+            assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
+        }
+        for caption in ["see evil.art", "evil.click", "x.sex", "a.cc", "bad.lol"] {
+            assert_eq!(kinds(caption), vec![CaptionProblemKind::Link], "{caption}");
+        }
     }
 
     #[test]
