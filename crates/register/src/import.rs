@@ -1573,6 +1573,15 @@ pub fn import(
             "left": report.left, "rejected": report.rejected.len(),
         }),
     )?;
+    // A row rejected here (another child under the UPN) was not imported: its warnings from
+    // reading it ("imported as …") do not stand.
+    let unconfirmed: HashSet<usize> = report
+        .renamed
+        .iter()
+        .filter(|n| !n.confirmed)
+        .map(|n| n.row)
+        .collect();
+    report.warnings.retain(|w| !unconfirmed.contains(&w.row));
     report.warnings.sort_by_key(|w| w.row);
     report.rejected.sort_by_key(|r| r.row);
     if opts.dry_run {
