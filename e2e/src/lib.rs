@@ -276,7 +276,8 @@ pub fn choose_in_file_dialog(dir: &Path, title: &str, file: &Path) -> TestResult
     };
     let deadline = Instant::now() + WAIT;
     let window = loop {
-        match xdotool(&["search", "--name", title]) {
+        // Only a mapped window: a dialog chosen from before may linger unmapped.
+        match xdotool(&["search", "--onlyvisible", "--name", title]) {
             Ok(ids) if !ids.is_empty() => break ids.lines().last().unwrap_or_default().to_owned(),
             _ if Instant::now() > deadline => {
                 return Err(format!("no window titled {title:?} appeared").into());

@@ -1453,9 +1453,8 @@ fn name_readings(caption: &str) -> Vec<String> {
     let chars: Vec<char> = caption.chars().collect();
     // The full stop of an initial, after a single letter ("J.", "J.J."), or of "St." (Saint).
     let initial = |i: usize| {
-        let single = i > 0
-            && chars[i - 1].is_alphabetic()
-            && (i < 2 || !chars[i - 2].is_alphanumeric());
+        let single =
+            i > 0 && chars[i - 1].is_alphabetic() && (i < 2 || !chars[i - 2].is_alphanumeric());
         let saint = i > 1
             && chars[i - 2].eq_ignore_ascii_case(&'s')
             && chars[i - 1].eq_ignore_ascii_case(&'t')
