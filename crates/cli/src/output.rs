@@ -422,19 +422,38 @@ fn chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
         "Still needed",
     ])?;
     for r in rows {
-        w.write_record([
-            csv_safe(&r.upn),
-            csv_safe(&r.name),
-            csv_safe(&r.academy),
-            rules::year::year_group_label(r.year_group),
-            csv_safe(r.reg_group.as_deref().unwrap_or("")),
+        let who = pupil_cells(
+            &r.upn,
+            &r.name,
+            &r.academy,
+            r.year_group,
+            r.reg_group.as_deref(),
+        );
+        w.write_record(who.into_iter().chain([
             r.channel.as_str().to_string(),
             r.status.as_str().to_string(),
             signatories(&r.needed),
-        ])?;
+        ]))?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// The cells that say who a row is about, first in every CSV: UPN, name, academy, year, reg.
+fn pupil_cells(
+    upn: &str,
+    name: &str,
+    academy: &str,
+    year_group: i32,
+    reg: Option<&str>,
+) -> [String; 5] {
+    [
+        csv_safe(upn),
+        csv_safe(name),
+        csv_safe(academy),
+        rules::year::year_group_label(year_group),
+        csv_safe(reg.unwrap_or("")),
+    ]
 }
 
 /// The consent status as CSV: one row per pupil and channel, with the sentence that explains
@@ -459,19 +478,21 @@ fn status_csv(rows: &[clearshot::consent::StatusRow]) -> Result<(), csv::Error> 
         "Warnings",
     ])?;
     for r in rows {
-        w.write_record([
-            csv_safe(&r.upn),
-            csv_safe(&r.name),
-            csv_safe(&r.academy),
-            rules::year::year_group_label(r.year_group),
-            csv_safe(r.reg_group.as_deref().unwrap_or("")),
+        let who = pupil_cells(
+            &r.upn,
+            &r.name,
+            &r.academy,
+            r.year_group,
+            r.reg_group.as_deref(),
+        );
+        w.write_record(who.into_iter().chain([
             r.channel.as_str().to_string(),
             signatories(&r.required),
             r.status.as_str().to_string(),
             signatories(&r.still_needed),
             csv_safe(&r.detail),
             csv_safe(&r.warnings.join("; ")),
-        ])?;
+        ]))?;
     }
     w.flush()?;
     Ok(())

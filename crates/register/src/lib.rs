@@ -53,6 +53,7 @@ impl Stamp {
         subject: Option<&str>,
         payload: serde_json::Value,
     ) -> Result<audit::Entry> {
+        // Every change is audited, so every piece of text a person typed passes here.
         printable("--as (who is making the change)", &self.actor, false)?;
         check_text(&payload, "")?;
         audit::append(
@@ -75,19 +76,7 @@ impl Stamp {
         subject: Option<&str>,
         payload: serde_json::Value,
     ) -> Result<audit::Entry> {
-        // Every change is audited, so every piece of text a person typed passes here.
-        printable("--as (who is making the change)", &self.actor, false)?;
-        check_text(&payload, "")?;
-        audit::append(
-            tx,
-            &audit::NewEntry {
-                at: &self.at,
-                actor: &self.actor,
-                action,
-                subject,
-                payload,
-            },
-        )
+        self.audit_within(tx, action, subject, payload)
     }
 }
 
