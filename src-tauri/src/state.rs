@@ -128,7 +128,8 @@ pub fn stamp() -> Stamp {
     )
 }
 
-/// Today in the machine's time zone: the shell supplies the date; the rules never read a clock.
+/// Today in the machine's time zone ([`clearshot::today`]): the shell supplies the date; the
+/// rules never read a clock.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    clearshot::today()
 }

@@ -1,7 +1,7 @@
 //! ClearShot's use cases: the one API that the CLI and the desktop app both call.
 //!
-//! Time and the acting person are passed in ([`register::Stamp`], `on` dates); nothing here
-//! reads a clock.
+//! Time and the acting person are passed in ([`register::Stamp`], `on` dates); what reads a
+//! clock (an import date is not after today, a check's posting day) reads it through [`today`].
 
 pub mod admin;
 pub mod backup;
@@ -19,6 +19,20 @@ pub use error::{Error, ErrorKind, Result};
 pub use register::{Stamp, audit, import::ImportOptions, import::ImportReport};
 pub use rules::consent::{Channel, ConsentStatus, Signatory};
 pub use store::Store;
+
+/// Today, by the machine's clock. A debug build (the tests') takes `CLEARSHOT_TODAY`
+/// (YYYY-MM-DD) instead when it is set, so that a test can stand on the day it names; a release
+/// build, the one people use, always reads the clock.
+pub fn today() -> chrono::NaiveDate {
+    #[cfg(debug_assertions)]
+    if let Some(day) = std::env::var("CLEARSHOT_TODAY")
+        .ok()
+        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+    {
+        return day;
+    }
+    chrono::Local::now().date_naive()
+}
 
 /// Parses a comma-separated list of channels ("academy_social,website").
 pub fn parse_channels(list: &str) -> Result<Vec<Channel>> {

@@ -701,7 +701,7 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged);
     let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
     let verdict = rules::clearance::verdict(&outcomes);
-    let today = chrono::Local::now().date_naive();
+    let today = crate::today();
 
     // The photo's rules took their time (the decode, the face detector); the register's are
     // decided again inside the write, so that a withdrawal, a flag, a hold or a merge recorded

@@ -355,7 +355,7 @@ pub fn import_roll(
 ) -> Result<register::import::ImportReport> {
     // The import date marks who has left: a day still to come would mark them in advance, and
     // would let year groups for a distant school year through.
-    let today = chrono::Local::now().date_naive();
+    let today = crate::today();
     if opts.on > today {
         return Err(Error::Invalid(format!(
             "the import date {} is after today ({today}); nothing was imported",

@@ -482,18 +482,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Today, by the machine's clock. A debug build (the tests') takes `CLEARSHOT_TODAY`
-/// (YYYY-MM-DD) instead when it is set, so that a test can stand on the day it names; a release
-/// build, the one people use, always reads the clock.
+/// Today ([`clearshot::today`]: `CLEARSHOT_TODAY` in a debug build, else the clock).
 pub fn today() -> NaiveDate {
-    #[cfg(debug_assertions)]
-    if let Some(day) = std::env::var("CLEARSHOT_TODAY")
-        .ok()
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-    {
-        return day;
-    }
-    chrono::Local::now().date_naive()
+    clearshot::today()
 }
 
 fn stamp(actor: &Option<String>) -> Stamp {

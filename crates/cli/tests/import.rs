@@ -1806,3 +1806,59 @@ fn a_tab_sep_line_and_a_semicolon_file_with_a_title_are_read() {
     );
     assert_eq!(report["imported"], 1, "{report}");
 }
+
+/// The import date is compared with the same "today" as every other command's: a debug build's
+/// `CLEARSHOT_TODAY` (the tests' clock) as much as the machine's.
+#[test]
+fn an_import_date_after_the_tests_today_is_refused() {
+    let reg = Register::with_academy();
+    let file = reg.write(
+        "roll.csv",
+        roll(&[line(&kent(1), "Able", "Ann", "15/01/2012", "9")]),
+    );
+    let out = reg
+        .command(&[
+            "pupils",
+            "import",
+            file.to_str().unwrap(),
+            "--academy",
+            "OAK",
+            "--academic-year",
+            "2025",
+            "--on",
+            "2025-11-25",
+        ])
+        .env("CLEARSHOT_TODAY", "2025-11-20")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the import date 2025-11-25 is after today (2025-11-20)"),
+        "{err}"
+    );
+}
+
+/// An admission number a spreadsheet read as a number ("000101" saved as "101") is the one
+/// stored: kept, with a warning, not counted as a change.
+#[test]
+fn an_admission_number_without_its_leading_zeros_is_kept() {
+    let reg = Register::with_academy();
+    let header = "UPN,Legal Surname,Legal Forename,DOB,Year,Adno";
+    reg.import(
+        "OAK",
+        format!("{header}\n{},Able,Ann,15/01/2012,9,000101\n", kent(1)),
+        &AY,
+    );
+    let report = reg.import(
+        "OAK",
+        format!("{header}\n{},Able,Ann,15/01/2012,9,101\n", kent(1)),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    assert_eq!(report["unchanged"], 1, "{report}");
+    assert_eq!(
+        report["warnings"][0]["message"],
+        "admission number 101 is 000101 without its leading zeros (a spreadsheet read it as a number?): 000101 is kept"
+    );
+    assert_eq!(show(&reg, &kent(1))["admission_number"], "000101");
+}

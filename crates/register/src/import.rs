@@ -1349,6 +1349,33 @@ pub fn import(
     let mut swapped_dobs: Vec<String> = Vec::new();
     let mut lookalikes = Lookalikes::default();
     for (row, entry) in &roll.entries {
+        // An admission number that lost its leading zeros (a spreadsheet read "000101" as a
+        // number) is the one stored: kept, and said.
+        let padded;
+        let entry = match existing.get(&entry.upn).and_then(|p| {
+            let (stored, now) = (
+                p.admission_number.as_deref()?,
+                entry.admission_number.as_deref()?,
+            );
+            (stored != now && stored.trim_start_matches('0') == now.trim_start_matches('0'))
+                .then(|| stored.to_owned())
+        }) {
+            Some(stored) => {
+                report.warnings.push(Warning {
+                    row: *row,
+                    upn: entry.upn.clone(),
+                    message: format!(
+                        "admission number {} is {stored} without its leading zeros (a spreadsheet read it as a number?): {stored} is kept",
+                        entry.admission_number.as_deref().unwrap_or_default()
+                    ),
+                });
+                let mut e = entry.clone();
+                e.admission_number = Some(stored);
+                padded = e;
+                &padded
+            }
+            None => entry,
+        };
         let kept;
         let entry = match existing.get(&entry.upn) {
             Some(p)
