@@ -1439,45 +1439,17 @@ pub fn import(
                 report.imported += 1;
             }
             Some(p) if entry.matches(p, academy.id) => report.unchanged += 1,
-            // Another child under this UPN (both legal names changed; or the forename and the
-            // date of birth, a sibling): a UPN reused in the MIS more often than a child
-            // renamed, and the forms on record were signed for the first child.
-            Some(p)
-                if another_child(p, entry)
-                    && !opts
+            Some(p) => {
+                // Another child under this UPN (both legal names changed; or the forename and
+                // the date of birth, a sibling): a UPN reused in the MIS more often than a child
+                // renamed, and the forms on record were signed for the first child. Listed
+                // either way; rejected unless confirmed.
+                if another_child(p, entry) {
+                    let confirmed = opts
                         .renamed
                         .iter()
-                        .any(|u| u.trim().eq_ignore_ascii_case(&p.upn)) =>
-            {
-                report.renamed.push(Renamed {
-                    row: *row,
-                    upn: p.upn.clone(),
-                    was: format!("{}, born {}", p.display_name(), p.dob),
-                    now: format!(
-                        "{} {}, born {}",
-                        entry.legal_forename, entry.legal_surname, entry.dob
-                    ),
-                    confirmed: false,
-                });
-                report.rejected.push(Rejected {
-                    row: *row,
-                    upn: entry.upn.clone(),
-                    reason: format!(
-                        "{} is {} (born {}) on the register, and this row names {} {} (born {}): a UPN is one child's for life, and the consent forms on record were signed for {}. Check the MIS; if it is the same child, renamed, import again with --renamed {} (nothing of this row was imported)",
-                        p.upn,
-                        p.display_name(),
-                        p.dob,
-                        entry.legal_forename,
-                        entry.legal_surname,
-                        entry.dob,
-                        p.display_name(),
-                        p.upn
-                    ),
-                });
-            }
-            Some(p) => {
-                if another_child(p, entry) {
-                    report.renamed.push(Renamed {
+                        .any(|u| u.trim().eq_ignore_ascii_case(&p.upn));
+                    let renamed = Renamed {
                         row: *row,
                         upn: p.upn.clone(),
                         was: format!("{}, born {}", p.display_name(), p.dob),
@@ -1485,8 +1457,28 @@ pub fn import(
                             "{} {}, born {}",
                             entry.legal_forename, entry.legal_surname, entry.dob
                         ),
-                        confirmed: true,
-                    });
+                        confirmed,
+                    };
+                    if !confirmed {
+                        report.rejected.push(Rejected {
+                            row: *row,
+                            upn: entry.upn.clone(),
+                            reason: format!(
+                                "{} is {} (born {}) on the register, and this row names {} {} (born {}): a UPN is one child's for life, and the consent forms on record were signed for {}. Check the MIS; if it is the same child, renamed, import again with --renamed {} (nothing of this row was imported)",
+                                p.upn,
+                                p.display_name(),
+                                p.dob,
+                                entry.legal_forename,
+                                entry.legal_surname,
+                                entry.dob,
+                                p.display_name(),
+                                p.upn
+                            ),
+                        });
+                        report.renamed.push(renamed);
+                        continue;
+                    }
+                    report.renamed.push(renamed);
                 }
                 // A date of birth rarely changes; when it does, the office is told, and a day and
                 // month swapped points at a US-format (mm/dd) export.
