@@ -73,6 +73,18 @@ pub fn add_staff(
     stamp: &Stamp,
 ) -> Result<Staff> {
     let academy_id = academy_id(store, academy)?;
+    // Policy 4.4.2: staff post with their work address, never a personal one. Without the trust's
+    // domains set there is nothing to compare with, and the address is taken as given.
+    let domains = crate::settings::trust_domains(store)?;
+    if !domains.is_empty() && !crate::settings::is_trust_address(email, &domains) {
+        return Err(Error::Refused(format!(
+            "{} is not a trust address (the trust's domains are {}): staff are approved with \
+             their work address, never a personal one (policy 4.4.2). If the domain is the \
+             trust's, add it first with `clearshot settings set trust-domains …`",
+            email.trim(),
+            domains.join(", ")
+        )));
+    }
     let tx = register::begin(&mut store.conn)?;
     register::staff::add(&tx, email, name, academy_id, approved_on, trained_on, stamp)?;
     let s = register::staff::by_email(&tx, email)?
@@ -143,11 +155,7 @@ pub fn accounts(store: &Store) -> Result<Vec<AccountView>> {
                 );
             } else {
                 for a in &account.admins {
-                    let domain = a.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-                    if !domains
-                        .iter()
-                        .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
-                    {
+                    if !crate::settings::is_trust_address(a, &domains) {
                         problems.push(format!("administrator {a} is not a trust address"));
                     }
                 }

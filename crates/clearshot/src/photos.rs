@@ -396,12 +396,27 @@ fn staff_outcome(
     on: NaiveDate,
 ) -> Result<RuleOutcome> {
     let s = register::staff::by_email(&store.conn, email)?;
+    let domains = crate::settings::trust_domains(store)?;
     Ok(match s {
         None => outcome(
             Rule::Staff,
             false,
             format!("{} is not approved to post for the trust", email.trim()),
         ),
+        // Approved before the trust's domains were set, with an address outside them.
+        Some(s)
+            if !domains.is_empty() && !crate::settings::is_trust_address(&s.email, &domains) =>
+        {
+            outcome(
+                Rule::Staff,
+                false,
+                format!(
+                    "{} is not a trust address: approved staff post with their work address, \
+                     never a personal one (policy 4.4.2)",
+                    s.email
+                ),
+            )
+        }
         Some(s) if !s.approved(on) => outcome(
             Rule::Staff,
             false,
@@ -988,9 +1003,39 @@ pub fn check_export_target(out_dir: &Path, max_edge: u32) -> Result<()> {
         )));
     }
     let probe = existing.join(format!(".clearshot-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(cannot)?;
+    std::fs::write(&probe, b"").map_err(|e| {
+        Error::Invalid(format!(
+            "the copy cannot be written into {}: {}",
+            out_dir.display(),
+            cannot_write_because(&e, existing)
+        ))
+    })?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// Why a file cannot be made in a folder that exists, in words: the system's own message for a
+/// folder that takes no new files (such as /proc) is "No such file or directory".
+fn cannot_write_because(e: &std::io::Error, folder: &Path) -> String {
+    use std::io::ErrorKind;
+    let said = format!("({e})");
+    match e.kind() {
+        ErrorKind::PermissionDenied => {
+            format!(
+                "you are not allowed to write in {} {said}",
+                folder.display()
+            )
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            format!("{} is on a read-only disk {said}", folder.display())
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => format!("the disk is full {said}"),
+        ErrorKind::NotFound => format!(
+            "{} takes no new files (a system folder?); choose a folder of your own {said}",
+            folder.display()
+        ),
+        _ => e.to_string(),
+    }
 }
 
 /// Writes the safe copy of a cleared photo: `<clearance id>.jpg` in `out_dir`, decoded,

@@ -194,9 +194,47 @@ pub fn trust_domains(store: &Store) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
+/// Whether an e-mail address is on one of the trust's domains (or a subdomain of one), compared
+/// without regard to case. Policy 4.4.2: a work address, never a personal one.
+pub fn is_trust_address(email: &str, domains: &[String]) -> bool {
+    let domain = email
+        .trim()
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('.').to_lowercase())
+        .unwrap_or_default();
+    !domain.is_empty()
+        && domains
+            .iter()
+            .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_addresses_are_the_domains_and_their_subdomains() {
+        let domains = vec!["oak.sch.uk".to_string(), "trust.org".to_string()];
+        for yes in [
+            "a@oak.sch.uk",
+            "A.Teacher@OAK.SCH.UK",
+            "b@mail.trust.org",
+            " c@trust.org. ",
+        ] {
+            assert!(is_trust_address(yes, &domains), "{yes}");
+        }
+        for no in [
+            "a@gmail.com",
+            "a@notoak.sch.uk",
+            "a@trust.org.evil.com",
+            "trust.org",
+            "a@",
+            "",
+        ] {
+            assert!(!is_trust_address(no, &domains), "{no}");
+        }
+        assert!(!is_trust_address("a@oak.sch.uk", &[]));
+    }
 
     #[test]
     fn trust_domains_are_read_as_people_type_them() {

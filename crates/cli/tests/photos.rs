@@ -1402,6 +1402,73 @@ fn staff_and_device_dates_must_make_sense() {
 }
 
 #[test]
+fn staff_post_with_a_trust_address_once_the_trust_domains_are_set() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(39, Some("123456789012"), Some("Canon")),
+    );
+    // Approved before the trust's domains were set: nothing to compare with, so it is taken.
+    s.r.ok(&[
+        "staff",
+        "add",
+        "fran.teacher@gmail.com",
+        "--name",
+        "Fran Teacher",
+        "--approved-on",
+        "2026-09-01",
+    ]);
+    let by = |email: &str| {
+        let out = s.r.run(&[
+            "--json",
+            "photos",
+            "check",
+            photo.to_str().unwrap(),
+            "--channel",
+            "academy_social",
+            "--staff",
+            email,
+            "--academy",
+            "OAK",
+            "--pupils",
+            &s.granted,
+            "--on",
+            ON,
+        ]);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(by("fran.teacher@gmail.com")["verdict"], "cleared");
+    s.r.ok(&["settings", "set", "trust-domains", "oak.sch.uk"]);
+    // Policy 4.4.2: a personal address is refused, naming the domains…
+    let e = s.r.bad_input(&[
+        "staff",
+        "add",
+        "sam.head@hotmail.co.uk",
+        "--name",
+        "Sam Head",
+        "--approved-on",
+        "2026-09-01",
+    ]);
+    assert!(
+        e.contains(
+            "sam.head@hotmail.co.uk is not a trust address (the trust's domains are oak.sch.uk)"
+        ),
+        "{e}"
+    );
+    // …and the one approved before no longer clears a photo, while a work address does.
+    let v = by("fran.teacher@gmail.com");
+    assert_eq!(v["verdict"], "blocked", "{v}");
+    assert!(
+        reason(&v, "staff")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("fran.teacher@gmail.com is not a trust address"),
+        "{v}"
+    );
+    assert_eq!(by(STAFF)["verdict"], "cleared");
+}
+
+#[test]
 fn an_export_that_cannot_be_written_is_refused_before_anything_is_cleared() {
     let s = setup();
     let photo = s.r.write(
@@ -1440,6 +1507,17 @@ fn an_export_that_cannot_be_written_is_refused_before_anything_is_cleared() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be written into"));
+    // A system folder that takes no new files: the system says "No such file or directory" of a
+    // folder that is there, so the reason is put in words.
+    if Path::new("/proc/self").exists() {
+        let out = check_output(&s.r, &photo, &s.granted, &["--export", "/proc"]);
+        assert_eq!(out.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains("the copy cannot be written into /proc: /proc takes no new files"),
+            "{e}"
+        );
+    }
     assert_eq!(
         s.r.json(&["audit", "verify"])["entries"],
         before,

@@ -1136,6 +1136,13 @@ const PHRASES: &[&[&str]] = &[
     &["cocker", "spaniels"],
     &["cock", "a", "doodle"],
     &["plymouth", "hoe"],
+    // The Black Country's dinner.
+    &["faggots", "and", "peas"],
+    &["faggots", "peas"],
+    &["faggots", "and", "mash"],
+    &["faggots", "mash"],
+    &["faggots", "and", "gravy"],
+    &["traditional", "faggots"],
     &["pussy", "cat"],
     &["pussy", "willow"],
     &["puss", "in", "boots"],
@@ -1175,6 +1182,11 @@ const MASKABLE: &[&str] = &[
 
 fn is_swearing(word: &str) -> bool {
     if word.is_empty() || SCHOOL_WORDS.contains(&word) {
+        return false;
+    }
+    // Kisses at the end of a message ("love from Year 2 xxx", "xoxo"). A .xxx address is still
+    // a link the links rule finds.
+    if word.contains('x') && word.chars().all(|c| c == 'x' || c == 'o') {
         return false;
     }
     // A code that starts or ends in digits (the A55, Y10, 3D, M25) is not a word with digits
@@ -2178,9 +2190,20 @@ mod tests {
             "Sh...it's a surprise for Mother's Day!",
             "Smith & Co on Monday",
             "Mrs S hit the ball",
+            // Kisses, and the Black Country's dinner.
+            "Thank you for a lovely year, love from Year 2 xxx",
+            "Happy Mother's Day! xx",
+            "Merry Christmas from all of us XXXX",
+            "Love you Nanny xoxo",
+            "Faggots and peas for the Black Country Day lunch",
+            "Traditional faggots, mash and peas on the menu",
         ] {
             assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
         }
+        // The word alone, or used at someone, is still a slur; a .xxx link is still a link.
+        assert_eq!(kinds("you faggots"), vec![CaptionProblemKind::Profanity]);
+        assert_eq!(kinds("what a faggot"), vec![CaptionProblemKind::Profanity]);
+        assert_eq!(kinds("see pics.xxx"), vec![CaptionProblemKind::Link]);
         // A pupil's own name is not swearing.
         assert!(
             check_with(
