@@ -80,6 +80,12 @@ impl Harness {
     }
 
     pub fn start() -> Harness {
+        Harness::start_on(None)
+    }
+
+    /// Starts the app with `today` as its date (`CLEARSHOT_TODAY`, which the debug build the
+    /// tests run honours), or the real date.
+    pub fn start_on(today: Option<&str>) -> Harness {
         let app = app_binary();
         assert!(
             app.exists(),
@@ -106,6 +112,8 @@ impl Harness {
             .env("CLEARSHOT_DB", dir.path().join("register.sqlite3"))
             .env("CLEARSHOT_ACTOR", "e2e.tester")
             .env_remove("CLEARSHOT_OPEN_SAMPLE")
+            .env_remove("CLEARSHOT_TODAY")
+            .envs(today.map(|t| ("CLEARSHOT_TODAY", t)))
             .stdout(log)
             .stderr(log2)
             .spawn()
@@ -217,7 +225,16 @@ where
     F: FnOnce(Client, PathBuf) -> Fut,
     Fut: std::future::Future<Output = TestResult>,
 {
-    let h = Harness::start();
+    run_on(name, None, body).await;
+}
+
+/// `run`, with the app's date set to `today` (YYYY-MM-DD), or the real date.
+pub async fn run_on<F, Fut>(name: &str, today: Option<&str>, body: F)
+where
+    F: FnOnce(Client, PathBuf) -> Fut,
+    Fut: std::future::Future<Output = TestResult>,
+{
+    let h = Harness::start_on(today);
     h.session(name, body).await;
     drop(h);
 }

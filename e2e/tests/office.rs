@@ -2,7 +2,7 @@
 //! recording a form and seeing the badge change, replacing a UPN, the class view, the chase
 //! list, the audit log and settings. Each screen is photographed into docs/screenshots/.
 
-use e2e::{TestResult, click, find, run, screenshot, type_into, wait_text};
+use e2e::{TestResult, click, find, run, run_on, screenshot, type_into, wait_text};
 use fantoccini::Client;
 
 async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
@@ -205,4 +205,86 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
 #[ignore = "needs a display: run bash scripts/e2e.sh"]
 async fn office_flows_on_the_sample_academy() {
     run("office_flows_on_the_sample_academy", office).await;
+}
+
+/// In the summer term the office prepares September's roll: next year's year groups. The
+/// Import screen offers next school year then (from 1 June), and the file reads right with it.
+async fn next_years_roll(c: Client, dir: std::path::PathBuf) -> TestResult {
+    find(&c, "#ready[data-screen='first-run']").await?;
+    click(&c, "#open-sample").await?;
+    find(&c, "#ready[data-screen='pupils']").await?;
+    // The sample academy's roll, every year group one up; Year 13 has left. (The sample writes
+    // year groups both as "7" and as "Year 7"; a row the import rejects stays as it is.)
+    let above = |year: &str| {
+        let (prefix, n) = year.split_at(if year.starts_with("Year ") { 5 } else { 0 });
+        match n {
+            "N1" => Some("N2".to_string()),
+            "N2" => Some("R".to_string()),
+            "R" => Some("1".to_string()),
+            "13" => None,
+            n => Some(
+                n.parse::<i32>()
+                    .map_or(n.to_string(), |n| format!("{prefix}{}", n + 1)),
+            ),
+        }
+    };
+    let sample = std::fs::read_to_string(e2e::root().join("assets/sample-roll.csv"))?;
+    let next: Vec<String> = sample
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            if i == 0 {
+                return Some(l.to_string());
+            }
+            let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+            let up = above(cells.get(5)?)?;
+            cells[5] = up;
+            Some(cells.join(","))
+        })
+        .collect();
+    let roll = dir.join("september.csv");
+    std::fs::write(&roll, next.join("\n"))?;
+    click(&c, "#nav-import").await?;
+    click(&c, "#import-choose").await?;
+    e2e::choose_in_file_dialog(&dir, "Choose the MIS export", &roll)?;
+    // Read as this year's, every year group is one above the dates of birth's: the preview
+    // says which choice to make, in the app's words.
+    let shifted = wait_text(&c, "#import-years-shifted", |t| {
+        t.contains("one year above")
+    })
+    .await?;
+    e2e::ensure!(
+        shifted.contains("Choose 2027/28 under “Year groups for”") && !shifted.contains("--"),
+        "{shifted}"
+    );
+    e2e::set_value(&c, "#import-academic-year", "2027").await?;
+    let preview = wait_text(&c, "#import-preview", |t| t.contains("Would import")).await?;
+    // Year 13's rows are gone; everyone else is as the register will have them in September.
+    e2e::ensure!(
+        preview.contains("mark 13 as left") && !preview.contains("more than a quarter"),
+        "{preview}"
+    );
+    let gone = c
+        .execute(
+            "return document.querySelector('#import-years-shifted') === null;",
+            vec![],
+        )
+        .await?;
+    e2e::ensure!(
+        gone == serde_json::Value::Bool(true),
+        "with 2027/28 chosen the year groups agree with the dates of birth"
+    );
+    screenshot(&c, "29-import-next-years-roll").await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display: run bash scripts/e2e.sh"]
+async fn next_years_roll_is_imported_in_the_summer() {
+    run_on(
+        "next_years_roll_is_imported_in_the_summer",
+        Some("2027-06-15"),
+        next_years_roll,
+    )
+    .await;
 }

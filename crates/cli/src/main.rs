@@ -668,7 +668,7 @@ fn pupils(
             if out.json {
                 out.print_json(&report);
             } else {
-                output::print_import(&report, &file);
+                output::print_import(&report, &file, date);
             }
         }
         PupilsCmd::List {

@@ -113,7 +113,8 @@ pub fn signatories(list: &[Signatory]) -> String {
         .join(" + ")
 }
 
-pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
+/// `on`: the import's date.
+pub fn print_import(r: &clearshot::ImportReport, file: &Path, on: chrono::NaiveDate) {
     say!(
         "{}{}: {} new, {} updated, {} unchanged, {} marked as left, {} rejected, {} warnings",
         if r.dry_run {
@@ -184,8 +185,17 @@ pub fn print_import(r: &clearshot::ImportReport, file: &Path) {
         );
     }
     if !r.leavers.is_empty() {
+        // A roll for next school year: this year's leavers stay on roll until 31 August.
+        let from = r
+            .leavers
+            .iter()
+            .map(|l| l.left_on)
+            .max()
+            .filter(|d| *d > on)
+            .map(|d| format!(" from {d} (on roll until the day before)"))
+            .unwrap_or_default();
         say!(
-            "\n{} as left:",
+            "\n{} as left{from}:",
             if r.dry_run {
                 "Would be marked"
             } else {

@@ -943,6 +943,141 @@ fn next_years_academic_year_is_refused_before_the_summer_term() {
     assert_eq!(report["imported"], 1, "{report}");
 }
 
+/// September's roll imported in June: Year 6 (or 13) is not in it, but is on roll, with forms
+/// that count, until the end of August.
+#[test]
+fn next_years_roll_marks_this_years_leavers_as_leaving_on_1_september() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Stay", "Sid", "15/01/2015", "5"),
+            line(&kent(2), "Going", "Gail", "15/01/2014", "6"),
+        ]),
+        &AY,
+    );
+    let report = reg.import(
+        "OAK",
+        roll(&[line(&kent(1), "Stay", "Sid", "15/01/2015", "6")]),
+        &["--academic-year", "2026", "--on", "2026-06-15"],
+    );
+    assert_eq!(report["left"], 1, "{report}");
+    assert_eq!(report["leavers"][0]["left_on"], "2026-09-01", "{report}");
+    let on_roll = |on: &str| {
+        reg.json(&["pupils", "list", "--on", on])
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(on_roll("2026-07-20"), 2);
+    assert_eq!(on_roll("2026-08-31"), 2);
+    assert_eq!(on_roll("2026-09-01"), 1);
+    // The summary says when.
+    let file = reg.write(
+        "again.csv",
+        roll(&[line(&kent(1), "Stay", "Sid", "15/01/2015", "6")]),
+    );
+    let reg2 = Register::with_academy();
+    reg2.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Stay", "Sid", "15/01/2015", "5"),
+            line(&kent(2), "Going", "Gail", "15/01/2014", "6"),
+        ]),
+        &AY,
+    );
+    let text = reg2.ok(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2026",
+        "--on",
+        "2026-06-15",
+    ]);
+    assert!(
+        text.contains("Marked as left from 2026-09-01 (on roll until the day before):"),
+        "{text}"
+    );
+    // A roll for this school year marks them as left on the import's own date.
+    let reg3 = Register::with_academy();
+    reg3.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Stay", "Sid", "15/01/2015", "5"),
+            line(&kent(2), "Going", "Gail", "15/01/2014", "6"),
+        ]),
+        &AY,
+    );
+    let report = reg3.import(
+        "OAK",
+        roll(&[line(&kent(1), "Stay", "Sid", "15/01/2015", "5")]),
+        &["--academic-year", "2025", "--on", "2026-02-02"],
+    );
+    assert_eq!(report["leavers"][0]["left_on"], "2026-02-02", "{report}");
+}
+
+/// Last July's export, found after September's roll was imported (allowed until 30 September
+/// on its own), would take this year's new Reception off roll and bring Year 13 back.
+#[test]
+fn an_older_school_years_roll_after_a_newer_one_is_refused() {
+    let reg = Register::with_academy();
+    let july = roll(&[
+        line(&kent(1), "Stay", "Sid", "15/01/2015", "5"),
+        line(&kent(2), "Going", "Gail", "15/01/2008", "13"),
+    ]);
+    reg.import("OAK", &july, &AY);
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Stay", "Sid", "15/01/2015", "6"),
+            line(&kent(3), "New", "Nia", "15/01/2021", "R"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-09-07"],
+    );
+    let file = reg.write("july.csv", &july);
+    let e = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2026-09-10",
+    ]);
+    assert!(
+        e.contains("this file's year groups are for 2025/26, but the roll imported for OAK on 2026-09-07 was already for 2026/27"),
+        "{e}"
+    );
+    // A dry run says the same, and the same year's roll again is fine.
+    let e = reg.bad_input(&[
+        "pupils",
+        "import",
+        file.to_str().unwrap(),
+        "--academy",
+        "OAK",
+        "--academic-year",
+        "2025",
+        "--on",
+        "2026-09-10",
+        "--dry-run",
+    ]);
+    assert!(e.contains("was already for 2026/27"), "{e}");
+    let report = reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "Stay", "Sid", "15/01/2015", "6"),
+            line(&kent(3), "New", "Nia", "15/01/2021", "R"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-09-10"],
+    );
+    assert_eq!(report["unchanged"], 2, "{report}");
+}
+
 #[test]
 fn no_mark_left_keeps_pupils_missing_from_the_file_on_roll() {
     let reg = Register::with_academy();

@@ -152,6 +152,10 @@ pub fn many_leavers(leaving: usize, on_roll: usize) -> bool {
 pub struct Leaver {
     pub upn: String,
     pub name: String,
+    /// The day the pupil is off roll from: the import's date, or for a roll of next school
+    /// year's (made in the summer term) its 1 September, so that this year's leavers stay on
+    /// roll, and their forms keep counting, until the end of August.
+    pub left_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -1145,13 +1149,28 @@ fn refuse_a_date_before_the_last_import(
     conn: &Connection,
     code: &str,
     on: NaiveDate,
+    academic_year: i32,
 ) -> Result<()> {
-    match last_import_on(conn, code)? {
-        Some(last) if on < last => Err(Error::Invalid(format!(
-            "the import date {on} is before the last roll imported for {code} (dated {last}): pupils missing from the file would be marked as left on a day gone by; check --on; nothing was imported"
-        ))),
-        _ => Ok(()),
+    let Some(last) = last_import(conn, code)? else {
+        return Ok(());
+    };
+    if on < last.on {
+        return Err(Error::Invalid(format!(
+            "the import date {on} is before the last roll imported for {code} (dated {}): pupils missing from the file would be marked as left on a day gone by; check --on; nothing was imported",
+            last.on
+        )));
     }
+    // Last July's export found after September's was imported would mark this year's joiners
+    // as left and bring back last year's leavers.
+    if let Some((year, when)) = last.academic_year.filter(|(y, _)| academic_year < *y) {
+        return Err(Error::Invalid(format!(
+            "this file's year groups are for {academic_year}/{:02}, but the roll imported for {code} on {when} was already for {year}/{:02}: an older roll would mark this year's new pupils as left and bring back last year's leavers. Export the {year}/{:02} roll from the MIS; nothing was imported",
+            (academic_year + 1) % 100,
+            (year + 1) % 100,
+            (year + 1) % 100,
+        )));
+    }
+    Ok(())
 }
 
 pub fn import(
@@ -1162,7 +1181,7 @@ pub fn import(
 ) -> Result<ImportReport> {
     // Said before anything in the file, whose rows a wrong date also makes wrong.
     if let Ok(academy) = academies::require(conn, &opts.academy) {
-        refuse_a_date_before_the_last_import(conn, &academy.code, opts.on)?;
+        refuse_a_date_before_the_last_import(conn, &academy.code, opts.on, opts.academic_year)?;
     }
     let mut roll = parse_roll(bytes, opts)?;
     if roll.entries.is_empty() && roll.rejected.is_empty() {
@@ -1199,7 +1218,7 @@ pub fn import(
     }
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
-    refuse_a_date_before_the_last_import(&tx, &academy.code, opts.on)?;
+    refuse_a_date_before_the_last_import(&tx, &academy.code, opts.on, opts.academic_year)?;
     // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
     // moving in from another academy of the trust), rather than the whole trust for every file.
     let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
@@ -1573,12 +1592,14 @@ pub fn import(
                 academy.code
             )));
         }
+        let left_on = opts.on.max(pupils::first_september(opts.academic_year));
         for p in leaving {
-            pupils::mark_left(&tx, p, opts.on, stamp)?;
+            pupils::mark_left(&tx, p, left_on, stamp)?;
             report.left += 1;
             report.leavers.push(Leaver {
                 upn: p.upn.clone(),
                 name: p.display_name(),
+                left_on,
             });
         }
     }
@@ -1671,21 +1692,43 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The date of the latest roll imported for an academy, from the audit log.
-fn last_import_on(conn: &Connection, code: &str) -> Result<Option<NaiveDate>> {
+/// The rolls imported for an academy, from the audit log: the latest date, and the latest
+/// school year of their year groups with the date of the import that had it.
+struct LastImport {
+    on: NaiveDate,
+    academic_year: Option<(i32, NaiveDate)>,
+}
+
+fn last_import(conn: &Connection, code: &str) -> Result<Option<LastImport>> {
     let mut stmt = conn.prepare_cached(
         "SELECT payload FROM audit_log WHERE action = 'roll.import' AND subject = ?1 AND payload IS NOT NULL",
     )?;
-    let mut last: Option<NaiveDate> = None;
+    let mut last: Option<LastImport> = None;
     for payload in stmt.query_map([format!("academy:{code}")], |r| r.get::<_, String>(0))? {
-        let on = serde_json::from_str::<serde_json::Value>(&payload?)
-            .ok()
-            .and_then(|v| {
-                v.get("on")
-                    .and_then(|o| o.as_str())
-                    .and_then(|o| o.parse().ok())
-            });
-        last = last.max(on);
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&payload?) else {
+            continue;
+        };
+        let Some(on) = v
+            .get("on")
+            .and_then(|o| o.as_str())
+            .and_then(|o| o.parse::<NaiveDate>().ok())
+        else {
+            continue;
+        };
+        let academic_year = v
+            .get("academic_year")
+            .and_then(|y| y.as_i64())
+            .and_then(|y| i32::try_from(y).ok());
+        let l = last.get_or_insert(LastImport {
+            on,
+            academic_year: None,
+        });
+        l.on = l.on.max(on);
+        if let Some(y) = academic_year
+            && l.academic_year.is_none_or(|(ly, _)| y > ly)
+        {
+            l.academic_year = Some((y, on));
+        }
     }
     Ok(last)
 }

@@ -3,4 +3,10 @@
 /**
  * A pupil the import marks as left.
  */
-export type Leaver = { upn: string, name: string, };
+export type Leaver = { upn: string, name: string, 
+/**
+ * The day the pupil is off roll from: the import's date, or for a roll of next school
+ * year's (made in the summer term) its 1 September, so that this year's leavers stay on
+ * roll, and their forms keep counting, until the end of August.
+ */
+left_on: string, };
