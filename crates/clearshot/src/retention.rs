@@ -46,11 +46,15 @@ pub fn cutoff(today: NaiveDate, years: u32) -> Result<NaiveDate> {
 /// `retention-years` setting), with their consents, withdrawals, flags, clearance links and
 /// evidence files no longer needed; their takedown tasks stay, without them; their audit
 /// entries are redacted. A dry run reports the same counts and changes nothing.
+///
+/// A date inside the trust's retention period (later than today minus `retention-years`) is
+/// refused unless `inside_retention`: the DPO has agreed to erase records early.
 pub fn purge(
     store: &mut Store,
     left_before: Option<NaiveDate>,
     today: NaiveDate,
     dry_run: bool,
+    inside_retention: bool,
     stamp: &Stamp,
 ) -> Result<PurgeOutcome> {
     let (left_before, cutoff_from) = match left_before {
@@ -68,6 +72,16 @@ pub fn purge(
         return Err(Error::Invalid(format!(
             "--left-before {left_before} is after today ({today}): that would purge pupils who have not left yet"
         )));
+    }
+    if let Some(years) = retention_years(store)?
+        && !inside_retention
+    {
+        let kept_from = cutoff(today, years)?;
+        if left_before > kept_from {
+            return Err(Error::Invalid(format!(
+                "--left-before {left_before} is inside the trust's retention period (retention-years = {years}: the records of pupils who left on or after {kept_from} are kept); nothing was deleted. If the DPO has agreed to erase records early (an erasure request), add --inside-retention"
+            )));
+        }
     }
     let tx = register::begin(&mut store.conn)?;
     let purged = register::retention::purge_left_before(&tx, left_before, stamp)?;
@@ -129,7 +143,7 @@ mod tests {
     fn without_a_date_or_a_retention_period_nothing_is_purged() {
         let mut store = Store::in_memory().unwrap();
         let stamp = Stamp::new("dpo", "2026-01-01T00:00:00Z");
-        let err = purge(&mut store, None, d("2026-01-01"), false, &stamp).unwrap_err();
+        let err = purge(&mut store, None, d("2026-01-01"), false, false, &stamp).unwrap_err();
         assert!(err.to_string().contains("retention-years"), "{err}");
     }
 
@@ -142,6 +156,7 @@ mod tests {
                 &mut store,
                 Some(d("2027-01-01")),
                 d("2026-01-01"),
+                false,
                 false,
                 &stamp
             )

@@ -57,6 +57,10 @@ pub enum RetentionCmd {
         /// Report what would be deleted and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow a --left-before date inside the retention-years period: records the trust
+        /// would keep are deleted early (an erasure request the DPO has agreed to).
+        #[arg(long)]
+        inside_retention: bool,
     },
 }
 
@@ -247,10 +251,17 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
         DataCmd::Retention(RetentionCmd::Purge {
             left_before,
             dry_run,
+            inside_retention,
         }) => {
             let mut store = open_existing(path)?;
-            let r =
-                clearshot::retention::purge(&mut store, *left_before, today(), *dry_run, stamp)?;
+            let r = clearshot::retention::purge(
+                &mut store,
+                *left_before,
+                today(),
+                *dry_run,
+                *inside_retention,
+                stamp,
+            )?;
             let p = &r.purged;
             out.value(&r, || {
                 let mut t = format!(

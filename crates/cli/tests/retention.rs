@@ -245,4 +245,37 @@ fn without_a_date_the_purge_uses_the_retention_period_setting() {
         Some(2),
         "a cut-off after today is refused"
     );
+
+    // A date inside the retention period ("2026" typed for "2020") would delete records the
+    // trust keeps: refused, dry run or not, unless the DPO says so.
+    let inside = (expected + chrono::Days::new(1)).to_string();
+    for dry in [&["--dry-run"][..], &[]] {
+        let mut args = vec!["retention", "purge", "--left-before", &inside];
+        args.extend_from_slice(dry);
+        let e = r.bad_input(&args);
+        assert!(
+            e.contains(&format!(
+                "--left-before {inside} is inside the trust's retention period (retention-years = 6: the records of pupils who left on or after {expected} are kept); nothing was deleted"
+            )) && e.contains("--inside-retention"),
+            "{e}"
+        );
+    }
+    let early = r.json(&[
+        "retention",
+        "purge",
+        "--left-before",
+        &inside,
+        "--inside-retention",
+        "--dry-run",
+    ]);
+    assert_eq!(early["left_before"], inside);
+    assert_eq!(early["cutoff_from"], "--left-before");
+    // The cut-off itself is outside the period.
+    r.json(&[
+        "retention",
+        "purge",
+        "--left-before",
+        &expected.to_string(),
+        "--dry-run",
+    ]);
 }
