@@ -441,6 +441,40 @@ mod tests {
     }
 
     #[test]
+    fn opening_a_schema_5_register_rebuilds_the_digests_with_relationships() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let mut conn = crate::db::open(&path).unwrap();
+        let a = add_pupil(&mut conn, "A1");
+        let tx = crate::begin(&mut conn).unwrap();
+        let form = Form {
+            signatory: Signatory::Parent,
+            signer_name: None,
+            relationship: Some("father".into()),
+            signed_on: d("2025-09-05"),
+            expires_on: None,
+            evidence_sha256: None,
+            answers: vec![(Channel::Website, true)],
+        };
+        record_form(&tx, &a, &form, &stamp()).unwrap();
+        tx.commit().unwrap();
+        // As schema 5 left it: the digest built from the name alone (here, none).
+        let by_name_only: Vec<Answer> = crate::consents::rule_answers(&conn, Some(a.id))
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| Answer { signer: None, ..r })
+            .collect();
+        write(&conn, a.id, &by_name_only).unwrap();
+        conn.execute_batch("PRAGMA user_version = 5;").unwrap();
+        assert_eq!(verify(&conn).unwrap(), vec![a.id]);
+        drop(conn);
+        let conn = crate::db::open(&path).unwrap();
+        assert!(verify(&conn).unwrap().is_empty());
+        let all = read(&conn, None, None).unwrap();
+        assert!(all.of(a.id).iter().all(|f| f.signer != UNNAMED));
+    }
+
+    #[test]
     fn every_channel_signatory_and_date_survives_the_round_trip() {
         let mut rows = Vec::new();
         for (i, channel) in Channel::ALL.into_iter().enumerate() {

@@ -32,7 +32,10 @@ impl AnswerRecord {
         Answer {
             id: self.id,
             signatory: self.signatory,
-            signer: self.signer_name.clone(),
+            signer: rules::consent::signer_identity(
+                self.signer_name.as_deref(),
+                self.relationship.as_deref(),
+            ),
             channel: self.channel,
             granted: self.granted,
             signed_on: self.signed_on,
@@ -250,8 +253,7 @@ pub fn answers_for(conn: &Connection, academy_id: Option<i64>) -> Result<Vec<Ans
 /// Every answer in the form the rules read, of one pupil or of everyone: (pupil id, answer), in
 /// pupil then recording order. What the consent digests are built and checked from.
 pub fn rule_answers(conn: &Connection, pupil_id: Option<i64>) -> Result<Vec<(i64, Answer)>> {
-    const COLUMNS: &str =
-        "pupil_id, id, signatory, signer_name, channel, granted, signed_on, expires_on";
+    const COLUMNS: &str = "pupil_id, id, signatory, signer_name, channel, granted, signed_on, expires_on, relationship";
     // Separate statements, so that one pupil's answers are found through the index.
     let mut stmt = match pupil_id {
         Some(_) => conn.prepare_cached(&format!(
@@ -271,7 +273,10 @@ pub fn rule_answers(conn: &Connection, pupil_id: Option<i64>) -> Result<Vec<(i64
             Answer {
                 id: r.get(1)?,
                 signatory: parse(r.get(2)?, "signatory")?,
-                signer: r.get(3)?,
+                signer: rules::consent::signer_identity(
+                    r.get::<_, Option<String>>(3)?.as_deref(),
+                    r.get::<_, Option<String>>(8)?.as_deref(),
+                ),
                 channel: parse(r.get(4)?, "channel")?,
                 granted: r.get(5)?,
                 signed_on: r.get(6)?,

@@ -18,11 +18,13 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_consent_digest.sql"),
     include_str!("migrations/0004_subject_aliases.sql"),
     include_str!("migrations/0005_preferred_surname.sql"),
+    include_str!("migrations/0006_signer_identity.sql"),
 ];
 
-/// The schema version whose migration also builds data in Rust: the consent digests, derived
-/// from the answers already recorded (see `consent_digest`).
-const DIGEST_SCHEMA: usize = 3;
+/// The schema versions whose migrations also build data in Rust: the consent digests, derived
+/// from the answers already recorded (see `consent_digest`): created at 3, rebuilt at 6 when
+/// signers came to be told apart by relationship too.
+const DIGEST_SCHEMAS: &[usize] = &[3, 6];
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
@@ -226,7 +228,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
         // Each migration, the data it derives and its version bump commit together or not at all.
         let step = || -> Result<()> {
             conn.execute_batch(sql)?;
-            if i + 1 == DIGEST_SCHEMA {
+            if DIGEST_SCHEMAS.contains(&(i + 1)) {
                 crate::consent_digest::rebuild_all(conn)?;
             }
             conn.execute_batch(&format!(

@@ -373,6 +373,35 @@ pub fn is_named(name: Option<&str>) -> bool {
     name.is_some_and(|n| name_chars(n).next().is_some())
 }
 
+/// Who signed a form, as the rules tell signers apart: the name, with the relationship when
+/// one was recorded ("Grace Okafor, mother"), or the relationship alone ("father"); `None` for
+/// neither. Two parents who gave no name but different relationships are two people, as are a
+/// mother and a father with the same name: one's "no" is not undone by the other's "yes".
+/// Everyday words for a relationship are read as one ("Mum" is "mother", "Dad" is "father").
+pub fn signer_identity(name: Option<&str>, relationship: Option<&str>) -> Option<String> {
+    let name = name.map(str::trim).filter(|n| is_named(Some(n)));
+    let relationship = relationship
+        .map(str::trim)
+        .filter(|r| is_named(Some(r)))
+        .map(|r| {
+            let key: String = r
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase)
+                .collect();
+            match key.as_str() {
+                "mother" | "mum" | "mom" | "mummy" | "mam" | "mommy" => "mother".to_string(),
+                "father" | "dad" | "daddy" | "da" => "father".to_string(),
+                _ => r.to_string(),
+            }
+        });
+    match (name, relationship) {
+        (Some(n), Some(r)) => Some(format!("{n}, {r}")),
+        (Some(n), None) => Some(n.to_string()),
+        (None, r) => r,
+    }
+}
+
 /// The outcome for one pupil, one channel, one date, without the sentences: what the bulk
 /// status computes for every pupil. [`explain`] gives the sentences on demand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1092,6 +1121,36 @@ mod reference {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn signers_are_told_apart_by_name_and_relationship() {
+        use super::signer_identity as id;
+        assert_eq!(
+            id(Some(" Grace Okafor "), None).as_deref(),
+            Some("Grace Okafor")
+        );
+        assert_eq!(
+            id(Some("Grace Okafor"), Some("Mum")).as_deref(),
+            Some("Grace Okafor, mother")
+        );
+        assert_eq!(id(None, Some("mother")).as_deref(), Some("mother"));
+        assert_eq!(id(Some("  "), Some("Dad")).as_deref(), Some("father"));
+        assert_eq!(id(None, Some("  ")), None);
+        assert_eq!(id(None, None), None);
+        assert_eq!(
+            id(None, Some("Foster carer")).as_deref(),
+            Some("Foster carer")
+        );
+        // Mum and mother are one person; a mother and a father are two.
+        assert!(super::same_signer_name(
+            &id(Some("J Ali"), Some("Mum")).unwrap(),
+            &id(Some("j ali"), Some("Mother")).unwrap()
+        ));
+        assert!(!super::same_signer_name(
+            &id(Some("J Ali"), Some("mother")).unwrap(),
+            &id(Some("J Ali"), Some("father")).unwrap()
+        ));
+    }
+
     use super::*;
     use crate::year::ncy_from_dob;
     use Signatory::{Parent, Pupil};
