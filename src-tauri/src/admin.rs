@@ -199,11 +199,16 @@ pub async fn hold_start(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn hold_end(state: State<'_, AppState>, academy: Option<String>) -> WireResult<()> {
+pub async fn hold_end(
+    state: State<'_, AppState>,
+    academy: Option<String>,
+    id: Option<i64>,
+) -> WireResult<Vec<Hold>> {
     with_store(&state, move |store| {
-        Ok(clearshot::admin::end_hold(
+        Ok(clearshot::admin::end_hold_id(
             store,
             academy.as_deref(),
+            id,
             today(),
             &stamp(),
         )?)

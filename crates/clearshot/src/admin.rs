@@ -188,20 +188,45 @@ pub fn start_hold(
     Ok(())
 }
 
+/// Ends the hold in force on `on` for an academy (or the trust-wide one), the latest started
+/// if two are. Returns the holds that still stop that academy's posting on that day (another
+/// of its own, or the trust's), so that nobody is told posting may resume when it may not.
 pub fn end_hold(
     store: &mut Store,
     academy: Option<&str>,
     on: NaiveDate,
     stamp: &Stamp,
-) -> Result<()> {
+) -> Result<Vec<Hold>> {
+    end_hold_id(store, academy, None, on, stamp)
+}
+
+/// [`end_hold`] for the hold with `id` (of that academy, or the trust's), as the app's
+/// "End the hold" on one row of the list does.
+pub fn end_hold_id(
+    store: &mut Store,
+    academy: Option<&str>,
+    id: Option<i64>,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<Vec<Hold>> {
     let a = match academy {
         Some(c) => Some(register::academies::require(&store.conn, c)?),
         None => None,
     };
     let tx = register::begin(&mut store.conn)?;
-    register::holds::end(&tx, a.as_ref().map(|a| (a.id, a.code.as_str())), on, stamp)?;
+    register::holds::end(
+        &tx,
+        a.as_ref().map(|a| (a.id, a.code.as_str())),
+        id,
+        on,
+        stamp,
+    )?;
     tx.commit()?;
-    Ok(())
+    let academy_id = a.map(|a| a.id);
+    Ok(holds_in_force(store, on)?
+        .into_iter()
+        .filter(|h| h.academy_id.is_none() || h.academy_id == academy_id)
+        .collect())
 }
 
 pub fn holds(store: &Store) -> Result<Vec<Hold>> {

@@ -341,11 +341,25 @@ pub fn hold(cmd: HoldCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Result
         }
         HoldCmd::End { scope, on } => {
             let on = on_or_today(&on);
-            clearshot::admin::end_hold(store, scope.academy.as_deref(), on, stamp)?;
+            let still = clearshot::admin::end_hold(store, scope.academy.as_deref(), on, stamp)?;
             let who = scope.academy.clone().unwrap_or_else(|| "trust".into());
-            out.value(&serde_json::json!({"scope": who, "ended_on": on}), || {
-                format!("hold for {who} ended on {on}")
-            });
+            out.value(
+                &serde_json::json!({"scope": who, "ended_on": on, "still_in_force": still}),
+                || {
+                    let mut t = format!("hold for {who} ended on {on}");
+                    for h in &still {
+                        t.push_str(&format!(
+                            "\nStill on hold: {} since {} ({}); posting stays stopped until it ends too",
+                            h.academy
+                                .as_deref()
+                                .map_or("the whole trust".to_string(), |c| c.to_string()),
+                            h.started_on,
+                            h.reason
+                        ));
+                    }
+                    t
+                },
+            );
         }
         HoldCmd::List => {
             let list = clearshot::admin::holds(store)?;

@@ -1315,6 +1315,48 @@ fn a_planned_hold_does_not_stop_a_hold_from_today() {
     let e =
         s.r.bad_input(&["hold", "end", "--academy", "OAK", "--on", "2026-11-23"]);
     assert!(e.contains("the hold starts on 2026-12-07"), "{e}");
+    // From its day both are in force (a new hold then, on top of the planned one), and
+    // ending one says that the other still stops posting; so does a trust-wide hold.
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--academy",
+        "OAK",
+        "--reason",
+        "critical incident",
+        "--on",
+        "2026-12-01",
+    ]);
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--trust",
+        "--reason",
+        "trust review",
+        "--on",
+        "2026-12-02",
+    ]);
+    let ended =
+        s.r.json(&["hold", "end", "--academy", "OAK", "--on", "2026-12-08"]);
+    let still: Vec<&str> = ended["still_in_force"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(still.len(), 2, "{ended}");
+    assert!(
+        still.contains(&"trust review")
+            && (still.contains(&"critical incident") ^ still.contains(&"Ofsted week")),
+        "{ended}"
+    );
+    let text =
+        s.r.ok(&["hold", "end", "--academy", "OAK", "--on", "2026-12-08"]);
+    assert!(
+        text.contains("Still on hold: the whole trust since 2026-12-02 (trust review)"),
+        "{text}"
+    );
+    assert!(!text.contains("Still on hold: OAK"), "{text}");
 }
 
 #[test]

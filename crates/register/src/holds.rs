@@ -100,9 +100,12 @@ pub fn start(
     Ok(id)
 }
 
+/// Ends a hold of `academy` (or the trust's) on `on`: the one with `id`, or else the one in
+/// force that day (the latest started). Returns its id.
 pub fn end(
     tx: &Transaction<'_>,
     academy: Option<(i64, &str)>,
+    id: Option<i64>,
     on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<i64> {
@@ -111,8 +114,21 @@ pub fn end(
         .into_iter()
         .filter(|h| h.academy_id == academy_id && h.ended_on.is_none())
         .collect();
-    // The hold in force on that day (the latest started, if a planned one has begun too).
-    let Some(hold) = open.iter().find(|h| h.started_on <= on).cloned() else {
+    // The hold in force on that day (the latest started, if a planned one has begun too), or
+    // the one asked for.
+    let Some(hold) = open
+        .iter()
+        .find(|h| h.started_on <= on && id.is_none_or(|id| id == h.id))
+        .cloned()
+    else {
+        if let Some(id) = id
+            && !open.iter().any(|h| h.id == id)
+        {
+            return Err(Error::NotFound(format!(
+                "hold {id} is not an open hold of {}",
+                scope_name(academy)
+            )));
+        }
         let who = scope_name(academy);
         return Err(Error::Invalid(match open.last() {
             Some(planned) => format!(

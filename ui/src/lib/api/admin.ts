@@ -32,7 +32,8 @@ export const accountAdd = (platform: string, handle: string, academy: string, ad
 export const holdsList = () => call<Hold[]>('holds_list');
 export const holdsInForce = () => call<Hold[]>('holds_in_force');
 export const holdStart = (academy: string | null, reason: string) => call<null>('hold_start', { academy, reason });
-export const holdEnd = (academy: string | null) => call<null>('hold_end', { academy });
+/** Ends that hold; returns the holds that still stop that academy's posting today. */
+export const holdEnd = (academy: string | null, id: number) => call<Hold[]>('hold_end', { academy, id });
 
 /** Takedown tasks, oldest first: all, or only the open ones. */
 export const takedownsList = (openOnly: boolean) => call<Takedown[]>('takedowns_list', { open_only: openOnly });

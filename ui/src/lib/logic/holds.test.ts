@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hold } from '../bindings/Hold';
-import { holdState } from './holds';
+import { holdEndedWords, holdState } from './holds';
 
 const hold = (started_on: string, ended_on: string | null): Hold => ({
   id: 1, academy: 'OAK', reason: 'incident', started_on, started_by: 'head', ended_on,
@@ -20,5 +20,19 @@ describe('a posting hold on a day', () => {
     expect(holdState(hold('2026-11-20', '2026-11-27'), '2026-11-27')).toEqual({
       words: 'Ended 2026-11-27', tone: 'ok', inForce: false,
     });
+  });
+});
+
+describe('the words when a hold ends', () => {
+  const ofsted = { ...hold('2026-10-05', '2026-10-06'), reason: 'Ofsted week' };
+  it('says posting may resume when nothing else stops it', () => {
+    expect(holdEndedWords(ofsted, [])).toBe('Hold ended: OAK may post again.');
+  });
+  it('names every hold that still stops posting', () => {
+    const crisis = { ...hold('2026-10-02', null), id: 2, reason: 'critical incident' };
+    const trust = { ...hold('2026-10-03', null), id: 3, academy: null, reason: 'trust review' };
+    expect(holdEndedWords(ofsted, [crisis, trust])).toBe(
+      'Hold ended, but posting is still stopped: OAK since 2026-10-02 (critical incident); the whole trust since 2026-10-03 (trust review).',
+    );
   });
 });

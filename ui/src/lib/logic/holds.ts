@@ -13,3 +13,11 @@ export function holdState(h: Hold, today: string): HoldState {
   if (h.ended_on > today) return { words: `On hold until ${h.ended_on}`, tone: 'stop', inForce: true };
   return { words: `Ended ${h.ended_on}`, tone: 'ok', inForce: false };
 }
+
+/** What to say when a hold has ended: posting may resume, or which holds still stop it. */
+export function holdEndedWords(ended: Hold, still: Hold[]): string {
+  const scope = (h: Hold) => h.academy ?? 'the whole trust';
+  if (still.length === 0) return `Hold ended: ${scope(ended)} may post again.`;
+  const others = still.map((h) => `${scope(h)} since ${h.started_on} (${h.reason})`).join('; ');
+  return `Hold ended, but posting is still stopped: ${others}.`;
+}
