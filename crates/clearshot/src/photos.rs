@@ -1293,6 +1293,29 @@ fn other_camera(p: &Prepared, device: &Device) -> Option<String> {
     }
 }
 
+/// Why a photo cannot count for a retired device: it was taken after the retirement (or does
+/// not say when, and the card is copied after it), so no check would take it as the device's.
+fn after_retirement(p: &Prepared, device: &Device) -> Option<String> {
+    let retired = device.retired_on?;
+    let taken = p
+        .taken_at
+        .as_deref()
+        .and_then(|t| t.get(..10))
+        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
+    match taken {
+        Some(t) if device.counts_on(t) => None,
+        Some(t) => Some(format!(
+            "it was taken on {t}, after {} was retired on {retired}; not ingested",
+            device.label
+        )),
+        None if device.counts_on(crate::today()) => None,
+        None => Some(format!(
+            "it does not say when it was taken, and {} was retired on {retired}; not ingested",
+            device.label
+        )),
+    }
+}
+
 fn prepare(path: &Path) -> Result<Prepared> {
     let bytes = photo::read_file(path)?;
     let evidence = photo::inspect(&bytes)?;
@@ -1357,7 +1380,9 @@ pub fn ingest(
         let path = &files[i];
         match r {
             Ok(p) => {
-                if let Some(reason) = other_camera(&p, &device) {
+                if let Some(reason) =
+                    other_camera(&p, &device).or_else(|| after_retirement(&p, &device))
+                {
                     rejected.push(RejectedFile {
                         path: path.clone(),
                         reason,

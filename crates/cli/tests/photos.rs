@@ -404,6 +404,58 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
     let (code, v) = check(&s.r, &late, &s.granted, &[]);
     assert_eq!(code, 1);
     assert_ne!(v["provenance"]["level"], "serial", "{v}");
+    // Nor does the ledger take it: the card copied after the retirement names it, and an
+    // undated photo too (it would count only on a day before the retirement); a photo from
+    // before the retirement is still ingested.
+    let undated = s.r.write(
+        "undated.jpg",
+        jpeg_with_exif(&ExifSpec {
+            width: 640,
+            height: 480,
+            seed: 5,
+            make: Some("Canon".into()),
+            model: Some("Canon EOS 250D".into()),
+            ..ExifSpec::default()
+        }),
+    );
+    let before = s.r.write(
+        "before.jpg",
+        jpeg_with_exif(&ExifSpec {
+            width: 640,
+            height: 480,
+            seed: 6,
+            make: Some("Canon".into()),
+            model: Some("Canon EOS 250D".into()),
+            date_time_original: Some("2026:09:29 10:30:00".to_owned()),
+            ..ExifSpec::default()
+        }),
+    );
+    let out = s.r.run(&[
+        "--json",
+        "photos",
+        "ingest",
+        late.to_str().unwrap(),
+        undated.to_str().unwrap(),
+        before.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    let ingest: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ingest["ingested"], 1, "{ingest}");
+    let reasons: Vec<&str> = ingest["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "it was taken on 2026-10-01, after OAK-CAM-1 was retired on 2026-09-30; not ingested",
+            "it does not say when it was taken, and OAK-CAM-1 was retired on 2026-09-30; not ingested"
+        ],
+        "{ingest}"
+    );
 }
 
 /// Halves an image by averaging 2×2 blocks.
