@@ -83,7 +83,16 @@ pub struct DecidedRow<'r> {
 impl StatusReport {
     /// Decides the status of every pupil the filter selects, for every channel it selects.
     pub fn build(store: &Store, filter: &StatusFilter, on: NaiveDate) -> Result<StatusReport> {
-        let conn = &store.conn;
+        StatusReport::build_on(&store.conn, filter, on)
+    }
+
+    /// [`StatusReport::build`] on a connection, such as a transaction that has just changed
+    /// what decides it.
+    pub fn build_on(
+        conn: &register::Connection,
+        filter: &StatusFilter,
+        on: NaiveDate,
+    ) -> Result<StatusReport> {
         let academy_id = match &filter.academy {
             Some(code) => Some(register::academies::require(conn, code)?.id),
             None => None,

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use register::flags::{Flag, FlagKind};
 use register::pupils::Pupil;
-use rules::consent::Signatory;
+use rules::consent::{Channel, Signatory};
 use serde::Serialize;
 
 use crate::consent::{self, StatusFilter, StatusRow};
@@ -232,8 +232,8 @@ pub fn flag(
     let p = register::pupils::require(&tx, upn)?;
     register::flags::set(&tx, &p, kind, reason, on, stamp)?;
     // A never-publish flag turns every clearance naming the pupil into a takedown task.
-    let takedowns = if kind == FlagKind::NeverPublish {
-        register::takedowns::raise_for_pupil(
+    let takedowns = match kind {
+        FlagKind::NeverPublish => register::takedowns::raise_for_pupil(
             &tx,
             p.id,
             &p.subject(),
@@ -241,9 +241,43 @@ pub fn flag(
             "never-publish flag set",
             on,
             stamp,
-        )?
-    } else {
-        0
+        )?,
+        // A sixth former's own "yes" is no longer enough: each channel that the parent has
+        // refused, or not answered, no longer has consent, and a photo posted on it is taken
+        // down as for a new "no".
+        FlagKind::ParentAlsoRequired => {
+            let lost: Vec<Channel> = consent::StatusReport::build_on(
+                &tx,
+                &StatusFilter {
+                    upn: Some(p.upn.clone()),
+                    include_left: true,
+                    ..StatusFilter::default()
+                },
+                on,
+            )?
+            .rows()
+            .into_iter()
+            .filter(|r| r.status != rules::consent::ConsentStatus::Granted)
+            .map(|r| r.channel)
+            .collect();
+            if lost.is_empty() {
+                0
+            } else {
+                let names: Vec<&str> = lost.iter().map(|c| c.as_str()).collect();
+                register::takedowns::raise_for_pupil(
+                    &tx,
+                    p.id,
+                    &p.subject(),
+                    &names,
+                    &format!(
+                        "a parent's consent is now also required, and is not given for {}",
+                        names.join(", ")
+                    ),
+                    on,
+                    stamp,
+                )?
+            }
+        }
     };
     tx.commit()?;
     Ok(takedowns)

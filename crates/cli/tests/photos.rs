@@ -646,6 +646,81 @@ fn the_safe_copy_carries_no_metadata_and_is_refused_for_other_bytes_or_after_a_w
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }
 
+/// A sixth former cleared on her own "yes" while her parent's "no" was only a warning: when the
+/// DSL records that a parent must also consent, that "no" binds, and the photo already cleared
+/// becomes a takedown task, as a new "no" would make it.
+#[test]
+fn a_parent_also_required_flag_makes_a_clearance_without_the_parents_yes_a_takedown() {
+    let s = setup();
+    let sixth = kent(7);
+    s.r.import(
+        "OAK",
+        roll(&[
+            line(&s.granted, "Okafor", "Ada", "2016-10-03", "5"),
+            line(&s.missing, "Price", "Ben", "2016-11-04", "5"),
+            line(&sixth, "Green", "Ruby", "2009-10-03", "12"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-11-01"],
+    );
+    for (who, answer, name) in [
+        ("pupil", "--grant", "Ruby Green"),
+        ("parent", "--refuse", "Rose Green"),
+    ] {
+        s.r.ok(&[
+            "consent",
+            "record",
+            &sixth,
+            "--signatory",
+            who,
+            "--signed-on",
+            "2026-11-02",
+            "--signer-name",
+            name,
+            answer,
+            "academy_social",
+        ]);
+    }
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(40, Some("123456789012"), Some("Canon")),
+    );
+    let (_, v) = check(&s.r, &photo, &sixth, &[]);
+    assert_eq!(v["verdict"], "cleared", "{v}");
+    let flagged = s.r.json(&[
+        "pupils",
+        "flag",
+        &sixth,
+        "--parent-also-required",
+        "--reason",
+        "parent has decision-making rights",
+        "--on",
+        "2026-11-21",
+    ]);
+    assert_eq!(flagged["takedowns_raised"], 1, "{flagged}");
+    let tasks = s.r.json(&["takedowns", "list", "--open"]);
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+    assert!(
+        tasks[0]["cause"].as_str().unwrap().contains(
+            "a parent's consent is now also required, and is not given for academy_social"
+        ),
+        "{tasks}"
+    );
+    // A pupil whose parent has said yes too keeps the clearance.
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(v["verdict"], "cleared", "{v}");
+    let flagged = s.r.json(&[
+        "pupils",
+        "flag",
+        &s.granted,
+        "--parent-also-required",
+        "--reason",
+        "x",
+        "--on",
+        "2026-11-21",
+    ]);
+    assert_eq!(flagged["takedowns_raised"], 0, "{flagged}");
+}
+
 /// The copy is for the member of staff who cleared the photo to post: a revocation between
 /// clearing and exporting stops it, as a withdrawal does.
 #[test]
