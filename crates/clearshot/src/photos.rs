@@ -638,10 +638,13 @@ pub fn faces_in_frame(path: &Path) -> Result<FacesInFrame> {
 }
 
 /// The faces rule: more faces than tagged pupils needs a person to look, until acknowledged.
-/// A photo the detector cannot process is sent for review rather than passed.
-fn faces_rule(bytes: &[u8], tagged: usize, acknowledged: bool) -> RuleOutcome {
-    match photo::detect_faces(bytes) {
+/// A photo the detector cannot process is sent for review rather than passed; one whose pixels
+/// are truncated or corrupt is no photo to clear (its copy could not be made either), and the
+/// check is refused.
+fn faces_rule(bytes: &[u8], tagged: usize, acknowledged: bool) -> Result<RuleOutcome> {
+    Ok(match photo::detect_faces(bytes) {
         Ok(found) => rules::clearance::faces_outcome(Some(found.len()), tagged, acknowledged),
+        Err(e @ photo::PhotoError::Malformed(_)) => return Err(e.into()),
         Err(e) if acknowledged => RuleOutcome {
             rule: Rule::Faces,
             passed: true,
@@ -656,7 +659,7 @@ fn faces_rule(bytes: &[u8], tagged: usize, acknowledged: bool) -> RuleOutcome {
             review: true,
             detail: format!("faces could not be counted ({e}): look at the photo and acknowledge"),
         },
-    }
+    })
 }
 
 /// Which faces to blur in an exported copy, by their index in `photos faces`.
@@ -713,7 +716,7 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let provenance_rule =
         rules::clearance::provenance_outcome(prov.level, prov.device.as_deref(), &prov.evidence);
     let caption = caption_outcome(store, req.caption.as_deref())?;
-    let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged);
+    let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged)?;
     let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
     let verdict = rules::clearance::verdict(&outcomes);
     let today = crate::today();

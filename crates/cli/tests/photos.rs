@@ -458,6 +458,26 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
     );
 }
 
+/// A photo cut off part way (a card pulled out mid-copy) is not cleared with its missing part
+/// painted grey: the check is refused, as the ingest is, and nothing is recorded as checked.
+#[test]
+fn a_truncated_photo_is_refused_not_cleared() {
+    let s = setup();
+    let whole = camera_photo(41, Some("123456789012"), Some("Canon"));
+    let cut = s.r.write("cut.jpg", &whole[..whole.len() * 3 / 5]);
+    let before = s.r.json(&["audit", "verify"])["entries"].clone();
+    for extra in [&[][..], &["--faces-acknowledged"]] {
+        let out = check_output(&s.r, &cut, &s.granted, extra);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains("truncated or malformed JPEG: the image data stops before its end"),
+            "{e}"
+        );
+    }
+    assert_eq!(s.r.json(&["audit", "verify"])["entries"], before);
+}
+
 /// Halves an image by averaging 2×2 blocks.
 fn resize_half(d: &photo::Decoded) -> Vec<u8> {
     let (w, h) = (d.width() / 2, d.height() / 2);

@@ -61,6 +61,74 @@ pub(crate) fn image_error(format: Format, e: ImageError) -> PhotoError {
     }
 }
 
+/// Refuses a JPEG whose image data stops before its end-of-image marker: a copy interrupted
+/// part way (a card pulled out, a download cut off). The decoders would paint the missing part
+/// grey, and a photo whose lower half is missing is not the one the teacher saw, nor one whose
+/// faces can all be counted.
+fn complete_jpeg(bytes: &[u8], format: Format) -> Result<(), PhotoError> {
+    if format != Format::Jpeg || jpeg_reaches_its_end(bytes) {
+        return Ok(());
+    }
+    Err(PhotoError::malformed(
+        format,
+        "the image data stops before its end (an interrupted copy?); copy the photo again from the camera or phone",
+    ))
+}
+
+/// Whether a JPEG's marker segments and scans run through to an end-of-image marker (EOI). Only
+/// the markers' framing is read (each segment's length; in a scan, a 0xFF byte not followed by
+/// 0x00 or a restart marker ends it), not their contents. Bytes after the EOI are allowed.
+fn jpeg_reaches_its_end(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // A marker: 0xFF (any number of fill bytes), then its code.
+        if bytes.get(i) != Some(&0xFF) {
+            return false;
+        }
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let Some(&code) = bytes.get(i) else {
+            return false;
+        };
+        i += 1;
+        match code {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(i..i + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
+            return false;
+        };
+        if len < 2 || i + len > bytes.len() {
+            return false;
+        }
+        i += len;
+        if code != 0xDA {
+            continue;
+        }
+        // Entropy-coded data up to the next marker.
+        loop {
+            let Some(at) = bytes
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+            else {
+                return false;
+            };
+            i += at;
+            match bytes.get(i + 1) {
+                None => return false,
+                Some(0x00 | 0xD0..=0xD7) => i += 2,
+                Some(0xFF) => i += 1,
+                Some(_) => break,
+            }
+        }
+    }
+}
+
 fn limits() -> image::Limits {
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
@@ -73,6 +141,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, PhotoError> {
     let format = detect_format(bytes)?;
     let (width, height) = header_size(bytes, format)?;
     check_pixels(width, height)?;
+    complete_jpeg(bytes, format)?;
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
     reader.limits(limits());
     crate::working::count_decode();
@@ -134,6 +203,7 @@ pub fn decode_scaled(bytes: &[u8], min_edge_hint: u32) -> Result<Decoded, PhotoE
     if format != Format::Jpeg {
         return decode(bytes);
     }
+    complete_jpeg(bytes, format)?;
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.set_max_decoding_buffer_size(usize::try_from(MAX_DECODE_BYTES).unwrap_or(usize::MAX));
     let jpeg_err = crate::evidence::jpeg_decoder_error;

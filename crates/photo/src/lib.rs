@@ -57,8 +57,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Reads a photo file, refusing one over [`MAX_FILE_BYTES`] before reading it.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
+    // A named pipe would block the open (and the read) until something writes to it, and a
+    // device never ends: only regular files are read. Asked of the path before opening it, and
+    // of the open file again, in case the path was swapped in between.
+    not_a_regular_file(&std::fs::metadata(path)?)?;
     let file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    not_a_regular_file(&meta)?;
+    let len = meta.len();
     if len > MAX_FILE_BYTES {
         return Err(PhotoError::TooLarge(format!(
             "file is {} MiB, over the {} MiB limit",
@@ -76,6 +82,38 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
         )));
     }
     Ok(bytes)
+}
+
+fn not_a_regular_file(meta: &std::fs::Metadata) -> Result<(), PhotoError> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a folder"
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            let t = meta.file_type();
+            if t.is_fifo() {
+                "a named pipe"
+            } else if t.is_char_device() || t.is_block_device() {
+                "a device"
+            } else if t.is_socket() {
+                "a socket"
+            } else {
+                "something other than a regular file"
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            "something other than a regular file"
+        }
+    };
+    Err(PhotoError::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a photo file"),
+    )))
 }
 
 /// Checks a header-declared size against [`MAX_PIXELS`] before any pixel buffer is allocated.
@@ -97,6 +135,22 @@ pub(crate) fn check_pixels(width: u32, height: u32) -> Result<(), PhotoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_or_a_device_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("IMG_0002.JPG");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let e = read_file(&fifo).unwrap_err().to_string();
+            assert!(e.contains("a named pipe, not a photo file"), "{e}");
+        }
+        let e = read_file(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("a device, not a photo file"), "{e}");
+        let e = read_file(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("a folder, not a photo file"), "{e}");
+    }
 
     #[test]
     fn sha256_of_empty_input_is_the_well_known_digest() {

@@ -477,3 +477,54 @@ fn transparent_areas_are_laid_on_white_and_what_was_under_them_is_not_published(
         "no red in the transparent third: {red:?}"
     );
 }
+
+/// A photo cut off part way (an interrupted copy) is refused rather than decoded with its
+/// missing part painted grey; bytes after the end marker are fine, baseline or progressive.
+#[test]
+fn a_truncated_jpeg_is_refused_and_one_with_bytes_after_its_end_is_read() {
+    let Some(dir) = common::corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    for name in FULL_SIZE {
+        let bytes = ok(std::fs::read(dir.join(name)), name);
+        ok(decode_scaled(&bytes, 256), name);
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(b"\0\0SAMSUNG trailer\xff\xd9junk");
+        ok(decode(&trailing), name);
+        for cut in [0.3, 0.6, 0.9, 0.999] {
+            let short = &bytes[..(bytes.len() as f64 * cut) as usize];
+            for (what, r) in [
+                ("full", decode(short)),
+                ("scaled", decode_scaled(short, 256)),
+            ] {
+                match r {
+                    Ok(_) => panic!("{name} cut at {cut}, {what}: decoded"),
+                    Err(e) => assert!(
+                        e.to_string().contains("truncated or malformed JPEG"),
+                        "{name} cut at {cut}, {what}: {e}"
+                    ),
+                }
+            }
+        }
+    }
+    // A progressive JPEG of our own making, whole and cut.
+    let d = ok(
+        decode_scaled(&ok(std::fs::read(dir.join(FULL_SIZE[1])), "read"), 512),
+        "d",
+    );
+    let mut progressive = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut progressive, 85);
+    enc.set_progressive(true);
+    ok(
+        enc.encode(
+            d.rgb(),
+            d.width() as u16,
+            d.height() as u16,
+            jpeg_encoder::ColorType::Rgb,
+        ),
+        "encode",
+    );
+    ok(decode(&progressive), "progressive");
+    assert!(decode(&progressive[..progressive.len() * 2 / 3]).is_err());
+}
