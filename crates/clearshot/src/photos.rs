@@ -65,8 +65,65 @@ pub struct Provenance {
     pub evidence: String,
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+/// The words of a make or model as compared: letters and digits, lower case.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Words a camera maker's name carries in EXIF and not on the body's badge.
+const MAKER_SUFFIXES: &[&str] = &[
+    "corporation",
+    "corp",
+    "inc",
+    "co",
+    "ltd",
+    "limited",
+    "company",
+    "imaging",
+    "optical",
+    "techwin",
+    "electric",
+    "electronics",
+    "digital",
+    "camera",
+    "cameras",
+    "gmbh",
+    "ag",
+];
+
+fn maker_words(s: &str) -> Vec<String> {
+    words(s)
+        .into_iter()
+        .filter(|w| !MAKER_SUFFIXES.contains(&w.as_str()))
+        .collect()
+}
+
+/// A photo's make against a device's, as an office registers it from the badge: "NIKON" is
+/// the "NIKON CORPORATION" the camera writes, "Olympus" its "OLYMPUS IMAGING CORP.".
+fn same_make(photo: &str, device: &str) -> bool {
+    let (p, d) = (maker_words(photo), maker_words(device));
+    !p.is_empty() && p == d
+}
+
+/// A photo's model against a device's, with or without the maker's name in front: "Canon EOS
+/// 250D" is the "EOS 250D" on the badge, "NIKON D5300" the "D5300".
+fn same_model(photo: &str, device: &str, make: &str) -> bool {
+    let (p, d) = (words(photo), words(device));
+    if p.is_empty() || d.is_empty() {
+        return false;
+    }
+    let strip = |w: &[String]| -> Vec<String> {
+        let m = maker_words(make);
+        if !m.is_empty() && w.starts_with(&m) {
+            w[m.len()..].to_vec()
+        } else {
+            w.to_vec()
+        }
+    };
+    p == d || strip(&p) == strip(&d)
 }
 
 /// A serial number as compared: letters and digits only, in upper case, leading zeros dropped
@@ -101,6 +158,20 @@ fn same_serial(a: &str, b: &str) -> bool {
     !a.is_empty() && a == b
 }
 
+/// When a ledger photo was taken: its EXIF time, or else at the latest the day its bytes were
+/// ingested (they existed then).
+fn ledger_taken_on(entry: &register::ledger::LedgerEntry) -> Option<NaiveDate> {
+    let day = |t: &str| {
+        t.get(..10)
+            .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+    };
+    entry
+        .taken_at
+        .as_deref()
+        .and_then(day)
+        .or_else(|| day(&entry.ingested_at))
+}
+
 /// Finds the strongest evidence that a photo was captured on a registered, unretired device
 /// (DOMAIN.md, rule 4). C2PA manifests are not read (see README: no maintained pure-Rust C2PA
 /// reader fits this build), so the strongest level reached here is the ledger.
@@ -125,12 +196,7 @@ pub fn provenance(
         && let Some(d) = by_id(entry.device_id)
     {
         {
-            let taken = entry
-                .taken_at
-                .as_deref()
-                .and_then(|t| t.get(..10))
-                .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
-                .unwrap_or(shot_on);
+            let taken = ledger_taken_on(&entry).unwrap_or(shot_on);
             if d.counts_on(taken) {
                 return Ok(Provenance {
                     level: ProvenanceLevel::Ledger,
@@ -163,9 +229,28 @@ pub fn provenance(
         // a different one means a different photo however alike they look.
         let second = |t: Option<&str>| t.and_then(|t| t.get(..19)).map(str::to_owned);
         let taken = second(evidence.taken_at.as_deref());
+        // A photo that names a camera other than the device the ledger photo came from is
+        // another camera's shot of the same moment (a teacher's phone beside the school's
+        // camera), not a copy: an edit keeps the EXIF or drops it, it does not change it.
+        let other_camera_than = |d: &Device| {
+            let present = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
+            (present(&evidence.make)
+                && !evidence
+                    .make
+                    .as_deref()
+                    .is_some_and(|m| same_make(m, &d.make)))
+                || (present(&evidence.model)
+                    && !evidence
+                        .model
+                        .as_deref()
+                        .is_some_and(|m| same_model(m, &d.model, &d.make)))
+        };
         let best = ledger
             .iter()
             .filter_map(|e| {
+                if by_id(e.device_id).is_some_and(other_camera_than) {
+                    return None;
+                }
                 let theirs = second(e.taken_at.as_deref());
                 let timed = taken.is_some() && theirs.is_some();
                 if timed && taken != theirs {
@@ -187,7 +272,12 @@ pub fn provenance(
         if let Some((dist, entry)) = best
             && let Some(d) = by_id(entry.device_id)
         {
-            if d.counts_on(shot_on) {
+            // A copy was taken when its original was: the ledger knows when that was, or at
+            // the latest the day it was ingested.
+            let taken = taken_on(evidence)
+                .or_else(|| ledger_taken_on(entry))
+                .unwrap_or(shot_on);
+            if d.counts_on(taken) {
                 return Ok(Provenance {
                     level: ProvenanceLevel::LedgerSimilar,
                     device: Some(d.label.clone()),
@@ -211,14 +301,48 @@ pub fn provenance(
         }
     }
 
-    let make_matches = |d: &Device| evidence.make.as_deref().is_some_and(|m| same(m, &d.make));
-    let model_matches = |d: &Device| evidence.model.as_deref().is_some_and(|m| same(m, &d.model));
-    if let Some(serial) = evidence.serial.as_deref().filter(|s| !s.trim().is_empty())
-        && let Some(d) = devices.iter().find(|d| {
-            // Serials are unique within a make and model only.
+    let make_matches = |d: &Device| {
+        evidence
+            .make
+            .as_deref()
+            .is_some_and(|m| same_make(m, &d.make))
+    };
+    let model_matches = |d: &Device| {
+        evidence
+            .model
+            .as_deref()
+            .is_some_and(|m| same_model(m, &d.model, &d.make))
+    };
+    let serial = evidence.serial.as_deref().filter(|s| !s.trim().is_empty());
+    // Serials are unique within a make and model only, and a camera writes both: a serial with
+    // neither, or with another make or model, is not that device's (and is named, so that a
+    // device registered with the wrong make or model can be put right).
+    if let Some(serial) = serial {
+        for d in devices.iter().filter(|d| {
             d.serial.as_deref().is_some_and(|s| same_serial(s, serial))
-                && (evidence.make.is_none() || make_matches(d))
-                && (evidence.model.is_none() || model_matches(d))
+                && !(make_matches(d) && model_matches(d))
+        }) {
+            notes.push(format!(
+                "the serial number matches {}, but {} ({} {}): a serial counts only with the make and model of the device",
+                d.label,
+                match (&evidence.make, &evidence.model) {
+                    (None, None) => "the photo names no make or model".to_string(),
+                    (m, o) => format!(
+                        "the photo says {} {}",
+                        m.as_deref().unwrap_or("(no make)").trim(),
+                        o.as_deref().unwrap_or("(no model)").trim()
+                    ),
+                },
+                d.make,
+                d.model
+            ));
+        }
+    }
+    if let Some(serial) = serial
+        && let Some(d) = devices.iter().find(|d| {
+            d.serial.as_deref().is_some_and(|s| same_serial(s, serial))
+                && make_matches(d)
+                && model_matches(d)
         })
     {
         {
@@ -1269,12 +1393,13 @@ struct Prepared {
 /// ledger is the strongest evidence there is, so a personal phone's photo copied with the card
 /// must not enter it.
 fn other_camera(p: &Prepared, device: &Device) -> Option<String> {
-    let differs = |theirs: &Option<String>, ours: &str| {
-        theirs
-            .as_deref()
-            .is_some_and(|t| !t.trim().is_empty() && !same(t, ours))
-    };
-    if differs(&p.make, &device.make) || differs(&p.model, &device.model) {
+    fn present(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|t| !t.trim().is_empty())
+    }
+    let make_differs = present(&p.make).is_some_and(|t| !same_make(t, &device.make));
+    let model_differs =
+        present(&p.model).is_some_and(|t| !same_model(t, &device.model, &device.make));
+    if make_differs || model_differs {
         return Some(format!(
             "its EXIF says it was taken on a {} {}, not on {} ({} {}); not ingested",
             p.make.as_deref().unwrap_or("?").trim(),
@@ -1434,6 +1559,38 @@ pub fn any_never_publish(store: &Store, upns: &[String], on: NaiveDate) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn makes_and_models_match_as_the_badge_and_the_exif_give_them() {
+        for (photo, device) in [
+            ("NIKON CORPORATION", "Nikon"),
+            ("OLYMPUS IMAGING CORP.  ", "OLYMPUS"),
+            ("OLYMPUS OPTICAL CO.,LTD", "Olympus"),
+            ("Canon", "canon"),
+            ("RICOH IMAGING COMPANY, LTD.", "Ricoh"),
+            ("SAMSUNG TECHWIN", "Samsung"),
+        ] {
+            assert!(same_make(photo, device), "{photo} / {device}");
+        }
+        for (photo, device) in [
+            ("Sony", "Nikon"),
+            ("NIKON", ""),
+            ("", ""),
+            ("Apple", "Apple Inc x"),
+        ] {
+            assert!(!same_make(photo, device), "{photo} / {device}");
+        }
+        assert!(same_model("Canon EOS 250D", "EOS 250D", "Canon"));
+        assert!(same_model("Canon EOS 250D", "canon eos 250d", "Canon"));
+        assert!(same_model("NIKON D5300", "D5300", "Nikon"));
+        assert!(same_model(
+            "iPad (10th generation)",
+            "iPad 10th generation",
+            "Apple"
+        ));
+        assert!(!same_model("Canon EOS 2000D", "EOS 250D", "Canon"));
+        assert!(!same_model("EOS 250D", "", "Canon"));
+    }
 
     #[test]
     fn serials_match_as_an_office_would_read_them() {

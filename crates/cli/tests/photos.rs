@@ -371,6 +371,27 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
     );
     assert_eq!(v["provenance"]["level"], "none");
 
+    // A registered serial written into a photo that names no camera (as anyone can with an
+    // EXIF editor; no camera writes a serial without its make and model) proves nothing, and
+    // the reason says why.
+    let bare_serial = s.r.write(
+        "bare-serial.jpg",
+        camera_photo(9, Some("123456789012"), None),
+    );
+    let (code, v) = check(&s.r, &bare_serial, &s.granted, &[]);
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap()),
+        (1, "blocked"),
+        "{v}"
+    );
+    assert!(
+        reason(&v, "provenance")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the serial number matches OAK-CAM-1, but the photo names no make or model"),
+        "{v}"
+    );
+
     // Ingested from the device's card: the exact bytes, then a resized, recompressed copy.
     let ingest = s.r.json(&[
         "photos",
@@ -391,9 +412,26 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
         70,
     )
     .unwrap();
-    let copy = s.r.write("copy.jpg", small);
+    let copy = s.r.write("copy.jpg", small.clone());
     let (_, v) = check(&s.r, &copy, &s.granted, &[]);
     assert_eq!(v["provenance"]["level"], "ledger_similar", "{v}");
+    // The same look and the same second, but it names another camera (a teacher's phone shot
+    // beside the school's camera): not a copy of the ledger photo.
+    let phone = s.r.write(
+        "phone.jpg",
+        photo::testing::add_exif(
+            small,
+            &ExifSpec {
+                make: Some("Apple".into()),
+                model: Some("iPhone 13".into()),
+                date_time_original: Some("2026:10:01 10:30:00".into()),
+                ..ExifSpec::default()
+            },
+        )
+        .unwrap(),
+    );
+    let (_, v) = check(&s.r, &phone, &s.granted, &[]);
+    assert_eq!(v["provenance"]["level"], "none", "{v}");
 
     // A photo taken after the device was retired does not count for it.
     s.r.ok(&["devices", "retire", "OAK-CAM-1", "--on", "2026-09-30"]);
@@ -456,6 +494,51 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
         ],
         "{ingest}"
     );
+}
+
+/// An undated photo ingested before its camera was retired was taken before then, whenever it
+/// is checked: the ledger's date of ingest says so (before, the day of the check counted, and
+/// every undated ledger photo of a retired camera was blocked).
+#[test]
+fn an_undated_ledger_photo_counts_for_a_camera_retired_after_its_ingest() {
+    let s = setup();
+    let undated = s.r.write(
+        "undated.jpg",
+        jpeg_with_exif(&ExifSpec {
+            width: 640,
+            height: 480,
+            seed: 42,
+            ..ExifSpec::default()
+        }),
+    );
+    let ingest = s.r.json(&[
+        "photos",
+        "ingest",
+        undated.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    assert_eq!(ingest["ingested"], 1, "{ingest}");
+    // Retired long after this ingest; the photo checked later still.
+    s.r.ok(&["devices", "retire", "OAK-CAM-1", "--on", "2099-01-01"]);
+    let out = s.r.run(&[
+        "--json",
+        "photos",
+        "check",
+        undated.to_str().unwrap(),
+        "--channel",
+        "academy_social",
+        "--staff",
+        STAFF,
+        "--academy",
+        "OAK",
+        "--pupils",
+        "",
+        "--on",
+        "2099-06-01",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["provenance"]["level"], "ledger", "{v}");
 }
 
 /// A photo cut off part way (a card pulled out mid-copy) is not cleared with its missing part
