@@ -476,7 +476,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("clearshot: {}", f.message);
+            eprintln!("clearshot: {}", output::printable(&f.message));
             ExitCode::from(f.code)
         }
     }

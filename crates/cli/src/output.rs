@@ -5,13 +5,36 @@
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+        let text = format!($($arg)*);
+        if writeln!(std::io::stdout().lock(), "{}", $crate::output::printable(&text)).is_err() {
             std::process::exit(0);
         }
     }};
 }
 
+use std::borrow::Cow;
 use std::path::Path;
+
+/// Text for a terminal: control characters other than line breaks and tabs (an escape sequence
+/// in a file name or a photo's metadata could move the cursor and rewrite a "BLOCKED" line) are
+/// shown escaped, as `\u{1b}`.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if bad(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
 
 use chrono::NaiveDate;
 use clearshot::Signatory;
@@ -66,8 +89,22 @@ impl Table {
         }
     }
 
+    /// A row; a line break or tab inside a cell (a file name can hold one) is shown escaped, so
+    /// that the row stays one line.
     pub fn row<const N: usize>(&mut self, row: [String; N]) {
-        self.rows.push(row.to_vec());
+        self.rows.push(
+            row.into_iter()
+                .map(|c| {
+                    if c.contains(['\n', '\r', '\t']) {
+                        c.replace('\n', "\\n")
+                            .replace('\r', "\\r")
+                            .replace('\t', "\\t")
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        );
     }
 
     pub fn print(&self) {
@@ -553,5 +590,19 @@ pub fn print_rekey(r: &clearshot::pupils::RekeyReport) {
             "TAKEDOWN: {} clearance(s) are no longer supported by the merged consent record; see `clearshot takedowns list --open`.",
             r.takedowns_raised
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_cells_stay_on_one_line() {
+        assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(printable("IMG\u{1b}[2J.jpg\r"), "IMG\\u{1b}[2J.jpg\\u{d}");
+        let mut t = Table::new(["path"]);
+        t.row(["a\nok provenance\tb".to_string()]);
+        assert_eq!(t.rows[0][0], "a\\nok provenance\\tb");
     }
 }

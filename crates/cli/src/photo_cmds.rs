@@ -179,7 +179,13 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
             if failed {
                 for r in &results {
                     if let Some(err) = r.get("error").and_then(|e| e.as_str()) {
-                        eprintln!("clearshot: {}: {err}", r["path"].as_str().unwrap_or(""));
+                        eprintln!(
+                            "clearshot: {}",
+                            crate::output::printable(&format!(
+                                "{}: {err}",
+                                r["path"].as_str().unwrap_or("")
+                            ))
+                        );
                     }
                 }
             }
@@ -356,7 +362,10 @@ pub fn photos(cmd: PhotosCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Re
                     Ok(f) => serde_json::to_value(&f).unwrap_or(serde_json::Value::Null),
                     Err(e) => {
                         failed = true;
-                        eprintln!("clearshot: {}: {e}", p.display());
+                        eprintln!(
+                            "clearshot: {}",
+                            crate::output::printable(&format!("{}: {e}", p.display()))
+                        );
                         serde_json::json!({"path": p.to_string_lossy(), "error": e.to_string()})
                     }
                 })

@@ -265,7 +265,14 @@ fn text(field: &Field) -> Option<String> {
     };
     let s = String::from_utf8_lossy(raw);
     let s = s.trim_end_matches(['\0', ' ']);
-    (!s.trim().is_empty()).then(|| s.to_owned())
+    // Control characters are no part of a camera's name or serial, and printed to a terminal
+    // they can rewrite what it shows (a "BLOCKED" line overwritten with "CLEARED"): each
+    // becomes a space.
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    (!s.trim().is_empty()).then(|| s.trim_end().to_owned())
 }
 
 fn taken_at(exif: &Exif) -> Option<String> {

@@ -33,6 +33,25 @@ fn inspect_reads_back_every_field_the_test_helper_writes() {
     assert_eq!(ev.sha256, photo::sha256_hex(&bytes));
 }
 
+/// Terminal escape sequences and line breaks written into a photo's EXIF text (to rewrite
+/// what a terminal shows) come out as spaces.
+#[test]
+fn control_characters_in_exif_text_become_spaces() {
+    let bytes = jpeg_with_exif(&ExifSpec {
+        make: Some("Canon\u{1b}[1A\u{1b}[2K".to_owned()),
+        model: Some("EOS\nok provenance".to_owned()),
+        serial: Some("12\r34\u{7}".to_owned()),
+        ..ExifSpec::default()
+    });
+    let ev = match inspect(&bytes) {
+        Ok(ev) => ev,
+        Err(e) => panic!("inspect: {e}"),
+    };
+    assert_eq!(ev.make.as_deref(), Some("Canon [1A [2K"));
+    assert_eq!(ev.model.as_deref(), Some("EOS ok provenance"));
+    assert_eq!(ev.serial.as_deref(), Some("12 34"));
+}
+
 #[test]
 fn a_photo_without_exif_has_no_evidence_beyond_its_hash_and_size() {
     let bytes = jpeg_with_exif(&ExifSpec::default());
