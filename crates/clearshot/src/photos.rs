@@ -805,16 +805,26 @@ impl std::str::FromStr for BlurFaces {
         if s.is_empty() || s.eq_ignore_ascii_case("none") {
             return Ok(BlurFaces::None);
         }
-        s.split(',')
+        let mut indexes = s
+            .split(',')
             .map(|p| {
-                p.trim().parse::<usize>().map_err(|_| {
+                let p = p.trim();
+                if p.eq_ignore_ascii_case("all") || p.eq_ignore_ascii_case("none") {
+                    return Err(format!(
+                        "{p:?} cannot be listed with face indexes: give it alone (--blur-faces {p}), or only indexes like 0,2"
+                    ));
+                }
+                p.parse::<usize>().map_err(|_| {
                     format!(
-                        "{p:?} is not a face index; use all or indexes like 0,2 from `photos faces`"
+                        "{p:?} is not a face index; use all, or indexes like 0,2 from `photos faces`"
                     )
                 })
             })
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map(BlurFaces::Some)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        // A face listed twice is one face blurred (and counted) once.
+        indexes.sort_unstable();
+        indexes.dedup();
+        Ok(BlurFaces::Some(indexes))
     }
 }
 
@@ -1186,6 +1196,16 @@ pub fn export(
     let bytes = photo::read_file(file)?;
     let sha256 = photo::sha256_hex(&bytes);
     if sha256 != clearance.photo_sha256 {
+        // Recorded too: another photo offered under a clearance is worth seeing in the log.
+        let tx = register::begin(&mut store.conn)?;
+        stamp.audit(
+            &tx,
+            "photo.export_refused",
+            Some(&format!("photo:{}", clearance.photo_sha256)),
+            serde_json::json!({"clearance_id": clearance.id, "on": on,
+                "rules": ["photo"], "offered_sha256": sha256}),
+        )?;
+        tx.commit()?;
         return Err(Error::Refused(format!(
             "{} is not the photo cleared by {} (its bytes differ): check the photo again",
             file.display(),
@@ -1206,38 +1226,36 @@ pub fn export(
             clearance.cleared_on
         )));
     }
-    let mut problems = Vec::new();
     let tagged: Vec<register::pupils::Pupil> = clearance
         .pupil_ids
         .iter()
         .map(|id| register::pupils::by_id(&store.conn, *id))
         .collect::<register::Result<_>>()?;
     let hold = hold_outcome(store, clearance.academy_id, &clearance.academy, &tagged, on)?;
-    if !hold.passed {
-        problems.push(hold.detail);
-    }
     // The copy is for the member of staff who cleared it to post: still approved that day.
     let staff = staff_outcome(store, &clearance.staff_email, clearance.academy_id, on)?;
-    if !staff.passed {
-        problems.push(staff.detail);
-    }
     let upns: Vec<String> = tagged.iter().map(|p| p.upn.clone()).collect();
     let (consent, _) = consent_outcome(store, &upns, channel, on)?;
-    if !consent.passed {
-        problems.push(consent.detail);
-    }
-    if !problems.is_empty() {
+    let failed: Vec<RuleOutcome> = [hold, staff, consent]
+        .into_iter()
+        .filter(|o| !o.passed)
+        .collect();
+    if !failed.is_empty() {
+        // The rules that refused it, by name only: their sentences name pupils, and this
+        // entry is about the photo (a purge redacts the entries about a pupil).
+        let rules: Vec<Rule> = failed.iter().map(|o| o.rule).collect();
         let tx = register::begin(&mut store.conn)?;
         stamp.audit(
             &tx,
             "photo.export_refused",
             Some(&format!("photo:{sha256}")),
-            serde_json::json!({"clearance_id": clearance.id, "on": on, "problems": problems.len()}),
+            serde_json::json!({"clearance_id": clearance.id, "on": on, "rules": rules}),
         )?;
         tx.commit()?;
+        let details: Vec<&str> = failed.iter().map(|o| o.detail.as_str()).collect();
         return Err(Error::Refused(format!(
             "export refused on {on}: {}",
-            problems.join("; ")
+            details.join("; ")
         )));
     }
     // The working copy that the check decoded, when it is big enough: no second decode.
@@ -1559,6 +1577,23 @@ pub fn any_never_publish(store: &Store, upns: &[String], on: NaiveDate) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blur_faces_is_read_as_all_none_or_distinct_indexes() {
+        assert_eq!("all".parse::<BlurFaces>(), Ok(BlurFaces::All));
+        assert_eq!(" ".parse::<BlurFaces>(), Ok(BlurFaces::None));
+        assert_eq!(
+            "2, 0,0".parse::<BlurFaces>(),
+            Ok(BlurFaces::Some(vec![0, 2]))
+        );
+        let e = "all,0".parse::<BlurFaces>().unwrap_err();
+        assert!(
+            e.contains("\"all\" cannot be listed with face indexes"),
+            "{e}"
+        );
+        let e = "x".parse::<BlurFaces>().unwrap_err();
+        assert!(e.contains("\"x\" is not a face index"), "{e}");
+    }
 
     #[test]
     fn makes_and_models_match_as_the_badge_and_the_exif_give_them() {

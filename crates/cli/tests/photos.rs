@@ -747,6 +747,23 @@ fn the_safe_copy_carries_no_metadata_and_is_refused_for_other_bytes_or_after_a_w
     // And the clearance became a takedown task.
     let tasks = s.r.json(&["takedowns", "list", "--open"]);
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+    // Both refusals are in the audit log, each with the rule that refused it (by name: the
+    // sentences name pupils): the other file first, then the withdrawal.
+    let log = s.r.json(&["audit", "log"]);
+    let refused: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "photo.export_refused")
+        .collect();
+    assert_eq!(refused.len(), 2, "{log}");
+    assert_eq!(refused[0]["payload"]["rules"], serde_json::json!(["photo"]));
+    assert!(refused[0]["payload"]["offered_sha256"].is_string());
+    assert_eq!(
+        refused[1]["payload"]["rules"],
+        serde_json::json!(["consent"])
+    );
+    assert!(!refused[1]["payload"].to_string().contains("Okafor"));
 }
 
 /// A sixth former cleared on her own "yes" while her parent's "no" was only a warning: when the

@@ -100,8 +100,10 @@ fn oversized_header_is_refused_before_decoding() {
     jpeg.extend_from_slice(&30000u16.to_be_bytes());
     jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
     let err = photo::decode(&jpeg).err().map(|e| e.to_string());
-    assert_eq!(
-        err.as_deref(),
-        Some("image is 30000×30000 pixels, over the 100-megapixel limit")
+    assert!(
+        err.as_deref().is_some_and(|e| e.starts_with(
+            "image is 30000×30000 pixels, over the 100-megapixel limit: take photos to post at"
+        )),
+        "{err:?}"
     );
 }
