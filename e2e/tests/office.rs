@@ -288,3 +288,65 @@ async fn next_years_roll_is_imported_in_the_summer() {
     )
     .await;
 }
+
+/// A form recorded on the wrong child is voided from the pupil page: it stays in the history,
+/// struck through with the reason, and the status goes back to what the other forms say.
+async fn void_a_form(c: Client, _dir: std::path::PathBuf) -> TestResult {
+    find(&c, "#ready[data-screen='first-run']").await?;
+    click(&c, "#open-sample").await?;
+    find(&c, "#ready[data-screen='pupils']").await?;
+    type_into(&c, "#pupil-search", "Oliver Okafor").await?;
+    wait_text(&c, ".pupil-result", |t| t.contains("Okafor")).await?;
+    find(&c, "#pupil-search")
+        .await?
+        .send_keys("\u{E007}")
+        .await?;
+    wait_text(&c, "#pupil-name", |t| t.contains("Okafor")).await?;
+    click(&c, "#record-form").await?;
+    find(&c, "#record-form-panel").await?;
+    type_into(&c, "#form-signer", "Priya Patel").await?;
+    click(&c, "#form-save").await?;
+    wait_text(&c, "tr[data-channel='website'] .badge", |t| {
+        t.contains("Granted")
+    })
+    .await?;
+    find(&c, "#void summary").await?.click().await?;
+    let form: String = c
+        .execute(
+            "return document.querySelector('#void-form option:not([disabled])').value;",
+            vec![],
+        )
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    e2e::ensure!(!form.is_empty(), "the form is offered to void");
+    e2e::set_value(&c, "#void-form", &form).await?;
+    type_into(
+        &c,
+        "#void-reason",
+        "Recorded on the wrong pupil (Ava Patel's form)",
+    )
+    .await?;
+    click(&c, "#void-save").await?;
+    wait_text(&c, "#notice", |t| t.contains("Form voided")).await?;
+    wait_text(&c, "tr[data-channel='website'] .badge", |t| {
+        t.contains("Missing")
+    })
+    .await?;
+    let row = wait_text(&c, "tr.voided", |t| t.contains("Void")).await?;
+    e2e::ensure!(row.contains("Ava Patel's form"), "{row}");
+    c.execute(
+        "document.querySelector('tr.voided').scrollIntoView({block: 'center'}); return true;",
+        vec![],
+    )
+    .await?;
+    screenshot(&c, "30-form-voided").await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display: run bash scripts/e2e.sh"]
+async fn a_form_recorded_in_error_is_voided() {
+    run("a_form_recorded_in_error_is_voided", void_a_form).await;
+}

@@ -53,6 +53,7 @@ fn export_all(dir: &Path) {
         clearshot::consent::ChaseRow,
         clearshot::consent::Recorded,
         clearshot::consent::Withdrawn,
+        clearshot::consent::Voided,
         clearshot::ImportReport,
         register::import::Field,
         register::academies::Academy,

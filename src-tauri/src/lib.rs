@@ -72,6 +72,7 @@ pub fn run() {
             office::pupil_rekey,
             office::consent_record,
             office::consent_withdraw,
+            office::consent_void,
             office::consent_status,
             office::consent_chase,
             office::save_csv,

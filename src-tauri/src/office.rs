@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clearshot::consent::{ChaseRow, FormInput, Recorded, StatusRow, Withdrawn};
+use clearshot::consent::{ChaseRow, FormInput, Recorded, StatusRow, Voided, Withdrawn};
 use clearshot::pupils::{FlagView, PupilDetail, PupilSummary, RekeyReport};
 use clearshot::{Channel, ImportOptions, ImportReport, Signatory, Store};
 use register::academies::Academy;
@@ -343,6 +343,27 @@ pub async fn consent_withdraw(
             &channels,
             on,
             crate::state::today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+/// Voids a form recorded in error (`clearshot consent void`), deciding consent from today.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consent_void(
+    state: State<'_, AppState>,
+    upn: String,
+    form_id: String,
+    reason: String,
+) -> WireResult<Voided> {
+    with_store(&state, move |store| {
+        Ok(clearshot::consent::void(
+            store,
+            &upn,
+            &form_id,
+            &reason,
+            today(),
             &stamp(),
         )?)
     })

@@ -355,6 +355,8 @@ pub struct FormInput {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Recorded {
     pub upn: String,
+    /// The form's id (`consent void --form` takes it, or its first characters).
+    pub form_id: String,
     /// Takedown tasks raised because the form refuses a channel with clearances.
     pub takedowns_raised: usize,
     pub answer_ids: Vec<i64>,
@@ -445,6 +447,14 @@ pub fn record(
             stamp,
         )?
     };
+    let form_id: String = match ids.first() {
+        Some(id) => tx.query_row(
+            "SELECT form_id FROM consent_answers WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?,
+        None => String::new(),
+    };
     tx.commit()?;
     let warnings = pupil
         .left_on
@@ -460,6 +470,7 @@ pub fn record(
     Ok(Recorded {
         takedowns_raised: takedowns,
         upn: pupil.upn,
+        form_id,
         answer_ids: ids,
         evidence_sha256,
         warnings,
@@ -474,6 +485,96 @@ fn clean(s: &Option<String>) -> Option<String> {
 
 fn store_evidence(store: &Store, path: &Path) -> Result<String> {
     crate::evidence::store(store, path)
+}
+
+/// The channels among `channels` for which `pupil` has no consent on `on`, as the register now
+/// in `tx` decides it: where a change that is no withdrawal (a void, a flag) leaves a photo
+/// already cleared without consent.
+pub(crate) fn channels_without_consent(
+    tx: &register::Connection,
+    pupil: &register::pupils::Pupil,
+    channels: &[Channel],
+    on: NaiveDate,
+) -> Result<Vec<Channel>> {
+    Ok(StatusReport::build_on(
+        tx,
+        &StatusFilter {
+            upn: Some(pupil.upn.clone()),
+            include_left: true,
+            ..StatusFilter::default()
+        },
+        on,
+    )?
+    .rows()
+    .into_iter()
+    .filter(|r| channels.contains(&r.channel) && r.status != ConsentStatus::Granted)
+    .map(|r| r.channel)
+    .collect())
+}
+
+/// What voiding a form did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Voided {
+    pub upn: String,
+    pub form_id: String,
+    /// The form's answers, now marked void.
+    pub answers: Vec<register::consents::AnswerRecord>,
+    /// Channels the form said yes to that have no consent now (on the day given).
+    pub consent_lost: Vec<Channel>,
+    pub takedowns_raised: usize,
+}
+
+/// Voids a form recorded in error (on the wrong child, twice, with yes and no swapped): its
+/// answers stay in the history, marked with the reason, and no longer count. A yes it gave that
+/// leaves the pupil without consent on `on` turns each photo cleared for that channel into a
+/// takedown task, as a withdrawal would.
+pub fn void(
+    store: &mut Store,
+    upn: &str,
+    form: &str,
+    reason: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<Voided> {
+    let tx = register::begin(&mut store.conn)?;
+    let pupil = register::pupils::require(&tx, upn)?;
+    let answers = register::consents::void_form(&tx, &pupil, form, reason, stamp)?;
+    let form_id = answers
+        .first()
+        .map(|a| a.form_id.clone())
+        .unwrap_or_default();
+    let granted: Vec<Channel> = answers
+        .iter()
+        .filter(|a| a.granted)
+        .map(|a| a.channel)
+        .collect();
+    let lost = channels_without_consent(&tx, &pupil, &granted, on)?;
+    let takedowns = if lost.is_empty() {
+        0
+    } else {
+        let names: Vec<&str> = lost.iter().map(|c| c.as_str()).collect();
+        register::takedowns::raise_for_pupil(
+            &tx,
+            pupil.id,
+            &pupil.subject(),
+            &names,
+            &format!(
+                "a form recorded in error was voided, and consent is no longer given for {}",
+                names.join(", ")
+            ),
+            on,
+            stamp,
+        )?
+    };
+    tx.commit()?;
+    Ok(Voided {
+        upn: pupil.upn,
+        form_id,
+        answers,
+        consent_lost: lost,
+        takedowns_raised: takedowns,
+    })
 }
 
 /// Withdraws a signatory's consent for channels (default: all) from a date: not before the

@@ -246,20 +246,7 @@ pub fn flag(
         // refused, or not answered, no longer has consent, and a photo posted on it is taken
         // down as for a new "no".
         FlagKind::ParentAlsoRequired => {
-            let lost: Vec<Channel> = consent::StatusReport::build_on(
-                &tx,
-                &StatusFilter {
-                    upn: Some(p.upn.clone()),
-                    include_left: true,
-                    ..StatusFilter::default()
-                },
-                on,
-            )?
-            .rows()
-            .into_iter()
-            .filter(|r| r.status != rules::consent::ConsentStatus::Granted)
-            .map(|r| r.channel)
-            .collect();
+            let lost = consent::channels_without_consent(&tx, &p, &Channel::ALL, on)?;
             if lost.is_empty() {
                 0
             } else {

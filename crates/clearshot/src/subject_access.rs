@@ -482,7 +482,20 @@ pub fn summary_html(s: &SubjectAccess) -> String {
                     opt(&a.signer_name),
                     opt(&a.relationship),
                     esc(a.channel.as_str()),
-                    if a.granted { "yes".into() } else { "no".into() },
+                    match &a.voided {
+                        None => {
+                            if a.granted {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            }
+                        }
+                        Some(why) => format!(
+                            "{} (void, recorded in error: {}; it does not count)",
+                            if a.granted { "yes" } else { "no" },
+                            esc(why)
+                        ),
+                    },
                     opt(&a.expires_on),
                     format!("<code>{}</code>", esc(&a.form_id)),
                     format!("{} by {}", esc(&a.recorded_at), esc(&a.recorded_by)),

@@ -336,6 +336,22 @@ enum ConsentCmd {
         #[arg(long, value_name = "CH,...")]
         channels: Option<String>,
     },
+    /// Void a form recorded in error (on the wrong pupil, twice, with yes and no swapped): its
+    /// answers stay in the history, marked, and no longer count. A yes it gave that leaves the
+    /// pupil without consent makes each photo cleared for that channel a takedown task.
+    Void {
+        /// The pupil's UPN.
+        upn: String,
+        /// The form's id, or its first 6 or more characters (`pupils show UPN` lists them).
+        #[arg(long)]
+        form: String,
+        /// Why it is voided, for the record ("recorded on the wrong pupil").
+        #[arg(long)]
+        reason: String,
+        // --on: the day from which consent is decided without it, for takedown tasks.
+        #[command(flatten)]
+        on: OnDate,
+    },
     /// Consent status of pupils on roll per channel on a date.
     Status {
         #[command(flatten)]
@@ -878,6 +894,32 @@ fn consent(
                 );
                 for warning in &w.warnings {
                     said.push_str(&format!("\nwarning: {warning}"));
+                }
+                said
+            });
+        }
+        ConsentCmd::Void {
+            upn,
+            form,
+            reason,
+            on: date,
+        } => {
+            let date = on(&date);
+            let v = clearshot::consent::void(store, &upn, &form, &reason, date, stamp)?;
+            out.value(&v, || {
+                let mut said = format!(
+                    "{}: form {} voided ({} answer(s) no longer count){}",
+                    v.upn,
+                    v.form_id,
+                    v.answers.len(),
+                    takedown_note(v.takedowns_raised)
+                );
+                if !v.consent_lost.is_empty() {
+                    let names: Vec<&str> = v.consent_lost.iter().map(|c| c.as_str()).collect();
+                    said.push_str(&format!(
+                        "\nwarning: without it there is no consent for {} on {date}",
+                        names.join(", ")
+                    ));
                 }
                 said
             });

@@ -307,18 +307,23 @@ pub fn print_pupil(d: &PupilDetail, on: NaiveDate) {
     }
     for a in &d.history {
         say!(
-            "  {}  {:<6} {:<24} {:<15} {:<7}{}{}",
+            "  {}  {:<6} {:<24} {:<15} {:<7} form {}{}{}{}",
             a.signed_on,
             a.signatory.as_str(),
             a.signer_name.clone().unwrap_or_else(|| "-".into()),
             a.channel.as_str(),
             if a.granted { "yes" } else { "no" },
+            a.form_id.get(..8).unwrap_or(&a.form_id),
             a.expires_on
                 .map(|e| format!(" expires {e}"))
                 .unwrap_or_default(),
             a.evidence_sha256
                 .as_ref()
                 .map(|h| format!(" evidence {}", &h[..12.min(h.len())]))
+                .unwrap_or_default(),
+            a.voided
+                .as_ref()
+                .map(|why| format!(" VOID ({why}): does not count"))
                 .unwrap_or_default()
         );
     }

@@ -284,6 +284,107 @@ fn two_parents_known_only_by_relationship_are_two_people() {
     assert_eq!(s.reg.run(&["check"]).status.code(), Some(0));
 }
 
+/// A form recorded on the wrong child: voided, it stops counting but stays in the history
+/// with the reason, and the child's own parent's later form decides. Before, the only way out
+/// was a withdrawal, which then stood against the right parent's yes too.
+#[test]
+fn a_form_recorded_in_error_is_voided_and_stops_counting() {
+    let s = school();
+    let wrong = record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website,press", "--signer-name", "Priya Patel"],
+    );
+    let form = wrong["form_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-10-01")["status"],
+        "granted"
+    );
+    let voided = s.reg.json(&[
+        "consent",
+        "void",
+        &s.year3,
+        "--form",
+        &form[..8],
+        "--reason",
+        "recorded on the wrong pupil (Ava Patel's form)",
+        "--on",
+        "2025-10-01",
+    ]);
+    assert_eq!(voided["form_id"], form.as_str(), "{voided}");
+    assert_eq!(voided["answers"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        sorted(&voided["consent_lost"]),
+        ["press", "website"],
+        "{voided}"
+    );
+    let r = s.reg.status(&s.year3, "website", "2025-10-01");
+    assert_eq!(r["status"], "missing", "{r}");
+    assert!(!r["detail"].as_str().unwrap().contains("Priya"), "{r}");
+    // The history keeps it, marked; the text names the form and says it does not count.
+    let shown = s.reg.json(&["pupils", "show", &s.year3]);
+    let history = shown["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(
+        history
+            .iter()
+            .all(|a| a["voided"] == "recorded on the wrong pupil (Ava Patel's form)")
+    );
+    let text = s.reg.ok(&["pupils", "show", &s.year3]);
+    assert!(
+        text.contains(&format!("form {}", &form[..8]))
+            && text.contains("VOID (recorded on the wrong pupil"),
+        "{text}"
+    );
+    // The child's own parent's form decides.
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-20",
+        &["--grant", "website", "--signer-name", "Fay Three"],
+    );
+    assert_eq!(
+        s.reg.status(&s.year3, "website", "2025-10-01")["status"],
+        "granted"
+    );
+    // Mistakes in the void itself change nothing.
+    let e = s.reg.bad_input(&[
+        "consent", "void", &s.year3, "--form", &form, "--reason", "again",
+    ]);
+    assert!(e.contains("is already void"), "{e}");
+    let e = s.reg.bad_input(&[
+        "consent", "void", &s.year6, "--form", &form, "--reason", "x",
+    ]);
+    assert!(e.contains(&format!("{} has no form", s.year6)), "{e}");
+    let e = s.reg.bad_input(&[
+        "consent", "void", &s.year3, "--form", "abc", "--reason", "x",
+    ]);
+    assert!(e.contains("at least its first 6 characters"), "{e}");
+    let e = s.reg.bad_input(&[
+        "consent", "void", &s.year3, "--form", &form, "--reason", " ",
+    ]);
+    assert!(e.contains("give the reason"), "{e}");
+    // Audited, and the register still agrees with its log.
+    let log = s.reg.json(&["audit", "log"]);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "consent.void" && e["payload"]["form_id"] == form.as_str()),
+        "{log}"
+    );
+    let check = s.reg.run(&["check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
 #[test]
 fn a_form_may_grant_some_channels_and_refuse_others() {
     let s = school();

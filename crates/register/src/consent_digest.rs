@@ -425,7 +425,7 @@ mod tests {
         record(&mut conn, &a, Some("Jane"), "2025-09-05");
         // Back to how schema 2 left it: no digest table (nor anything later).
         conn.execute_batch(
-            "DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
+            "DROP TABLE consent_voids; DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
              CREATE INDEX pupils_academy ON pupils(academy_id);
              ALTER TABLE pupils DROP COLUMN preferred_surname; PRAGMA user_version = 2;",
         )
@@ -441,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn opening_a_schema_5_register_rebuilds_the_digests_with_relationships() {
+    fn opening_a_schema_5_register_rebuilds_the_digests_with_relationships_and_voids() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite3");
         let mut conn = crate::db::open(&path).unwrap();
@@ -465,8 +465,9 @@ mod tests {
             .map(|(_, r)| Answer { signer: None, ..r })
             .collect();
         write(&conn, a.id, &by_name_only).unwrap();
-        conn.execute_batch("PRAGMA user_version = 5;").unwrap();
         assert_eq!(verify(&conn).unwrap(), vec![a.id]);
+        conn.execute_batch("DROP TABLE consent_voids; PRAGMA user_version = 5;")
+            .unwrap();
         drop(conn);
         let conn = crate::db::open(&path).unwrap();
         assert!(verify(&conn).unwrap().is_empty());

@@ -25,6 +25,8 @@ pub struct AnswerRecord {
     pub evidence_sha256: Option<String>,
     pub recorded_by: String,
     pub recorded_at: String,
+    /// Why the form was voided (recorded in error), if it was: it no longer counts.
+    pub voided: Option<String>,
 }
 
 impl AnswerRecord {
@@ -106,10 +108,11 @@ fn answer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnswerRecord> {
         evidence_sha256: r.get(10)?,
         recorded_by: r.get(11)?,
         recorded_at: r.get(12)?,
+        voided: r.get(13)?,
     })
 }
 
-const ANSWER_COLUMNS: &str = "c.id, c.pupil_id, c.form_id, c.signatory, c.signer_name, c.relationship, c.channel, c.granted, c.signed_on, c.expires_on, c.evidence_sha256, c.recorded_by, c.recorded_at";
+const ANSWER_COLUMNS: &str = "c.id, c.pupil_id, c.form_id, c.signatory, c.signer_name, c.relationship, c.channel, c.granted, c.signed_on, c.expires_on, c.evidence_sha256, c.recorded_by, c.recorded_at, (SELECT v.reason FROM consent_voids v WHERE v.form_id = c.form_id)";
 
 fn withdrawal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WithdrawalRecord> {
     Ok(WithdrawalRecord {
@@ -187,6 +190,82 @@ pub fn record_form(
     Ok(ids)
 }
 
+/// Voids a form of `pupil` recorded in error: its answers stay in the history, marked, and no
+/// longer count. `form` is the form's id, or the start of it (at least 6 characters) naming one
+/// of the pupil's forms. Returns the form's answers.
+pub fn void_form(
+    tx: &Transaction<'_>,
+    pupil: &Pupil,
+    form: &str,
+    reason: &str,
+    stamp: &Stamp,
+) -> Result<Vec<AnswerRecord>> {
+    let form = form.trim();
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid(
+            "give the reason the form is voided (--reason), for the record".into(),
+        ));
+    }
+    if form.chars().count() < 6 {
+        return Err(Error::Invalid(format!(
+            "form {form:?}: give at least its first 6 characters (`clearshot pupils show {}` lists them)",
+            pupil.upn
+        )));
+    }
+    let answers = answers_of(tx, pupil.id)?;
+    let mut ids: Vec<&str> = answers
+        .iter()
+        .map(|a| a.form_id.as_str())
+        .filter(|id| id.starts_with(form))
+        .collect();
+    ids.dedup();
+    let form_id = match ids.as_slice() {
+        [one] => one.to_string(),
+        [] => {
+            return Err(Error::NotFound(format!(
+                "{} has no form {form} (`clearshot pupils show {}` lists their forms)",
+                pupil.upn, pupil.upn
+            )));
+        }
+        _ => {
+            return Err(Error::Invalid(format!(
+                "{form} starts more than one of {}'s forms; give more of it",
+                pupil.upn
+            )));
+        }
+    };
+    let of_form: Vec<AnswerRecord> = answers
+        .into_iter()
+        .filter(|a| a.form_id == form_id)
+        .collect();
+    if let Some(why) = of_form.first().and_then(|a| a.voided.clone()) {
+        return Err(Error::Invalid(format!(
+            "form {form_id} of {} is already void ({why})",
+            pupil.upn
+        )));
+    }
+    tx.execute(
+        "INSERT INTO consent_voids (form_id, reason, voided_by, voided_at) VALUES (?1, ?2, ?3, ?4)",
+        params![form_id, reason, stamp.actor, stamp.at],
+    )?;
+    crate::consent_digest::rebuild(tx, pupil.id)?;
+    stamp.audit(
+        tx,
+        "consent.void",
+        Some(&pupil.subject()),
+        serde_json::json!({"form_id": form_id, "reason": reason,
+            "answer_ids": of_form.iter().map(|a| a.id).collect::<Vec<_>>()}),
+    )?;
+    Ok(of_form
+        .into_iter()
+        .map(|a| AnswerRecord {
+            voided: Some(reason.to_string()),
+            ..a
+        })
+        .collect())
+}
+
 /// Withdraws a signatory's consent for channels from a date.
 pub fn withdraw(
     tx: &Transaction<'_>,
@@ -256,11 +335,16 @@ pub fn rule_answers(conn: &Connection, pupil_id: Option<i64>) -> Result<Vec<(i64
     const COLUMNS: &str = "pupil_id, id, signatory, signer_name, channel, granted, signed_on, expires_on, relationship";
     // Separate statements, so that one pupil's answers are found through the index.
     let mut stmt = match pupil_id {
+        // A voided form (recorded in error) does not count.
         Some(_) => conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM consent_answers WHERE pupil_id = ?1 ORDER BY id"
+            "SELECT {COLUMNS} FROM consent_answers
+             WHERE pupil_id = ?1 AND form_id NOT IN (SELECT form_id FROM consent_voids)
+             ORDER BY id"
         ))?,
         None => conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM consent_answers ORDER BY pupil_id, id"
+            "SELECT {COLUMNS} FROM consent_answers
+             WHERE form_id NOT IN (SELECT form_id FROM consent_voids)
+             ORDER BY pupil_id, id"
         ))?,
     };
     let params: &[&dyn rusqlite::ToSql] = match &pupil_id {

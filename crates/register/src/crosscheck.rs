@@ -68,6 +68,8 @@ struct Expected {
     forms: HashMap<i64, (Pairs, Pairs)>,
     withdrawals: BTreeMap<Withdrawal, usize>,
     flags: HashMap<i64, Flag>,
+    /// Forms voided as recorded in error: form id → (reason, by, at).
+    voids: BTreeMap<String, (String, String, String)>,
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -96,7 +98,7 @@ impl Expected {
         let mut stmt = conn.prepare(
             "SELECT seq, at, actor, action, subject, payload FROM audit_log
              WHERE action IN ('consent.record', 'consent.withdraw', 'flag.set', 'flag.clear',
-                              'pupil.rekey', 'pupil.purge', 'pupil.add')
+                              'pupil.rekey', 'pupil.purge', 'pupil.add', 'consent.void')
              ORDER BY seq",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -167,6 +169,14 @@ impl Expected {
                     }
                 }
                 "pupil.rekey" => exp.merge(&subject, &p),
+                "consent.void" => {
+                    if let Some(form) = text(&p, "form_id") {
+                        exp.voids.insert(
+                            form,
+                            (text_or_empty(&p, "reason"), actor.clone(), at.clone()),
+                        );
+                    }
+                }
                 _ => {}
             }
         }
@@ -533,6 +543,58 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
             names.of(&f.subject),
             state(&f)
         ));
+    }
+    // Voids: a void added behind the log would silently cancel a "no". A purge deletes a
+    // form's void with its answers, so only forms that still have answers are compared.
+    let has_table: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'consent_voids'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_table > 0 {
+        let mut stmt = conn.prepare(
+            "SELECT v.form_id, v.reason, v.voided_by, v.voided_at,
+                    (SELECT p.subject_id FROM consent_answers c JOIN pupils p ON p.id = c.pupil_id
+                     WHERE c.form_id = v.form_id LIMIT 1)
+             FROM consent_voids v ORDER BY v.form_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ),
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (form, actual, subject) = row?;
+            let whose = subject.map(|s| names.of(&s)).unwrap_or_default();
+            match exp.voids.remove(&form) {
+                None => out.push(format!(
+                    "the void of form {form} of {whose} (\"{}\") is not in the audit log: it was added outside ClearShot",
+                    actual.0
+                )),
+                Some(logged) if logged != actual => out.push(format!(
+                    "the void of form {form} of {whose} says \"{}\", but the audit log recorded \"{}\": it was changed outside ClearShot",
+                    actual.0, logged.0
+                )),
+                Some(_) => {}
+            }
+        }
+        let still_there: HashSet<String> = conn
+            .prepare("SELECT DISTINCT form_id FROM consent_answers")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (form, (reason, _, _)) in &exp.voids {
+            if still_there.contains(form) {
+                out.push(format!(
+                    "form {form} was voided (\"{reason}\"), and the void is gone: the form counts again, changed outside ClearShot"
+                ));
+            }
+        }
     }
     out.extend(subject_differences(conn, &names)?);
     out.extend(register_differences(conn, &names)?);
@@ -1175,13 +1237,30 @@ mod tests {
             &stamp(),
         )
         .unwrap();
-        // B1 was a temporary UPN of A's: A takes it, and B's record is merged into A's.
+        // A form of B's and one of C's were recorded in error: voided.
+        for p in [&b, &c] {
+            let form: String = tx
+                .query_row(
+                    "SELECT form_id FROM consent_answers WHERE pupil_id = ?1 ORDER BY id LIMIT 1",
+                    [p.id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            crate::consents::void_form(&tx, p, &form, "recorded twice", &stamp()).unwrap();
+        }
+        // B1 was a temporary UPN of A's: A takes it, and B's record is merged into A's (its
+        // void with it: the form keeps its id).
         let merged = crate::rekey::rekey(&tx, &a, "B1", false, &stamp()).unwrap();
         assert!(merged.merged);
         assert_eq!(merged.consent_answers, 2);
         crate::pupils::mark_left(&tx, &c, d("2019-07-20"), &stamp()).unwrap();
         let purged = crate::retention::purge_left_before(&tx, d("2020-01-01"), &stamp()).unwrap();
         assert_eq!(purged.pupils, 1);
+        // C's void went with C's answers.
+        let voids: i64 = tx
+            .query_row("SELECT count(*) FROM consent_voids", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(voids, 1);
         tx.commit().unwrap();
         let a = crate::pupils::by_upn(&conn, "B1").unwrap().unwrap();
         (conn, a)
@@ -1241,6 +1320,67 @@ mod tests {
                 .any(|p| p.contains("1 record(s) differ from what the audit log recorded")),
             "{:?}",
             health.problems
+        );
+    }
+
+    #[test]
+    fn a_void_added_removed_or_reworded_behind_the_log_is_found() {
+        let (mut conn, a) = register();
+        let form = |conn: &Connection, channel: &str| -> String {
+            conn.query_row(
+                "SELECT form_id FROM consent_answers WHERE pupil_id = ?1 AND channel = ?2
+                 AND form_id NOT IN (SELECT form_id FROM consent_voids) LIMIT 1",
+                rusqlite::params![a.id, channel],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let voided = form(&conn, "website");
+        let tx = crate::begin(&mut conn).unwrap();
+        crate::consents::void_form(&tx, &a, &voided, "on the wrong pupil", &stamp()).unwrap();
+        tx.commit().unwrap();
+        assert!(differences(&conn).unwrap().is_empty());
+        drop_triggers(&conn);
+        conn.execute(
+            "UPDATE consent_voids SET reason = 'typo' WHERE form_id = ?1",
+            [&voided],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert!(
+            found.len() == 1
+                && found[0]
+                    .contains("says \"typo\", but the audit log recorded \"on the wrong pupil\""),
+            "{found:?}"
+        );
+        conn.execute("DELETE FROM consent_voids WHERE form_id = ?1", [&voided])
+            .unwrap();
+        let found = differences(&conn).unwrap();
+        assert!(
+            found.len() == 1 && found[0].contains("and the void is gone: the form counts again"),
+            "{found:?}"
+        );
+        // A "no" cancelled by a void the log never saw.
+        let other = conn
+            .query_row(
+                "SELECT form_id FROM consent_answers WHERE pupil_id = ?1 AND form_id <> ?2
+                 AND form_id NOT IN (SELECT form_id FROM consent_voids) LIMIT 1",
+                rusqlite::params![a.id, voided],
+                |r| r.get::<_, String>(0),
+            )
+            .unwrap();
+        conn.execute(
+            "INSERT INTO consent_voids VALUES (?1, 'x', 'someone', '2025-01-01T00:00:00Z')",
+            [&other],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains(&format!("the void of form {other} of"))
+                    && f.contains("is not in the audit log")),
+            "{found:?}"
         );
     }
 
@@ -1435,8 +1575,8 @@ mod tests {
         let (unvouched, redactions): (Vec<&String>, Vec<&String>) = found
             .iter()
             .partition(|f| f.contains("is not in the audit log"));
-        // A's 4 answers, B's 2 carried over, 2 withdrawals, 2 flags.
-        assert_eq!(unvouched.len(), 10, "{found:#?}");
+        // A's 4 answers, B's 2 carried over, 2 withdrawals, 2 flags, B's void.
+        assert_eq!(unvouched.len(), 11, "{found:#?}");
         // A's own entries; B's look like those of a record merged into a purged pupil (the
         // merge entry that would say otherwise is among A's).
         assert_eq!(redactions.len(), 1, "{found:#?}");

@@ -18,13 +18,15 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_consent_digest.sql"),
     include_str!("migrations/0004_subject_aliases.sql"),
     include_str!("migrations/0005_preferred_surname.sql"),
-    include_str!("migrations/0006_signer_identity.sql"),
+    include_str!("migrations/0006_signer_identity_and_voids.sql"),
 ];
 
 /// The schema versions whose migrations also build data in Rust: the consent digests, derived
-/// from the answers already recorded (see `consent_digest`): created at 3, rebuilt at 6 when
-/// signers came to be told apart by relationship too.
-const DIGEST_SCHEMAS: &[usize] = &[3, 6];
+/// from the answers already recorded (see `consent_digest`). They were first built at 3; since
+/// 6 (signers told apart by relationship, void forms left out) they are built there, from
+/// everything the schema then holds. A register part-way (a step committed, the next not) is
+/// never used: every open migrates it to the latest schema first, through 6.
+const DIGEST_SCHEMAS: &[usize] = &[6];
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {

@@ -57,9 +57,18 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
         for h in stmt.query_map([id], |r| r.get::<_, String>(0))? {
             evidence.insert(h?);
         }
+        let forms: Vec<String> = tx
+            .prepare_cached("SELECT DISTINCT form_id FROM consent_answers WHERE pupil_id = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         report.consent_answers += tx
             .prepare_cached("DELETE FROM consent_answers WHERE pupil_id = ?1")?
             .execute([id])?;
+        // A void goes with its form's answers (the trigger allows it only then).
+        for form in &forms {
+            tx.prepare_cached("DELETE FROM consent_voids WHERE form_id = ?1")?
+                .execute([form])?;
+        }
         tx.prepare_cached("DELETE FROM consent_digests WHERE pupil_id = ?1")?
             .execute([id])?;
         report.consent_withdrawals += tx

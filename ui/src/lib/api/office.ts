@@ -11,6 +11,7 @@ import type { FlagView } from '../bindings/FlagView';
 import type { FlagKind } from '../bindings/FlagKind';
 import type { FormRequest } from '../bindings/FormRequest';
 import type { Recorded } from '../bindings/Recorded';
+import type { Voided } from '../bindings/Voided';
 import type { Signatory } from '../bindings/Signatory';
 import type { Channel } from '../bindings/Channel';
 import type { StatusQuery } from '../bindings/StatusQuery';
@@ -42,6 +43,9 @@ export const consentRecord = (upn: string, form: FormRequest) =>
   call<Recorded>('consent_record', { upn, form });
 export const consentWithdraw = (upn: string, signatory: Signatory, channels: Channel[], on: string) =>
   call<Withdrawn>('consent_withdraw', { upn, signatory, channels, on });
+/** Voids a form recorded in error: it stays in the history, marked, and no longer counts. */
+export const consentVoid = (upn: string, formId: string, reason: string) =>
+  call<Voided>('consent_void', { upn, form_id: formId, reason });
 export const consentStatus = (query: StatusQuery, on: string | null = null) =>
   call<StatusRow[]>('consent_status', { query, on });
 export const consentChase = (query: StatusQuery, on: string | null = null) =>

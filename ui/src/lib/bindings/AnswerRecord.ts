@@ -5,4 +5,8 @@ import type { Signatory } from "./Signatory";
 /**
  * One answer as recorded, with everything the history view and subject access need.
  */
-export type AnswerRecord = { id: number, form_id: string, signatory: Signatory, signer_name: string | null, relationship: string | null, channel: Channel, granted: boolean, signed_on: string, expires_on: string | null, evidence_sha256: string | null, recorded_by: string, recorded_at: string, };
+export type AnswerRecord = { id: number, form_id: string, signatory: Signatory, signer_name: string | null, relationship: string | null, channel: Channel, granted: boolean, signed_on: string, expires_on: string | null, evidence_sha256: string | null, recorded_by: string, recorded_at: string, 
+/**
+ * Why the form was voided (recorded in error), if it was: it no longer counts.
+ */
+voided: string | null, };

@@ -5,6 +5,10 @@
  */
 export type Recorded = { upn: string, 
 /**
+ * The form's id (`consent void --form` takes it, or its first characters).
+ */
+form_id: string, 
+/**
  * Takedown tasks raised because the form refuses a channel with clearances.
  */
 takedowns_raised: number, answer_ids: Array<number>, evidence_sha256: string | null, 

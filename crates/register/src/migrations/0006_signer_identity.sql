@@ -1,6 +1,0 @@
--- ClearShot register, schema 6: signers are told apart by name and relationship.
---
--- Two parents who gave no name but different relationships (mother, father), or a mother and a
--- father with the same name, were read as one person, so one's later "yes" undid the other's
--- "no". No table changes: the consent summaries (consent_digests), which hold each answer's
--- signer, are rebuilt from the recorded answers with this migration.
