@@ -456,7 +456,7 @@ pub fn record(
         None => String::new(),
     };
     tx.commit()?;
-    let warnings = pupil
+    let mut warnings: Vec<String> = pupil
         .left_on
         .filter(|left| *left <= form.signed_on)
         .map(|left| {
@@ -467,6 +467,17 @@ pub fn record(
         })
         .into_iter()
         .collect();
+    // A pupil's own form up to Year 6: kept (it becomes part of the picture from Year 7), but
+    // today a parent's form decides.
+    let year = crate::pupils::year_group_on(&pupil, form.signed_on);
+    if form.signatory == Signatory::Pupil && year <= 6 {
+        warnings.push(format!(
+            "{} is in {} on {}: up to Year 6 a parent or carer signs, so the pupil's own form is kept but does not decide consent until Year 7",
+            pupil.upn,
+            rules::year::year_group_label(year),
+            form.signed_on
+        ));
+    }
     Ok(Recorded {
         takedowns_raised: takedowns,
         upn: pupil.upn,
@@ -628,6 +639,24 @@ pub fn withdraw(
                 signatory.as_str()
             ));
         }
+    }
+    // Nothing to withdraw at all (the form said no, or never came back): said, so the office
+    // does not think it has done something. Kept all the same: it covers a yes dated on or
+    // before its day that is recorded later.
+    let any_yes = answers
+        .iter()
+        .map(|(_, a)| a)
+        .any(|a| a.signatory == signatory && a.granted && channels.contains(&a.channel));
+    if !any_yes {
+        unchanged.push(format!(
+            "no yes from the {} is on record for {}: there was nothing to withdraw (the withdrawal is kept, and covers a yes dated on or before {on} recorded later)",
+            signatory.as_str(),
+            channels
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if on > today {
         unchanged.push(format!(

@@ -65,6 +65,18 @@ pub struct Provenance {
     pub evidence: String,
 }
 
+/// "Canon EOS 250D" for make "Canon" and model "Canon EOS 250D" (the model often repeats the
+/// make), "NIKON CORPORATION NIKON D5300" as "NIKON D5300"; otherwise make and model.
+fn camera_words(make: &str, model: &str) -> String {
+    let (make, model) = (make.trim(), model.trim());
+    let maker = maker_words(make);
+    if !maker.is_empty() && words(model).starts_with(&maker) {
+        model.to_string()
+    } else {
+        format!("{make} {model}")
+    }
+}
+
 /// The words of a make or model as compared: letters and digits, lower case.
 fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric())
@@ -388,7 +400,7 @@ pub fn provenance(
     }
     let mut evidence_text = "no evidence that a trust-owned device took this photo".to_string();
     if let (Some(make), Some(model)) = (&evidence.make, &evidence.model) {
-        evidence_text.push_str(&format!(" (it says {} {})", make.trim(), model.trim()));
+        evidence_text.push_str(&format!(" (it says {})", camera_words(make, model)));
     } else {
         evidence_text.push_str(" (it carries no camera make or model)");
     }
@@ -1419,12 +1431,13 @@ fn other_camera(p: &Prepared, device: &Device) -> Option<String> {
         present(&p.model).is_some_and(|t| !same_model(t, &device.model, &device.make));
     if make_differs || model_differs {
         return Some(format!(
-            "its EXIF says it was taken on a {} {}, not on {} ({} {}); not ingested",
-            p.make.as_deref().unwrap_or("?").trim(),
-            p.model.as_deref().unwrap_or("?").trim(),
+            "its EXIF says it was taken on a {}, not on {} ({}); not ingested",
+            camera_words(
+                p.make.as_deref().unwrap_or("?"),
+                p.model.as_deref().unwrap_or("?")
+            ),
             device.label,
-            device.make,
-            device.model
+            camera_words(&device.make, &device.model)
         ));
     }
     match (p.serial.as_deref(), device.serial.as_deref()) {
@@ -1625,6 +1638,12 @@ mod tests {
         ));
         assert!(!same_model("Canon EOS 2000D", "EOS 250D", "Canon"));
         assert!(!same_model("EOS 250D", "", "Canon"));
+        assert_eq!(camera_words("Canon", "Canon EOS 250D"), "Canon EOS 250D");
+        assert_eq!(
+            camera_words("NIKON CORPORATION", "NIKON D5300"),
+            "NIKON D5300"
+        );
+        assert_eq!(camera_words("Apple", "iPhone 13"), "Apple iPhone 13");
     }
 
     #[test]

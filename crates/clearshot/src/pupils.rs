@@ -30,7 +30,13 @@ pub fn year_group_on(p: &Pupil, on: NaiveDate) -> i32 {
 }
 
 pub fn summary(p: &Pupil, on: NaiveDate) -> PupilSummary {
-    let year_group = year_group_on(p, on);
+    // A pupil who has left stays in the year group of their last day on roll (not "Year 20"
+    // in a listing years later).
+    let last_day = p
+        .left_on
+        .and_then(|l| l.pred_opt())
+        .map_or(on, |l| on.min(l));
+    let year_group = year_group_on(p, last_day);
     PupilSummary {
         upn: p.upn.clone(),
         name: p.display_name(),

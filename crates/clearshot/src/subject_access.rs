@@ -97,7 +97,7 @@ pub struct Exported {
 
 /// Collects everything held on one pupil (no files written, nothing audited).
 /// What a subject access export says in place of a never-publish flag's reason.
-pub const WITHHELD_FROM_EXPORT: &str = "(withheld: safeguarding. Disclosing it could put the child at risk; the DPO decides, and `pupils export --include-safeguarding-reasons` includes it)";
+pub const WITHHELD_FROM_EXPORT: &str = "(withheld: safeguarding. Disclosing it could put the child at risk; the data protection officer decides whether it is released)";
 
 pub fn collect(
     store: &Store,

@@ -385,6 +385,50 @@ fn a_form_recorded_in_error_is_voided_and_stops_counting() {
     );
 }
 
+/// What a form or a withdrawal did not do is said: a Year 3 pupil's own form decides nothing
+/// (a parent signs up to Year 6), and a withdrawal with no yes to withdraw changes nothing now.
+#[test]
+fn forms_and_withdrawals_that_change_nothing_now_say_so() {
+    let s = school();
+    let own = record(
+        &s.reg,
+        &s.year3,
+        "pupil",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let warnings = own["warnings"].to_string();
+    assert!(
+        warnings.contains("is in Year 3 on 2025-09-10: up to Year 6 a parent or carer signs"),
+        "{own}"
+    );
+    let parent = record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--refuse", "website"],
+    );
+    assert_eq!(parent["warnings"], serde_json::json!([]), "{parent}");
+    let w = s.reg.json(&[
+        "consent",
+        "withdraw",
+        &s.year3,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-01",
+        "--channels",
+        "website,press",
+    ]);
+    assert!(
+        w["warnings"].to_string().contains(
+            "no yes from the parent is on record for website, press: there was nothing to withdraw"
+        ),
+        "{w}"
+    );
+}
+
 #[test]
 fn a_form_may_grant_some_channels_and_refuse_others() {
     let s = school();

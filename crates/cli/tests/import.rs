@@ -1078,6 +1078,43 @@ fn an_older_school_years_roll_after_a_newer_one_is_refused() {
     assert_eq!(report["unchanged"], 2, "{report}");
 }
 
+/// A pupil who comes back is said to be back (not just "1 updated"), and a pupil who left keeps
+/// the year group of their last day in listings years later.
+#[test]
+fn a_returning_pupil_is_named_and_a_leaver_keeps_their_last_year_group() {
+    let reg = Register::with_academy();
+    let both = roll(&[
+        line(&kent(1), "Stay", "Sid", "15/01/2015", "5"),
+        line(&kent(2), "Going", "Gail", "15/01/2015", "5"),
+    ]);
+    reg.import("OAK", &both, &AY);
+    reg.import(
+        "OAK",
+        roll(&[line(&kent(1), "Stay", "Sid", "15/01/2015", "5")]),
+        &["--academic-year", "2025", "--on", "2025-11-01"],
+    );
+    let all = reg.json(&["pupils", "list", "--include-left", "--on", "2034-01-01"]);
+    let gail = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["upn"] == kent(2).as_str())
+        .unwrap();
+    assert_eq!(gail["year_group"], 5, "{gail}");
+    let back = reg.import(
+        "OAK",
+        &both,
+        &["--academic-year", "2025", "--on", "2026-01-05"],
+    );
+    assert_eq!(back["updated"], 1, "{back}");
+    assert!(
+        back["warnings"]
+            .to_string()
+            .contains("back on roll: marked as left on 2025-11-01 (at OAK)"),
+        "{back}"
+    );
+}
+
 #[test]
 fn no_mark_left_keeps_pupils_missing_from_the_file_on_roll() {
     let reg = Register::with_academy();

@@ -745,15 +745,15 @@ pub fn parse_roll(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedRoll> {
                 upn: raw_upn_cell,
                 reason: if extra.is_empty() {
                     format!(
-                        "the row has {} cells and the header {}: it stops before the {} (the row was not imported)",
-                        record.len(),
+                        "the row has {} and the header {}: it stops before the {} (the row was not imported)",
+                        cells(record.len()),
                         header.len(),
                         cut_short.join(", ")
                     )
                 } else {
                     format!(
-                        "the row has {} cells and the header {} (a comma inside a value that is not in quotes?), so its values would go into the wrong columns; the row was not imported. Extra: {}",
-                        record.len(),
+                        "the row has {} and the header {} (a comma inside a value that is not in quotes?), so its values would go into the wrong columns; the row was not imported. Extra: {}",
+                        cells(record.len()),
                         header.len(),
                         clip(&extra.join(", "), 60)
                     )
@@ -1531,6 +1531,16 @@ pub fn import(
                         message: format!("moved from academy {} to {}", p.academy, academy.code),
                     });
                 }
+                if let Some(left) = p.left_on {
+                    report.warnings.push(Warning {
+                        row: *row,
+                        upn: entry.upn.clone(),
+                        message: format!(
+                            "back on roll: marked as left on {left} (at {}); the forms on record from before still count",
+                            p.academy
+                        ),
+                    });
+                }
                 pupils::update(&tx, p, academy.id, &academy.code, entry, stamp)?;
                 report.updated += 1;
             }
@@ -1731,6 +1741,11 @@ fn last_import(conn: &Connection, code: &str) -> Result<Option<LastImport>> {
         }
     }
     Ok(last)
+}
+
+/// "1 cell", "3 cells".
+fn cells(n: usize) -> String {
+    format!("{n} cell{}", if n == 1 { "" } else { "s" })
 }
 
 /// At most `max` characters of `s`, with … when cut (a hostile field can be megabytes).
