@@ -656,10 +656,10 @@ fn consent_outcome(
         for w in &warnings {
             status_text.push_str(&format!(" (warning: {w})"));
         }
-        let left = if p.on_roll(on) {
-            String::new()
-        } else {
-            " (has left)".to_string()
+        let left = match p.joined_on {
+            _ if p.on_roll(on) => String::new(),
+            Some(joined) if joined > on => format!(" (not on roll until {joined})"),
+            _ => " (has left)".to_string(),
         };
         parts.push(format!(
             "{} {}{left} — {status_text}",

@@ -21,6 +21,8 @@ pub struct PupilSummary {
     pub year_group_label: String,
     pub reg_group: Option<String>,
     pub dob: NaiveDate,
+    /// The day the pupil joined the roll, when the register knows it.
+    pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,
 }
 
@@ -45,6 +47,7 @@ pub fn summary(p: &Pupil, on: NaiveDate) -> PupilSummary {
         year_group_label: rules::year::year_group_label(year_group),
         reg_group: p.reg_group.clone(),
         dob: p.dob,
+        joined_on: p.joined_on,
         left_on: p.left_on,
     }
 }

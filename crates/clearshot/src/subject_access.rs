@@ -40,6 +40,8 @@ pub struct PupilRecord {
     /// The year group on the export date.
     pub year_group: i32,
     pub year_group_label: String,
+    /// The day the pupil joined the roll, when the register knows it.
+    pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,
 }
 
@@ -207,6 +209,7 @@ pub fn collect(
             recorded_for_academic_year: p.year_group_academic_year,
             year_group,
             year_group_label: rules::year::year_group_label(year_group),
+            joined_on: p.joined_on,
             left_on: p.left_on,
         },
     })
@@ -404,6 +407,7 @@ pub fn summary_html(s: &SubjectAccess) -> String {
                 (p.recorded_for_academic_year + 1) % 100
             ),
         ),
+        ("Joined on", opt(&p.joined_on)),
         ("Left on", opt(&p.left_on)),
         (
             "Pseudonymous id",

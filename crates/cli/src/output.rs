@@ -282,6 +282,9 @@ pub fn print_pupil(d: &PupilDetail, on: NaiveDate) {
             .unwrap_or_default(),
         s.dob
     );
+    if let Some(joined) = s.joined_on {
+        say!("  Joined the roll on {joined}");
+    }
     if let Some(left) = s.left_on {
         say!("  LEFT on {left}");
     }

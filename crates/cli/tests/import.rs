@@ -1115,6 +1115,64 @@ fn a_returning_pupil_is_named_and_a_leaver_keeps_their_last_year_group() {
     );
 }
 
+/// A pupil who joined in February is not in October's class list, chase list or status; the
+/// first import's roll was there before the register knew; a pupil imported with next year's
+/// roll in June is on roll from 1 September.
+#[test]
+fn a_joiner_is_on_roll_from_the_day_they_joined() {
+    let reg = Register::with_academy();
+    reg.import(
+        "OAK",
+        roll(&[line(&kent(1), "First", "Fay", "15/01/2015", "5")]),
+        &AY,
+    );
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "First", "Fay", "15/01/2015", "5"),
+            line(&kent(2), "Joiner", "Jo", "15/01/2015", "5"),
+        ]),
+        &["--academic-year", "2025", "--on", "2026-02-10"],
+    );
+    let upns = |args: &[&str]| -> Vec<String> {
+        reg.json(args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["upn"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(
+        upns(&["pupils", "list", "--on", "2025-10-01"]),
+        [kent(1)],
+        "before joining"
+    );
+    assert_eq!(upns(&["consent", "chase", "--on", "2025-10-01"]), [kent(1)]);
+    assert_eq!(
+        upns(&["consent", "status", "--on", "2025-10-01"]),
+        [kent(1)]
+    );
+    assert_eq!(upns(&["pupils", "list", "--on", "2026-02-10"]).len(), 2);
+    // Next year's roll in June: the new Reception child is on roll from 1 September.
+    reg.import(
+        "OAK",
+        roll(&[
+            line(&kent(1), "First", "Fay", "15/01/2015", "6"),
+            line(&kent(2), "Joiner", "Jo", "15/01/2015", "6"),
+            line(&kent(3), "New", "Nia", "15/01/2022", "R"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-06-15"],
+    );
+    assert_eq!(upns(&["pupils", "list", "--on", "2026-07-01"]).len(), 2);
+    assert_eq!(upns(&["pupils", "list", "--on", "2026-09-01"]).len(), 3);
+    let nia = reg.json(&["pupils", "show", &kent(3)]);
+    assert_eq!(nia["joined_on"], "2026-09-01", "{nia}");
+    let fay = reg.json(&["pupils", "show", &kent(1)]);
+    assert_eq!(fay["joined_on"], Value::Null, "{fay}");
+}
+
 #[test]
 fn no_mark_left_keeps_pupils_missing_from_the_file_on_roll() {
     let reg = Register::with_academy();

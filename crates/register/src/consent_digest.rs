@@ -426,6 +426,7 @@ mod tests {
         // Back to how schema 2 left it: no digest table (nor anything later).
         conn.execute_batch(
             "DROP TABLE consent_voids; DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
+             ALTER TABLE pupils DROP COLUMN joined_on;
              CREATE INDEX pupils_academy ON pupils(academy_id);
              ALTER TABLE pupils DROP COLUMN preferred_surname; PRAGMA user_version = 2;",
         )
@@ -466,8 +467,15 @@ mod tests {
             .collect();
         write(&conn, a.id, &by_name_only).unwrap();
         assert_eq!(verify(&conn).unwrap(), vec![a.id]);
-        conn.execute_batch("DROP TABLE consent_voids; PRAGMA user_version = 5;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE consent_voids; DROP INDEX pupils_roll_order;
+             ALTER TABLE pupils DROP COLUMN joined_on;
+             CREATE INDEX pupils_roll_order ON pupils(academy_id, legal_surname COLLATE NOCASE,
+                 legal_forename COLLATE NOCASE, upn, preferred_forename, reg_group, year_group,
+                 year_group_academic_year, left_on);
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
         drop(conn);
         let conn = crate::db::open(&path).unwrap();
         assert!(verify(&conn).unwrap().is_empty());

@@ -1219,6 +1219,11 @@ pub fn import(
     let tx = crate::begin(conn)?;
     let academy = academies::require(&tx, &opts.academy)?;
     refuse_a_date_before_the_last_import(&tx, &academy.code, opts.on, opts.academic_year)?;
+    // The day a new pupil joins the roll: a first import's roll was there before the register
+    // knew (no date); later, the import's day, or for next school year's roll its 1 September
+    // (a new Reception child is not on this year's roll in June).
+    let joined_on = last_import(&tx, &academy.code)?
+        .map(|_| opts.on.max(pupils::first_september(opts.academic_year)));
     // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
     // moving in from another academy of the trust), rather than the whole trust for every file.
     let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
@@ -1431,7 +1436,7 @@ pub fn import(
         match existing.get(&entry.upn) {
             None => {
                 let lookalike = lookalikes.warning(&tx, entry, opts.on)?;
-                let id = pupils::insert(&tx, academy.id, &academy.code, entry, stamp)?;
+                let id = pupils::insert(&tx, academy.id, &academy.code, entry, joined_on, stamp)?;
                 if let Some((w, flagged)) = lookalike {
                     // Safeguarding errs on the side of not publishing: the new record of what
                     // may be a never-publish child is flagged too, until a person has looked.
@@ -1541,7 +1546,15 @@ pub fn import(
                         ),
                     });
                 }
-                pupils::update(&tx, p, academy.id, &academy.code, entry, stamp)?;
+                pupils::update(
+                    &tx,
+                    p,
+                    academy.id,
+                    &academy.code,
+                    entry,
+                    opts.on.max(pupils::first_september(opts.academic_year)),
+                    stamp,
+                )?;
                 report.updated += 1;
             }
         }

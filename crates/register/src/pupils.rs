@@ -29,6 +29,8 @@ pub struct Pupil {
     pub year_group: i32,
     pub year_group_academic_year: i32,
     pub left_on: Option<NaiveDate>,
+    /// The day the pupil joined the roll (`None`: before the register knew).
+    pub joined_on: Option<NaiveDate>,
 }
 
 impl Pupil {
@@ -41,9 +43,11 @@ impl Pupil {
         )
     }
 
-    /// On roll on `on`: not yet left (a pupil who leaves on a date is off roll from it).
+    /// On roll on `on`: joined by then, and not yet left (a pupil who leaves on a date is off
+    /// roll from it).
     pub fn on_roll(&self, on: NaiveDate) -> bool {
-        self.left_on.is_none_or(|left| left > on)
+        self.joined_on.is_none_or(|joined| joined <= on)
+            && self.left_on.is_none_or(|left| left > on)
     }
 
     pub fn subject(&self) -> String {
@@ -91,7 +95,7 @@ pub struct RollEntry {
     pub year_group_academic_year: i32,
 }
 
-const COLUMNS: &str = "p.id, p.subject_id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, p.dob, a.code, p.academy_id, p.reg_group, p.admission_number, p.year_group, p.year_group_academic_year, p.left_on, p.preferred_surname";
+const COLUMNS: &str = "p.id, p.subject_id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, p.dob, a.code, p.academy_id, p.reg_group, p.admission_number, p.year_group, p.year_group_academic_year, p.left_on, p.preferred_surname, p.joined_on";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pupil> {
     Ok(Pupil {
@@ -113,7 +117,15 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pupil> {
             v => Some(stored_date(v)?),
         },
         preferred_surname: r.get(14)?,
+        joined_on: optional_date(r.get_ref(15)?)?,
     })
+}
+
+fn optional_date(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Option<NaiveDate>> {
+    match v {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        v => Ok(Some(stored_date(v)?)),
+    }
 }
 
 /// What a status report needs of a pupil, read lean: no subject id or admission number, the
@@ -129,11 +141,14 @@ pub struct PupilHead {
     pub year_group: i32,
     pub year_group_academic_year: i32,
     pub left_on: Option<NaiveDate>,
+    pub joined_on: Option<NaiveDate>,
 }
 
 impl PupilHead {
+    /// As [`Pupil::on_roll`].
     pub fn on_roll(&self, on: NaiveDate) -> bool {
-        self.left_on.is_none_or(|left| left > on)
+        self.joined_on.is_none_or(|joined| joined <= on)
+            && self.left_on.is_none_or(|left| left > on)
     }
 }
 
@@ -182,7 +197,7 @@ pub(crate) fn stored_date(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<
 }
 
 const HEAD_COLUMNS: &str = "p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, \
-    p.academy_id, p.reg_group, p.year_group, p.year_group_academic_year, p.left_on";
+    p.academy_id, p.reg_group, p.year_group, p.year_group_academic_year, p.left_on, p.joined_on";
 
 /// The query for [`heads`] of every pupil (`one_academy` false) or one academy's (`?1`): the
 /// academies in code order, each one's pupils read in order from the covering
@@ -224,6 +239,7 @@ pub fn heads(
                 rusqlite::types::ValueRef::Null => None,
                 v => Some(stored_date(v)?),
             },
+            joined_on: optional_date(r.get_ref(10)?)?,
         })
     };
     let rows = match (upn, academy_id) {
@@ -313,20 +329,21 @@ fn payload(e: &RollEntry, academy: &str) -> serde_json::Value {
     })
 }
 
-/// Adds a pupil to an academy's roll.
+/// Adds a pupil to an academy's roll, on roll from `joined_on`.
 pub fn insert(
     tx: &Transaction<'_>,
     academy_id: i64,
     academy_code: &str,
     e: &RollEntry,
+    joined_on: Option<NaiveDate>,
     stamp: &Stamp,
 ) -> Result<i64> {
     let subject_id = uuid::Uuid::now_v7().to_string();
     tx.prepare_cached(
         "INSERT INTO pupils (subject_id, upn, legal_forename, legal_surname, preferred_forename, dob,
             academy_id, reg_group, admission_number, year_group, year_group_academic_year, left_on,
-            created_at, updated_at, preferred_surname)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13)",
+            created_at, updated_at, preferred_surname, joined_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13, ?14)",
     )?
     .execute(params![
         subject_id,
@@ -341,7 +358,8 @@ pub fn insert(
         e.year_group,
         e.year_group_academic_year,
         stamp.at,
-        e.preferred_surname
+        e.preferred_surname,
+        joined_on
     ])?;
     let id = tx.last_insert_rowid();
     stamp.audit(
@@ -353,19 +371,23 @@ pub fn insert(
     Ok(id)
 }
 
-/// Replaces a pupil's roll details (and re-admits them if they had left).
+/// Replaces a pupil's roll details (and re-admits them if they had left: on roll again from
+/// `rejoined_on`).
+#[allow(clippy::too_many_arguments)]
 pub fn update(
     tx: &Transaction<'_>,
     pupil: &Pupil,
     academy_id: i64,
     academy_code: &str,
     e: &RollEntry,
+    rejoined_on: NaiveDate,
     stamp: &Stamp,
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_forename = ?4, dob = ?5,
             academy_id = ?6, reg_group = ?7, admission_number = ?8, year_group = ?9,
-            year_group_academic_year = ?10, left_on = NULL, updated_at = ?11, preferred_surname = ?12
+            year_group_academic_year = ?10, left_on = NULL, updated_at = ?11, preferred_surname = ?12,
+            joined_on = CASE WHEN left_on IS NULL THEN joined_on ELSE ?13 END
          WHERE id = ?1",
     )?
     .execute(params![
@@ -380,7 +402,8 @@ pub fn update(
         e.year_group,
         e.year_group_academic_year,
         stamp.at,
-        e.preferred_surname
+        e.preferred_surname,
+        rejoined_on
     ])?;
     stamp.audit(
         tx,
@@ -492,7 +515,7 @@ mod tests {
                 year_group: 5,
                 year_group_academic_year: 2025,
             };
-            let id = insert(&tx, academy.id, &academy.code, &e, &stamp).unwrap();
+            let id = insert(&tx, academy.id, &academy.code, &e, None, &stamp).unwrap();
             if i == 2 {
                 let p = by_id(&tx, id).unwrap();
                 mark_left(

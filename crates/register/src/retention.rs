@@ -183,7 +183,7 @@ mod tests {
             year_group: 9,
             year_group_academic_year: 2019,
         };
-        let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, &stamp).unwrap();
+        let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, None, &stamp).unwrap();
         let p = crate::pupils::by_id(&tx, id).unwrap();
         let form = Form {
             signatory: Signatory::Parent,

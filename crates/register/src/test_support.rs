@@ -33,7 +33,7 @@ pub fn add_pupil(conn: &mut Connection, upn: &str, forename: &str) -> Pupil {
         year_group: 8,
         year_group_academic_year: 2025,
     };
-    let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, &stamp()).unwrap();
+    let id = crate::pupils::insert(&tx, academy.id, "OAK", &e, None, &stamp()).unwrap();
     let p = crate::pupils::by_id(&tx, id).unwrap();
     tx.commit().unwrap();
     p

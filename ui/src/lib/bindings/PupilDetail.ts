@@ -16,4 +16,8 @@ required: Array<Signatory>, statuses: Array<StatusRow>, history: Array<AnswerRec
 /**
  * National-curriculum year on the date (Reception 0, Nursery -1).
  */
-year_group: number, year_group_label: string, reg_group: string | null, dob: string, left_on: string | null, };
+year_group: number, year_group_label: string, reg_group: string | null, dob: string, 
+/**
+ * The day the pupil joined the roll, when the register knows it.
+ */
+joined_on: string | null, left_on: string | null, };
