@@ -377,22 +377,25 @@ pub fn is_named(name: Option<&str>) -> bool {
 /// one was recorded ("Grace Okafor, mother"), or the relationship alone ("father"); `None` for
 /// neither. Two parents who gave no name but different relationships are two people, as are a
 /// mother and a father with the same name: one's "no" is not undone by the other's "yes".
-/// Everyday words for a relationship are read as one ("Mum" is "mother", "Dad" is "father").
+/// Everyday words for a relationship are read as one ("Mum" is "mother", "Dad" is "father"), and
+/// "parent" (or "parent/carer"), which the form's kind already says, as none.
 pub fn signer_identity(name: Option<&str>, relationship: Option<&str>) -> Option<String> {
     let name = name.map(str::trim).filter(|n| is_named(Some(n)));
     let relationship = relationship
         .map(str::trim)
         .filter(|r| is_named(Some(r)))
-        .map(|r| {
+        .and_then(|r| {
             let key: String = r
                 .chars()
                 .filter(|c| c.is_alphabetic())
                 .flat_map(char::to_lowercase)
                 .collect();
             match key.as_str() {
-                "mother" | "mum" | "mom" | "mummy" | "mam" | "mommy" => "mother".to_string(),
-                "father" | "dad" | "daddy" | "da" => "father".to_string(),
-                _ => r.to_string(),
+                "mother" | "mum" | "mom" | "mummy" | "mam" | "mommy" => Some("mother".to_string()),
+                "father" | "dad" | "daddy" | "da" => Some("father".to_string()),
+                // What the form's kind already says (the app's default): tells no one apart.
+                "parent" | "parents" | "parentcarer" | "parentorcarer" | "" => None,
+                _ => Some(r.to_string()),
             }
         });
     match (name, relationship) {
@@ -1135,6 +1138,11 @@ mod tests {
         assert_eq!(id(None, Some("mother")).as_deref(), Some("mother"));
         assert_eq!(id(Some("  "), Some("Dad")).as_deref(), Some("father"));
         assert_eq!(id(None, Some("  ")), None);
+        assert_eq!(
+            id(Some("Grace Okafor"), Some("Parent")).as_deref(),
+            Some("Grace Okafor")
+        );
+        assert_eq!(id(None, Some("parent/carer")), None);
         assert_eq!(id(None, None), None);
         assert_eq!(
             id(None, Some("Foster carer")).as_deref(),
