@@ -115,6 +115,29 @@ fn check_output(r: &Register, file: &Path, pupils: &str, extra: &[&str]) -> std:
     r.run(&args)
 }
 
+/// `photos check --json` of `file` for academy social media at OAK by `staff` on `on`, whatever
+/// its exit code: the result.
+fn check_as(r: &Register, file: &Path, staff: &str, pupils: &str, on: &str) -> Value {
+    let out = r.run(&[
+        "--json",
+        "photos",
+        "check",
+        file.to_str().unwrap(),
+        "--channel",
+        "academy_social",
+        "--staff",
+        staff,
+        "--academy",
+        "OAK",
+        "--pupils",
+        pupils,
+        "--on",
+        on,
+    ]);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+}
+
 /// `photos check --json …` (whatever its exit code): (exit code, result).
 fn check(r: &Register, file: &Path, pupils: &str, extra: &[&str]) -> (i32, Value) {
     let out = check_output(r, file, pupils, extra);
@@ -521,23 +544,7 @@ fn an_undated_ledger_photo_counts_for_a_camera_retired_after_its_ingest() {
     assert_eq!(ingest["ingested"], 1, "{ingest}");
     // Retired long after this ingest; the photo checked later still.
     s.r.ok(&["devices", "retire", "OAK-CAM-1", "--on", "2099-01-01"]);
-    let out = s.r.run(&[
-        "--json",
-        "photos",
-        "check",
-        undated.to_str().unwrap(),
-        "--channel",
-        "academy_social",
-        "--staff",
-        STAFF,
-        "--academy",
-        "OAK",
-        "--pupils",
-        "",
-        "--on",
-        "2099-06-01",
-    ]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = check_as(&s.r, &undated, STAFF, "", "2099-06-01");
     assert_eq!(v["provenance"]["level"], "ledger", "{v}");
 }
 
@@ -1625,25 +1632,7 @@ fn staff_and_device_dates_must_make_sense() {
         "--trained-on",
         "2026-12-15",
     ]);
-    let trainee = |on: &str| {
-        let out = s.r.run(&[
-            "--json",
-            "photos",
-            "check",
-            photo.to_str().unwrap(),
-            "--channel",
-            "academy_social",
-            "--staff",
-            "f.t@oak.sch.uk",
-            "--academy",
-            "OAK",
-            "--pupils",
-            &s.granted,
-            "--on",
-            on,
-        ]);
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let trainee = |on: &str| check_as(&s.r, &photo, "f.t@oak.sch.uk", &s.granted, on);
     let v = trainee(ON);
     assert_eq!(v["verdict"], "blocked", "{v}");
     assert!(
@@ -1707,25 +1696,7 @@ fn staff_post_with_a_trust_address_once_the_trust_domains_are_set() {
         "--approved-on",
         "2026-09-01",
     ]);
-    let by = |email: &str| {
-        let out = s.r.run(&[
-            "--json",
-            "photos",
-            "check",
-            photo.to_str().unwrap(),
-            "--channel",
-            "academy_social",
-            "--staff",
-            email,
-            "--academy",
-            "OAK",
-            "--pupils",
-            &s.granted,
-            "--on",
-            ON,
-        ]);
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let by = |email: &str| check_as(&s.r, &photo, email, &s.granted, ON);
     assert_eq!(by("fran.teacher@gmail.com")["verdict"], "cleared");
     s.r.ok(&["settings", "set", "trust-domains", "oak.sch.uk"]);
     // Policy 4.4.2: a personal address is refused, naming the domains…
