@@ -24,6 +24,17 @@ pub struct StatusFilter {
     pub include_left: bool,
 }
 
+impl StatusFilter {
+    /// One pupil, whether on roll on the date or not (their page, a check, a change to them).
+    pub fn pupil(upn: &str) -> StatusFilter {
+        StatusFilter {
+            upn: Some(upn.to_owned()),
+            include_left: true,
+            ..StatusFilter::default()
+        }
+    }
+}
+
 /// One pupil's status for one channel on a date (the `consent status --json` contract).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -507,20 +518,14 @@ pub(crate) fn channels_without_consent(
     channels: &[Channel],
     on: NaiveDate,
 ) -> Result<Vec<Channel>> {
-    Ok(StatusReport::build_on(
-        tx,
-        &StatusFilter {
-            upn: Some(pupil.upn.clone()),
-            include_left: true,
-            ..StatusFilter::default()
-        },
-        on,
-    )?
-    .rows()
-    .into_iter()
-    .filter(|r| channels.contains(&r.channel) && r.status != ConsentStatus::Granted)
-    .map(|r| r.channel)
-    .collect())
+    Ok(
+        StatusReport::build_on(tx, &StatusFilter::pupil(&pupil.upn), on)?
+            .rows()
+            .into_iter()
+            .filter(|r| channels.contains(&r.channel) && r.status != ConsentStatus::Granted)
+            .map(|r| r.channel)
+            .collect(),
+    )
 }
 
 /// What voiding a form did.

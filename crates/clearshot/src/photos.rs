@@ -609,10 +609,8 @@ fn pupil_status(
     on: NaiveDate,
 ) -> Result<Option<crate::consent::StatusRow>> {
     let filter = StatusFilter {
-        upn: Some(upn.to_owned()),
         channel: Some(channel),
-        include_left: true,
-        ..StatusFilter::default()
+        ..StatusFilter::pupil(upn)
     };
     Ok(crate::consent::status(store, &filter, on)?
         .into_iter()

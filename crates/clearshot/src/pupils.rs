@@ -145,15 +145,7 @@ pub struct PupilDetail {
 pub fn show(store: &Store, upn: &str, on: NaiveDate) -> Result<PupilDetail> {
     let p = register::pupils::require(&store.conn, upn)?;
     let flags = register::flags::of_pupil(&store.conn, p.id)?;
-    let statuses = consent::status(
-        store,
-        &StatusFilter {
-            upn: Some(p.upn.clone()),
-            include_left: true,
-            ..StatusFilter::default()
-        },
-        on,
-    )?;
+    let statuses = consent::status(store, &StatusFilter::pupil(&p.upn), on)?;
     let parent_also = flag_active(&flags, FlagKind::ParentAlsoRequired, on);
     let year_group = year_group_on(&p, on);
     Ok(PupilDetail {

@@ -113,15 +113,7 @@ pub fn collect(
     let academy_name = register::academies::by_code(conn, &p.academy)?.map(|a| a.name);
     let year_group = crate::pupils::year_group_on(&p, on);
     let answers = register::consents::answers_of(conn, p.id)?;
-    let consent_status = crate::consent::status(
-        store,
-        &StatusFilter {
-            upn: Some(p.upn.clone()),
-            include_left: true,
-            ..StatusFilter::default()
-        },
-        on,
-    )?;
+    let consent_status = crate::consent::status(store, &StatusFilter::pupil(&p.upn), on)?;
     let takedowns: Vec<register::takedowns::Takedown> = register::takedowns::list(conn, false)?
         .into_iter()
         .filter(|t| t.upn.as_deref() == Some(p.upn.as_str()))
