@@ -448,16 +448,18 @@ mod tests {
         let mut conn = crate::db::open(&path).unwrap();
         let a = add_pupil(&mut conn, "A1");
         let tx = crate::begin(&mut conn).unwrap();
-        let form = Form {
-            signatory: Signatory::Parent,
-            signer_name: None,
-            relationship: Some("father".into()),
-            signed_on: d("2025-09-05"),
-            expires_on: None,
-            evidence_sha256: None,
-            answers: vec![(Channel::Website, true)],
-        };
-        record_form(&tx, &a, &form, &stamp()).unwrap();
+        for (relationship, granted) in [("mother", false), ("father", true)] {
+            let form = Form {
+                signatory: Signatory::Parent,
+                signer_name: None,
+                relationship: Some(relationship.into()),
+                signed_on: d("2025-09-05"),
+                expires_on: None,
+                evidence_sha256: None,
+                answers: vec![(Channel::Website, granted)],
+            };
+            record_form(&tx, &a, &form, &stamp()).unwrap();
+        }
         tx.commit().unwrap();
         // As schema 5 left it: the digest built from the name alone (here, none).
         let by_name_only: Vec<Answer> = crate::consents::rule_answers(&conn, Some(a.id))
@@ -479,8 +481,11 @@ mod tests {
         drop(conn);
         let conn = crate::db::open(&path).unwrap();
         assert!(verify(&conn).unwrap().is_empty());
+        // The unnamed mother and father are two signers now.
         let all = read(&conn, None, None).unwrap();
-        assert!(all.of(a.id).iter().all(|f| f.signer != UNNAMED));
+        let facts = all.of(a.id);
+        assert_eq!(facts.len(), 2);
+        assert!(facts[0].signer != facts[1].signer, "{facts:?}");
     }
 
     #[test]

@@ -373,37 +373,33 @@ pub fn is_named(name: Option<&str>) -> bool {
     name.is_some_and(|n| name_chars(n).next().is_some())
 }
 
-/// Who signed a form, as the rules tell signers apart: the name, with the relationship when
-/// one was recorded ("Grace Okafor, mother"), or the relationship alone ("father"); `None` for
-/// neither. Two parents who gave no name but different relationships are two people, as are a
-/// mother and a father with the same name: one's "no" is not undone by the other's "yes".
-/// Everyday words for a relationship are read as one ("Mum" is "mother", "Dad" is "father"), and
-/// "parent" (or "parent/carer"), which the form's kind already says, as none.
+/// Who signed a form, as the rules tell signers apart: the name when one was given (compared
+/// without case or spaces; the relationship typed beside it varies from form to form, "Mum",
+/// "mother", blank, and does not split a signer). An unnamed signer is "mother" or "father"
+/// when the relationship says so ("Mum" is "mother", "step-dad" "step-father"), else the one
+/// unnamed signer (`None`). [`signer_numbers`] keeps an unnamed mother and an unnamed father
+/// apart only when both are on record, so that one's "yes" does not undo the other's "no".
 pub fn signer_identity(name: Option<&str>, relationship: Option<&str>) -> Option<String> {
-    let name = name.map(str::trim).filter(|n| is_named(Some(n)));
-    let relationship = relationship
-        .map(str::trim)
-        .filter(|r| is_named(Some(r)))
-        .and_then(|r| {
-            let key: String = r
-                .chars()
-                .filter(|c| c.is_alphabetic())
-                .flat_map(char::to_lowercase)
-                .collect();
-            match key.as_str() {
-                "mother" | "mum" | "mom" | "mummy" | "mam" | "mommy" => Some("mother".to_string()),
-                "father" | "dad" | "daddy" | "da" => Some("father".to_string()),
-                // What the form's kind already says (the app's default): tells no one apart.
-                "parent" | "parents" | "parentcarer" | "parentorcarer" | "" => None,
-                _ => Some(r.to_string()),
-            }
-        });
-    match (name, relationship) {
-        (Some(n), Some(r)) => Some(format!("{n}, {r}")),
-        (Some(n), None) => Some(n.to_string()),
-        (None, r) => r,
+    if let Some(name) = name.map(str::trim).filter(|n| is_named(Some(n))) {
+        return Some(name.to_string());
     }
+    let key: String = relationship?
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let role = match key.as_str() {
+        "mother" | "mum" | "mom" | "mummy" | "mam" | "mommy" | "m" => "mother",
+        "father" | "dad" | "daddy" | "da" | "f" => "father",
+        "stepmother" | "stepmum" | "stepmom" => "step-mother",
+        "stepfather" | "stepdad" => "step-father",
+        _ => return None,
+    };
+    Some(role.to_string())
 }
+
+/// The unnamed signers [`signer_identity`] tells apart by their relationship.
+const UNNAMED_ROLES: [&str; 4] = ["mother", "father", "step-mother", "step-father"];
 
 /// The outcome for one pupil, one channel, one date, without the sentences: what the bulk
 /// status computes for every pupil. [`explain`] gives the sentences on demand.
@@ -823,9 +819,24 @@ pub fn explain(
 }
 
 /// Numbers answers' signers for [`Fact::signer`]: equal names (ignoring case and spaces) get
-/// the number of the first answer with that name; unnamed signers get [`UNNAMED`].
+/// the number of the first answer with that name; unnamed signers get [`UNNAMED`]. Unnamed
+/// signers known by their relationship ("mother", "father": [`signer_identity`]) are one
+/// unnamed signer too unless two relationships are on record (a mother's and a father's
+/// forms, neither named), when each is its own.
 pub fn signer_numbers<'a>(names: impl IntoIterator<Item = Option<&'a str>>) -> Vec<u32> {
+    let role = |n: &str| UNNAMED_ROLES.iter().position(|r| same_signer_name(r, n));
     let names: Vec<Option<&str>> = names.into_iter().collect();
+    let mut roles: Vec<usize> = names.iter().flatten().filter_map(|n| role(n)).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let names: Vec<Option<&str>> = if roles.len() < 2 {
+        names
+            .into_iter()
+            .map(|n| n.filter(|n| role(n).is_none()))
+            .collect()
+    } else {
+        names
+    };
     (0..names.len())
         .map(|i| {
             let n = names[i].filter(|n| is_named(Some(n)));
@@ -1125,38 +1136,35 @@ mod reference {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn signers_are_told_apart_by_name_and_relationship() {
+    fn signers_are_told_apart_by_name_and_unnamed_ones_by_relationship() {
         use super::signer_identity as id;
         assert_eq!(
             id(Some(" Grace Okafor "), None).as_deref(),
             Some("Grace Okafor")
         );
+        // A name is the signer, whatever relationship is typed beside it.
         assert_eq!(
             id(Some("Grace Okafor"), Some("Mum")).as_deref(),
-            Some("Grace Okafor, mother")
-        );
-        assert_eq!(id(None, Some("mother")).as_deref(), Some("mother"));
-        assert_eq!(id(Some("  "), Some("Dad")).as_deref(), Some("father"));
-        assert_eq!(id(None, Some("  ")), None);
-        assert_eq!(
-            id(Some("Grace Okafor"), Some("Parent")).as_deref(),
             Some("Grace Okafor")
         );
-        assert_eq!(id(None, Some("parent/carer")), None);
-        assert_eq!(id(None, None), None);
+        assert_eq!(id(None, Some("Mum")).as_deref(), Some("mother"));
+        assert_eq!(id(Some("  "), Some("Dad")).as_deref(), Some("father"));
+        assert_eq!(id(None, Some("step-mum")).as_deref(), Some("step-mother"));
+        assert_eq!(id(None, Some("Stepmother")).as_deref(), Some("step-mother"));
+        for other in [Some("parent"), Some("carer"), Some("  "), None, Some("Nan")] {
+            assert_eq!(id(None, other), None, "{other:?}");
+        }
+        let numbers = |names: &[Option<&str>]| super::signer_numbers(names.iter().copied());
+        // One unnamed role, with or without blanks: one unnamed signer.
         assert_eq!(
-            id(None, Some("Foster carer")).as_deref(),
-            Some("Foster carer")
+            numbers(&[Some("mother"), None, Some("mother")]),
+            [super::UNNAMED; 3]
         );
-        // Mum and mother are one person; a mother and a father are two.
-        assert!(super::same_signer_name(
-            &id(Some("J Ali"), Some("Mum")).unwrap(),
-            &id(Some("j ali"), Some("Mother")).unwrap()
-        ));
-        assert!(!super::same_signer_name(
-            &id(Some("J Ali"), Some("mother")).unwrap(),
-            &id(Some("J Ali"), Some("father")).unwrap()
-        ));
+        // A mother and a father, unnamed: two; a blank is the third, apart from both.
+        let n = numbers(&[Some("mother"), Some("father"), None]);
+        assert!(n[0] != n[1] && n[0] != n[2] && n[1] != n[2], "{n:?}");
+        assert_eq!(n[2], super::UNNAMED);
+        assert_eq!(numbers(&[Some("Jane"), Some("jane ")]), [0, 0]);
     }
 
     use super::*;
