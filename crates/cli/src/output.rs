@@ -316,7 +316,9 @@ pub fn print_pupil(d: &PupilDetail, on: NaiveDate) {
             a.signer_name.clone().unwrap_or_else(|| "-".into()),
             a.channel.as_str(),
             if a.granted { "yes" } else { "no" },
-            a.form_id.get(..8).unwrap_or(&a.form_id),
+            a.form_id
+                .get(a.form_id.len().saturating_sub(8)..)
+                .unwrap_or(&a.form_id),
             a.expires_on
                 .map(|e| format!(" expires {e}"))
                 .unwrap_or_default(),

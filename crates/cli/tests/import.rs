@@ -1159,6 +1159,111 @@ fn a_joiner_is_on_roll_from_the_day_they_joined() {
     assert_eq!(fay["joined_on"], Value::Null, "{fay}");
 }
 
+/// The summer term with next year's roll imported: this year's roll may still be imported (a
+/// late joiner) without taking September's Reception off roll or cancelling Year 6's leaving;
+/// a feeder primary's Year 6 in the secondary's next-year roll stays on the primary's roll, and
+/// next year's registration groups wait for September.
+#[test]
+fn this_years_and_next_years_rolls_live_together_in_the_summer_term() {
+    let reg = Register::with_academy();
+    reg.ok(&["academies", "add", "ELM", "--name", "Elm Secondary"]);
+    // Reg groups are the line's 7th cell.
+    let with_reg = |upn: &str, surname: &str, dob: &str, year: &str, reg_group: &str| {
+        format!("{upn},{surname},Kid,,{dob},{year},{reg_group},")
+    };
+    reg.import(
+        "OAK",
+        roll(&[
+            with_reg(&kent(1), "Stay", "15/01/2018", "3", "3B"),
+            with_reg(&kent(2), "Leaver", "15/01/2015", "6", "6A"),
+        ]),
+        &["--academic-year", "2025", "--on", "2025-09-07"],
+    );
+    reg.import(
+        "ELM",
+        roll(&[with_reg(&kent(9), "Older", "15/01/2013", "8", "8E")]),
+        &["--academic-year", "2025", "--on", "2025-09-07"],
+    );
+    // June: OAK's September roll (Year 6 gone, a new Reception child, 4H for 3B).
+    let next = reg.import(
+        "OAK",
+        roll(&[
+            with_reg(&kent(1), "Stay", "15/01/2018", "4", "4H"),
+            with_reg(&kent(3), "New", "15/01/2022", "R", "RA"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-06-15"],
+    );
+    assert_eq!(next["leavers"][0]["left_on"], "2026-09-01", "{next}");
+    let sid = reg.json(&["pupils", "show", &kent(1), "--on", "2026-06-20"]);
+    assert_eq!(
+        sid["reg_group"], "3B",
+        "this term's group until September: {sid}"
+    );
+    // ELM's September roll takes OAK's Year 6 as Year 7: not moved in June.
+    let elm = reg.import(
+        "ELM",
+        roll(&[
+            with_reg(&kent(9), "Older", "15/01/2013", "9", "9E"),
+            with_reg(&kent(2), "Leaver", "15/01/2015", "7", "7C"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-06-16"],
+    );
+    assert!(
+        elm["warnings"]
+            .to_string()
+            .contains("on OAK's roll until 31 August: not moved now"),
+        "{elm}"
+    );
+    let oak_list = |on: &str| -> Vec<String> {
+        reg.json(&["pupils", "list", "--academy", "OAK", "--on", on])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["upn"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(oak_list("2026-07-01").contains(&kent(2)));
+    // A late joiner in June: this year's roll, allowed; September's Reception child stays,
+    // and Year 6 still leaves on 1 September.
+    let late = reg.import(
+        "OAK",
+        roll(&[
+            with_reg(&kent(1), "Stay", "15/01/2018", "3", "3B"),
+            with_reg(&kent(2), "Leaver", "15/01/2015", "6", "6A"),
+            with_reg(&kent(4), "Late", "15/01/2018", "3", "3B"),
+        ]),
+        &["--academic-year", "2025", "--on", "2026-06-22"],
+    );
+    assert_eq!(late["left"], 0, "{late}");
+    assert_eq!(late["imported"], 1, "{late}");
+    let leaver = reg.json(&["pupils", "show", &kent(2), "--on", "2026-06-22"]);
+    assert_eq!(leaver["left_on"], "2026-09-01", "{leaver}");
+    assert!(oak_list("2026-09-01").contains(&kent(3)));
+    assert!(!oak_list("2026-09-01").contains(&kent(2)));
+    // A corrected September roll that keeps Year 6's Leaver after all: they stay.
+    let kept = reg.import(
+        "OAK",
+        roll(&[
+            with_reg(&kent(1), "Stay", "15/01/2018", "4", "4H"),
+            with_reg(&kent(2), "Leaver", "15/01/2015", "7", "7A"),
+            with_reg(&kent(3), "New", "15/01/2022", "R", "RA"),
+            with_reg(&kent(4), "Late", "15/01/2018", "4", "4H"),
+        ]),
+        &["--academic-year", "2026", "--on", "2026-06-25"],
+    );
+    assert!(
+        kept["warnings"]
+            .to_string()
+            .contains("no longer leaving on 2026-09-01"),
+        "{kept}"
+    );
+    assert!(
+        !kept["warnings"].to_string().contains("back on roll"),
+        "{kept}"
+    );
+    assert!(oak_list("2026-09-01").contains(&kent(2)));
+}
+
 #[test]
 fn no_mark_left_keeps_pupils_missing_from_the_file_on_roll() {
     let reg = Register::with_academy();

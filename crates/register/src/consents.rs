@@ -191,8 +191,9 @@ pub fn record_form(
 }
 
 /// Voids a form of `pupil` recorded in error: its answers stay in the history, marked, and no
-/// longer count. `form` is the form's id, or the start of it (at least 6 characters) naming one
-/// of the pupil's forms. Returns the form's answers.
+/// longer count. `form` is the form's id, or its start or end (at least 6 characters; `pupils
+/// show` prints the last 8, which are random, where the first are a time two forms recorded
+/// within a minute share) naming one of the pupil's forms. Returns the form's answers.
 pub fn void_form(
     tx: &Transaction<'_>,
     pupil: &Pupil,
@@ -209,7 +210,7 @@ pub fn void_form(
     }
     if form.chars().count() < 6 {
         return Err(Error::Invalid(format!(
-            "form {form:?}: give at least its first 6 characters (`clearshot pupils show {}` lists them)",
+            "form {form:?}: give at least 6 characters of its id (`clearshot pupils show {}` lists them)",
             pupil.upn
         )));
     }
@@ -217,7 +218,7 @@ pub fn void_form(
     let mut ids: Vec<&str> = answers
         .iter()
         .map(|a| a.form_id.as_str())
-        .filter(|id| id.starts_with(form))
+        .filter(|id| id.starts_with(form) || id.ends_with(form))
         .collect();
     ids.dedup();
     let form_id = match ids.as_slice() {
@@ -230,7 +231,7 @@ pub fn void_form(
         }
         _ => {
             return Err(Error::Invalid(format!(
-                "{form} starts more than one of {}'s forms; give more of it",
+                "{form} is part of more than one of {}'s form ids; give more of it",
                 pupil.upn
             )));
         }

@@ -1162,7 +1162,12 @@ fn refuse_a_date_before_the_last_import(
     }
     // Last July's export found after September's was imported would mark this year's joiners
     // as left and bring back last year's leavers.
-    if let Some((year, when)) = last.academic_year.filter(|(y, _)| academic_year < *y) {
+    // (This year's roll after next year's, in the summer term, is this year's: allowed.)
+    let current = rules::year::academic_year_of(on);
+    if let Some((year, when)) = last
+        .academic_year
+        .filter(|(y, _)| academic_year < *y && academic_year < current)
+    {
         return Err(Error::Invalid(format!(
             "this file's year groups are for {academic_year}/{:02}, but the roll imported for {code} on {when} was already for {year}/{:02}: an older roll would mark this year's new pupils as left and bring back last year's leavers. Export the {year}/{:02} roll from the MIS; nothing was imported",
             (academic_year + 1) % 100,
@@ -1224,6 +1229,7 @@ pub fn import(
     // (a new Reception child is not on this year's roll in June).
     let joined_on = last_import(&tx, &academy.code)?
         .map(|_| opts.on.max(pupils::first_september(opts.academic_year)));
+    let next_year = opts.academic_year > rules::year::academic_year_of(opts.on);
     // This academy's pupils, and the file's other UPNs looked up together in one query (a pupil
     // moving in from another academy of the trust), rather than the whole trust for every file.
     let mut existing: HashMap<String, pupils::Pupil> = pupils::list(&tx, Some(academy.id))?
@@ -1529,6 +1535,21 @@ pub fn import(
                         ),
                     });
                 }
+                let still_there = p.left_on.is_none_or(|left| left > opts.on);
+                if next_year && p.academy_id != academy.id && still_there {
+                    // Next year's intake from another academy of the trust (a feeder primary's
+                    // Year 6): on that academy's roll, and in its lists, until the summer ends.
+                    report.warnings.push(Warning {
+                        row: *row,
+                        upn: entry.upn.clone(),
+                        message: format!(
+                            "on {}'s roll until 31 August: not moved now; import {}'s roll again from 1 September to move them",
+                            p.academy, academy.code
+                        ),
+                    });
+                    report.unchanged += 1;
+                    continue;
+                }
                 if p.academy_id != academy.id && p.left_on.is_none() {
                     report.warnings.push(Warning {
                         row: *row,
@@ -1536,23 +1557,46 @@ pub fn import(
                         message: format!("moved from academy {} to {}", p.academy, academy.code),
                     });
                 }
-                if let Some(left) = p.left_on {
-                    report.warnings.push(Warning {
+                // Leaving at the end of this school year, when this roll is for a later one:
+                // they stay after all. For this year's roll the leaving date stands.
+                let end_of_roll_year = pupils::first_september(opts.academic_year + 1);
+                match p.left_on {
+                    Some(left) if left <= opts.on => report.warnings.push(Warning {
                         row: *row,
                         upn: entry.upn.clone(),
                         message: format!(
                             "back on roll: marked as left on {left} (at {}); the forms on record from before still count",
                             p.academy
                         ),
-                    });
+                    }),
+                    Some(left) if left < end_of_roll_year => report.warnings.push(Warning {
+                        row: *row,
+                        upn: entry.upn.clone(),
+                        message: format!("no longer leaving on {left}: in this roll"),
+                    }),
+                    _ => {}
                 }
+                // Next year's registration groups apply from September, when that roll is
+                // imported again; this term's stay meanwhile.
+                let kept_reg;
+                let entry = if next_year {
+                    kept_reg = RollEntry {
+                        reg_group: p.reg_group.clone(),
+                        ..entry.clone()
+                    };
+                    &kept_reg
+                } else {
+                    entry
+                };
                 pupils::update(
                     &tx,
                     p,
                     academy.id,
                     &academy.code,
                     entry,
+                    opts.on,
                     opts.on.max(pupils::first_september(opts.academic_year)),
+                    end_of_roll_year,
                     stamp,
                 )?;
                 report.updated += 1;
@@ -1580,6 +1624,7 @@ pub fn import(
             .filter(|p| {
                 p.academy_id == academy.id
                     && p.left_on.is_none()
+                    && p.joined_on.is_none_or(|joined| joined <= opts.on)
                     && !roll.upns_present.contains(&p.upn)
                     && !a_rejected_row_may_be(&roll.rejected_people, p)
             })

@@ -371,8 +371,9 @@ pub fn insert(
     Ok(id)
 }
 
-/// Replaces a pupil's roll details (and re-admits them if they had left: on roll again from
-/// `rejoined_on`).
+/// Replaces a pupil's roll details as of `on`. A pupil who had left by then is re-admitted, on
+/// roll again from `rejoined_on`; one due to leave before `roll_ends` (the first day after the
+/// roll's school year) stays after all; a later leaving date stands.
 #[allow(clippy::too_many_arguments)]
 pub fn update(
     tx: &Transaction<'_>,
@@ -380,14 +381,17 @@ pub fn update(
     academy_id: i64,
     academy_code: &str,
     e: &RollEntry,
+    on: NaiveDate,
     rejoined_on: NaiveDate,
+    roll_ends: NaiveDate,
     stamp: &Stamp,
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_forename = ?4, dob = ?5,
             academy_id = ?6, reg_group = ?7, admission_number = ?8, year_group = ?9,
-            year_group_academic_year = ?10, left_on = NULL, updated_at = ?11, preferred_surname = ?12,
-            joined_on = CASE WHEN left_on IS NULL THEN joined_on ELSE ?13 END
+            year_group_academic_year = ?10, updated_at = ?11, preferred_surname = ?12,
+            joined_on = CASE WHEN left_on IS NOT NULL AND left_on <= ?14 THEN ?13 ELSE joined_on END,
+            left_on = CASE WHEN left_on >= ?15 THEN left_on ELSE NULL END
          WHERE id = ?1",
     )?
     .execute(params![
@@ -403,7 +407,9 @@ pub fn update(
         e.year_group_academic_year,
         stamp.at,
         e.preferred_surname,
-        rejoined_on
+        rejoined_on,
+        on,
+        roll_ends
     ])?;
     stamp.audit(
         tx,
