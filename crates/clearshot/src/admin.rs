@@ -189,8 +189,9 @@ pub fn start_hold(
 }
 
 /// Ends the hold in force on `on` for an academy (or the trust-wide one), the latest started
-/// if two are. Returns the holds that still stop that academy's posting on that day (another
-/// of its own, or the trust's), so that nobody is told posting may resume when it may not.
+/// if two are. Returns the holds that still stop posting on that day where the ended one did
+/// (another of the academy's own, or the trust's; after the trust's, every academy's own), so
+/// that nobody is told posting may resume when it may not.
 pub fn end_hold(
     store: &mut Store,
     academy: Option<&str>,
@@ -225,7 +226,8 @@ pub fn end_hold_id(
     let academy_id = a.map(|a| a.id);
     Ok(holds_in_force(store, on)?
         .into_iter()
-        .filter(|h| h.academy_id.is_none() || h.academy_id == academy_id)
+        // Ending the trust's hold: every academy's own hold still stops that academy.
+        .filter(|h| academy_id.is_none() || h.academy_id.is_none() || h.academy_id == academy_id)
         .collect())
 }
 

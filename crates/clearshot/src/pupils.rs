@@ -31,14 +31,17 @@ pub fn year_group_on(p: &Pupil, on: NaiveDate) -> i32 {
     rules::year::ncy_advanced(p.year_group, p.year_group_academic_year, on)
 }
 
-pub fn summary(p: &Pupil, on: NaiveDate) -> PupilSummary {
-    // A pupil who has left stays in the year group of their last day on roll (not "Year 20"
-    // in a listing years later).
-    let last_day = p
-        .left_on
+/// The day whose year group a pupil is shown in: `on`, or for a pupil who has left by then
+/// their last day on roll (not "Year 20" in a listing years later, nor Year 7's signatories for
+/// a Year 6 leaver).
+fn shown_on(p: &Pupil, on: NaiveDate) -> NaiveDate {
+    p.left_on
         .and_then(|l| l.pred_opt())
-        .map_or(on, |l| on.min(l));
-    let year_group = year_group_on(p, last_day);
+        .map_or(on, |l| on.min(l))
+}
+
+pub fn summary(p: &Pupil, on: NaiveDate) -> PupilSummary {
+    let year_group = year_group_on(p, shown_on(p, on));
     PupilSummary {
         upn: p.upn.clone(),
         name: p.display_name(),
@@ -147,7 +150,7 @@ pub fn show(store: &Store, upn: &str, on: NaiveDate) -> Result<PupilDetail> {
     let flags = register::flags::of_pupil(&store.conn, p.id)?;
     let statuses = consent::status(store, &StatusFilter::pupil(&p.upn), on)?;
     let parent_also = flag_active(&flags, FlagKind::ParentAlsoRequired, on);
-    let year_group = year_group_on(&p, on);
+    let year_group = year_group_on(&p, shown_on(&p, on));
     Ok(PupilDetail {
         summary: summary(&p, on),
         legal_forename: p.legal_forename.clone(),

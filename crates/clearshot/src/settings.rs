@@ -163,8 +163,48 @@ fn trust_domain(typed: &str) -> Result<Option<String>> {
             "{d} is shared by many organisations, not the trust's own: give the trust's domains, such as oakhill.sch.uk"
         )));
     }
+    if PERSONAL_MAIL.contains(&d) {
+        return Err(Error::Invalid(format!(
+            "{d} gives personal e-mail addresses, not the trust's: staff post with their work address (policy 4.4.2); give the trust's domains, such as oakhill.sch.uk"
+        )));
+    }
     Ok(Some(d.to_owned()))
 }
+
+/// Domains of personal e-mail, which can never be the trust's (policy 4.4.2: "you must not use
+/// your personal e-mail address for professional social media activities").
+const PERSONAL_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "outlook.com",
+    "live.com",
+    "live.co.uk",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "aol.co.uk",
+    "btinternet.com",
+    "btopenworld.com",
+    "sky.com",
+    "talktalk.net",
+    "virginmedia.com",
+    "ntlworld.com",
+    "blueyonder.co.uk",
+    "tiscali.co.uk",
+    "protonmail.com",
+    "proton.me",
+    "gmx.com",
+    "gmx.co.uk",
+    "mail.com",
+    "zoho.com",
+];
 
 pub fn get(store: &Store, key: &str) -> Result<Option<String>> {
     check_key(key)?;
@@ -264,6 +304,15 @@ mod tests {
             "-oak.uk",
         ] {
             assert!(normalise("trust-domains", bad).is_err(), "{bad}");
+        }
+        for personal in ["gmail.com", "oak.sch.uk, Hotmail.co.uk", "@icloud.com"] {
+            let e = normalise("trust-domains", personal)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("gives personal e-mail addresses"),
+                "{personal}: {e}"
+            );
         }
     }
 }

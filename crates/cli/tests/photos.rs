@@ -1611,6 +1611,22 @@ fn a_planned_hold_does_not_stop_a_hold_from_today() {
         "{text}"
     );
     assert!(!text.contains("Still on hold: OAK"), "{text}");
+    // Ending the trust's hold names the academy's own still in force.
+    s.r.ok(&[
+        "hold",
+        "start",
+        "--academy",
+        "OAK",
+        "--reason",
+        "local incident",
+        "--on",
+        "2026-12-09",
+    ]);
+    let text = s.r.ok(&["hold", "end", "--trust", "--on", "2026-12-10"]);
+    assert!(
+        text.contains("Still on hold: OAK since 2026-12-09 (local incident)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -1726,6 +1742,8 @@ fn staff_post_with_a_trust_address_once_the_trust_domains_are_set() {
         "{v}"
     );
     assert_eq!(by(STAFF)["verdict"], "cleared");
+    // An address written with a trailing dot, or in capitals, is the same member of staff.
+    assert_eq!(by("T.Teacher@oak.sch.uk.")["verdict"], "cleared");
 }
 
 #[test]

@@ -47,7 +47,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
 
 /// E-mail addresses are compared in lower case.
 pub fn normalise_email(email: &str) -> Result<String> {
-    let e = email.trim().to_lowercase();
+    // "t@oak.sch.uk." (a trailing dot, as some mail programs write it) is "t@oak.sch.uk": one
+    // person, one record.
+    let e = email.trim().trim_end_matches('.').to_lowercase();
     match e.split_once('@') {
         Some((local, domain)) if !local.is_empty() && domain.contains('.') && !e.contains(' ') => {
             Ok(e)
@@ -114,7 +116,7 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<Staff>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM staff s LEFT JOIN academies a ON a.id = s.academy_id WHERE s.email = ?1"),
-            [email.trim().to_lowercase()],
+            [email.trim().trim_end_matches('.').to_lowercase()],
             row,
         )
         .optional()?)

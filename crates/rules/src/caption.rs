@@ -1136,18 +1136,17 @@ const PHRASES: &[&[&str]] = &[
     &["cocker", "spaniels"],
     &["cock", "a", "doodle"],
     &["plymouth", "hoe"],
-    // The Black Country's dinner.
-    &["faggots", "and", "peas"],
-    &["faggots", "peas"],
-    &["faggots", "and", "mash"],
-    &["faggots", "mash"],
-    &["faggots", "and", "gravy"],
-    &["traditional", "faggots"],
     &["pussy", "cat"],
     &["pussy", "willow"],
     &["puss", "in", "boots"],
     &["homo", "sapiens"],
     &["homo", "erectus"],
+];
+
+/// Food beside "faggots" that makes it the dish ("faggots, mash and peas", "faggots in gravy").
+const MENU_WORDS: &[&str] = &[
+    "peas", "mushy", "mash", "mashed", "chips", "gravy", "onion", "onions", "potatoes", "potato",
+    "menu", "lunch", "dinner", "dinners", "homemade", "butcher", "butchers",
 ];
 
 /// British swearing and slurs the list does not hold, as whole words (with an inflection).
@@ -1309,13 +1308,20 @@ fn profanity_problems(caption: &str, words: &[Word], names: &[String]) -> Vec<Ca
             })
         })
     };
+    // The Black Country's dinner: "faggots" with food beside it is the menu, not a slur.
+    let on_the_menu = |i: usize| {
+        matches!(word_at(i), Some("faggot" | "faggots"))
+            && (i.saturating_sub(4)..=i + 4)
+                .filter(|&j| j != i)
+                .any(|j| word_at(j).is_some_and(|w| MENU_WORDS.contains(&w)))
+    };
     for (i, w) in words.iter().enumerate() {
         // "Mrs Cocks' class", "Mrs J. Cummings": a surname after a title (and an initial).
         let title_at = |k: usize| TITLES.contains(&words[k].word.as_str());
         let after_title = (i > 0 && title_at(i - 1))
             || (i > 1 && words[i - 1].word.chars().count() == 1 && title_at(i - 2));
         let a_name = names.contains(&w.word);
-        if after_title || a_name || in_phrase(i) || !is_swearing(&w.word) {
+        if after_title || a_name || in_phrase(i) || on_the_menu(i) || !is_swearing(&w.word) {
             continue;
         }
         found.push(w.word.clone());
@@ -2197,12 +2203,20 @@ mod tests {
             "Love you Nanny xoxo",
             "Faggots and peas for the Black Country Day lunch",
             "Traditional faggots, mash and peas on the menu",
+            "Faggots with mash and peas",
+            "faggots, chips and peas",
+            "Faggot and peas",
+            "Homemade faggots in gravy",
         ] {
             assert!(kinds(caption).is_empty(), "{caption}: {:?}", check(caption));
         }
         // The word alone, or used at someone, is still a slur; a .xxx link is still a link.
         assert_eq!(kinds("you faggots"), vec![CaptionProblemKind::Profanity]);
         assert_eq!(kinds("what a faggot"), vec![CaptionProblemKind::Profanity]);
+        assert_eq!(
+            kinds("Gay people are traditional faggots"),
+            vec![CaptionProblemKind::Profanity]
+        );
         assert_eq!(kinds("see pics.xxx"), vec![CaptionProblemKind::Link]);
         // A pupil's own name is not swearing.
         assert!(
