@@ -54,9 +54,15 @@ pub async fn settings_set(
     state: State<'_, AppState>,
     key: String,
     value: String,
-) -> WireResult<()> {
+) -> WireResult<Vec<String>> {
     with_store(&state, move |store| {
-        Ok(clearshot::settings::set(store, &key, &value, &stamp())?)
+        clearshot::settings::set(store, &key, &value, &stamp())?;
+        // Who the new trust domains leave outside (their checks will be blocked).
+        Ok(if key == "trust-domains" {
+            clearshot::settings::outside_trust_domains(store)?
+        } else {
+            Vec::new()
+        })
     })
     .await
 }

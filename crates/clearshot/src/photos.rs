@@ -113,29 +113,69 @@ fn maker_words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Names one maker writes under another: Pentax bodies since 2013 write "RICOH IMAGING",
+/// Olympus's successor "OM Digital Solutions", and the badge may say "Fuji".
+const MAKER_ALIASES: &[&[&str]] = &[
+    &["pentax", "ricoh"],
+    &[
+        "olympus",
+        "om",
+        "omsystem",
+        "omsolutions",
+        "omdigitalsolutions",
+    ],
+    &["fujifilm", "fuji"],
+    &["konicaminolta", "konica", "minolta"],
+];
+
+fn maker_key(s: &str) -> String {
+    let joined: String = maker_words(s).concat();
+    MAKER_ALIASES
+        .iter()
+        .find(|group| group.contains(&joined.as_str()))
+        .map_or(joined, |group| group[0].to_string())
+}
+
 /// A photo's make against a device's, as an office registers it from the badge: "NIKON" is
-/// the "NIKON CORPORATION" the camera writes, "Olympus" its "OLYMPUS IMAGING CORP.".
+/// the "NIKON CORPORATION" the camera writes, "Olympus" its "OLYMPUS IMAGING CORP.", "Pentax"
+/// a K-70's "RICOH IMAGING COMPANY, LTD.".
 fn same_make(photo: &str, device: &str) -> bool {
-    let (p, d) = (maker_words(photo), maker_words(device));
+    let (p, d) = (maker_key(photo), maker_key(device));
     !p.is_empty() && p == d
 }
 
 /// A photo's model against a device's, with or without the maker's name in front: "Canon EOS
 /// 250D" is the "EOS 250D" on the badge, "NIKON D5300" the "D5300".
 fn same_model(photo: &str, device: &str, make: &str) -> bool {
-    let (p, d) = (words(photo), words(device));
+    // Letters and digits run together ("EOS250D", "E-1"), the maker's name in front and
+    // "DIGITAL" behind left off ("Canon EOS 300D DIGITAL").
+    let key = |s: &str| -> String {
+        let mut w = words(s);
+        let m = maker_words(make);
+        if !m.is_empty() && w.starts_with(&m) {
+            w.drain(..m.len());
+        }
+        if w.last().is_some_and(|l| l == "digital") {
+            w.pop();
+        }
+        w.concat()
+    };
+    let (p, d) = (key(photo), key(device));
     if p.is_empty() || d.is_empty() {
         return false;
     }
-    let strip = |w: &[String]| -> Vec<String> {
-        let m = maker_words(make);
-        if !m.is_empty() && w.starts_with(&m) {
-            w[m.len()..].to_vec()
-        } else {
-            w.to_vec()
-        }
+    // A series name on the badge the EXIF leaves out, or the other way round ("Lumix
+    // DMC-FZ3" for "DMC-FZ3"): the shorter must be a model number (4 characters or more, with
+    // a digit) that ends the longer.
+    let (short, long) = if p.len() <= d.len() {
+        (&p, &d)
+    } else {
+        (&d, &p)
     };
-    p == d || strip(&p) == strip(&d)
+    p == d
+        || (short.len() >= 4
+            && short.chars().any(|c| c.is_ascii_digit())
+            && long.ends_with(short.as_str()))
 }
 
 /// A serial number as compared: letters and digits only, in upper case, leading zeros dropped
@@ -376,6 +416,26 @@ pub fn provenance(
                 undated
             ));
         }
+    }
+    // The serial and the make match a device but the model does not read as its badge: a
+    // person looks (needs review) rather than the photo being blocked.
+    if let Some(serial) = serial
+        && let Some(d) = devices.iter().find(|d| {
+            d.serial.as_deref().is_some_and(|s| same_serial(s, serial))
+                && make_matches(d)
+                && d.counts_on(shot_on)
+        })
+    {
+        return Ok(Provenance {
+            level: ProvenanceLevel::MakeModel,
+            device: Some(d.label.clone()),
+            evidence: format!(
+                "serial number {serial} and the make match {}, but the photo's model ({}) is not the one registered ({}): look, and correct the device's model if it is the same camera",
+                d.label,
+                evidence.model.as_deref().unwrap_or("none").trim(),
+                d.model
+            ),
+        });
     }
     // Make and model alone: weak. A photo whose serial differs from the device's recorded
     // serial is from another camera of the same model, and does not count.
@@ -1636,6 +1696,17 @@ mod tests {
         ));
         assert!(!same_model("Canon EOS 2000D", "EOS 250D", "Canon"));
         assert!(!same_model("EOS 250D", "", "Canon"));
+        assert!(same_model("Canon EOS 300D DIGITAL", "EOS 300D", "Canon"));
+        assert!(same_model("DMC-FZ3", "Lumix DMC-FZ3", "Panasonic"));
+        assert!(same_model("E-1", "E1", "Olympus"));
+        assert!(same_model("Canon EOS 250D", "EOS250D", "Canon"));
+        assert!(!same_model("NIKON D70s", "D70", "Nikon"));
+        assert!(!same_model("X-T40", "X-T4", "Fujifilm"));
+        assert!(!same_model("Canon EOS 5D Mark IV", "EOS 5D", "Canon"));
+        assert!(same_make("RICOH IMAGING COMPANY, LTD.", "Pentax"));
+        assert!(same_make("OM Digital Solutions", "Olympus"));
+        assert!(same_make("FUJIFILM", "Fuji"));
+        assert!(!same_make("Sony", "Pentax"));
         assert_eq!(camera_words("Canon", "Canon EOS 250D"), "Canon EOS 250D");
         assert_eq!(
             camera_words("NIKON CORPORATION", "NIKON D5300"),

@@ -234,6 +234,35 @@ pub fn trust_domains(store: &Store) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
+/// Who is outside the trust's domains as now set: each member of staff still approved, and
+/// each account administrator, whose address is on none of them (said when the domains are
+/// changed: a list set anew without an academy's domain would stop its staff posting).
+pub fn outside_trust_domains(store: &Store) -> Result<Vec<String>> {
+    let domains = trust_domains(store)?;
+    if domains.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<String> = register::staff::list(&store.conn)?
+        .into_iter()
+        .filter(|s| s.revoked_on.is_none() && !is_trust_address(&s.email, &domains))
+        .map(|s| {
+            format!(
+                "{} ({}) is approved to post but is not on the trust's domains now: their checks will be blocked",
+                s.email, s.name
+            )
+        })
+        .collect();
+    for a in register::accounts::list(&store.conn)? {
+        for admin in a.admins.iter().filter(|m| !is_trust_address(m, &domains)) {
+            out.push(format!(
+                "{admin}, an administrator of @{} ({}), is not on the trust's domains now",
+                a.handle, a.platform
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Whether an e-mail address is on one of the trust's domains (or a subdomain of one), compared
 /// without regard to case. Policy 4.4.2: a work address, never a personal one.
 pub fn is_trust_address(email: &str, domains: &[String]) -> bool {

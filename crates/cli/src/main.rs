@@ -608,9 +608,21 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Settings(SettingsCmd::Set { key, value }) => {
             clearshot::settings::set(&mut store, &key, &value, &stamp)?;
             let value = clearshot::settings::get(&store, &key)?;
-            out.value(&serde_json::json!({"key": key, "value": value}), || {
-                format!("{key} = {}", value.clone().unwrap_or_default())
-            });
+            let warnings = if key == "trust-domains" {
+                clearshot::settings::outside_trust_domains(&store)?
+            } else {
+                Vec::new()
+            };
+            out.value(
+                &serde_json::json!({"key": key, "value": value, "warnings": warnings}),
+                || {
+                    let mut t = format!("{key} = {}", value.clone().unwrap_or_default());
+                    for w in &warnings {
+                        t.push_str(&format!("\nwarning: {w}"));
+                    }
+                    t
+                },
+            );
         }
         Command::Settings(SettingsCmd::Get { key }) => {
             let value = clearshot::settings::get(&store, &key)?;

@@ -415,6 +415,36 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
         "{v}"
     );
 
+    // The serial and the make of a registered device, but a model that does not read as its
+    // badge (an office typed the model differently): a person looks, rather than a block.
+    let other_model = s.r.write(
+        "other-model.jpg",
+        jpeg_with_exif(&ExifSpec {
+            width: 640,
+            height: 480,
+            seed: 10,
+            make: Some("Canon".into()),
+            model: Some("Canon EOS 2000D".into()),
+            serial: Some("123456789012".into()),
+            date_time_original: Some("2026:10:01 10:30:00".to_owned()),
+            ..ExifSpec::default()
+        }),
+    );
+    let (code, v) = check(&s.r, &other_model, &s.granted, &[]);
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap()),
+        (1, "needs_review"),
+        "{v}"
+    );
+    assert_eq!(v["provenance"]["level"], "make_model", "{v}");
+    assert!(
+        reason(&v, "provenance")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is not the one registered (Canon EOS 250D)"),
+        "{v}"
+    );
+
     // Ingested from the device's card: the exact bytes, then a resized, recompressed copy.
     let ingest = s.r.json(&[
         "photos",
@@ -1744,6 +1774,14 @@ fn staff_post_with_a_trust_address_once_the_trust_domains_are_set() {
     assert_eq!(by(STAFF)["verdict"], "cleared");
     // An address written with a trailing dot, or in capitals, is the same member of staff.
     assert_eq!(by("T.Teacher@oak.sch.uk.")["verdict"], "cleared");
+    // Setting the domains anew without one names who is then outside them.
+    let set =
+        s.r.json(&["settings", "set", "trust-domains", "elm.sch.uk"]);
+    let warnings = set["warnings"].to_string();
+    assert!(
+        warnings.contains("t.teacher@oak.sch.uk (Tess Teacher) is approved to post but is not on the trust's domains now"),
+        "{set}"
+    );
 }
 
 #[test]

@@ -8,7 +8,8 @@ import type { BackupStatus } from '../bindings/BackupStatus';
 export const auditVerify = () => call<Verification>('audit_verify');
 export const auditList = (since: string | null = null) => call<Entry[]>('audit_list', { since });
 export const settingsAll = () => call<SettingView[]>('settings_all');
-export const settingsSet = (key: string, value: string) => call<null>('settings_set', { key, value });
+/** Saves a setting; returns warnings (for trust-domains: who is now outside them). */
+export const settingsSet = (key: string, value: string) => call<string[]>('settings_set', { key, value });
 export const cancelJob = (job: number) => call<boolean>('cancel_job', { job });
 export const openFolder = (path: string) => call<null>('open_folder', { path });
 export const uiReady = () => call<number>('ui_ready');
