@@ -512,7 +512,7 @@ fn store_evidence(store: &Store, path: &Path) -> Result<String> {
 /// The channels among `channels` for which `pupil` has no consent on `on`, as the register now
 /// in `tx` decides it: where a change that is no withdrawal (a void, a flag) leaves a photo
 /// already cleared without consent.
-pub(crate) fn channels_without_consent(
+fn channels_without_consent(
     tx: &register::Connection,
     pupil: &register::pupils::Pupil,
     channels: &[Channel],
@@ -526,6 +526,35 @@ pub(crate) fn channels_without_consent(
             .map(|r| r.channel)
             .collect(),
     )
+}
+
+/// After a change that is no withdrawal (a void, a flag): the channels among `channels` left
+/// without consent on `on`, each photo already cleared for them a takedown task whose cause is
+/// `why` and the channels ("…, and is not given for website, press"). Returns (those channels,
+/// the tasks raised).
+pub(crate) fn take_down_where_consent_is_lost(
+    tx: &register::Transaction<'_>,
+    pupil: &register::pupils::Pupil,
+    channels: &[Channel],
+    on: NaiveDate,
+    why: &str,
+    stamp: &Stamp,
+) -> Result<(Vec<Channel>, usize)> {
+    let lost = channels_without_consent(tx, pupil, channels, on)?;
+    if lost.is_empty() {
+        return Ok((lost, 0));
+    }
+    let names: Vec<&str> = lost.iter().map(|c| c.as_str()).collect();
+    let raised = register::takedowns::raise_for_pupil(
+        tx,
+        pupil.id,
+        &pupil.subject(),
+        &names,
+        &format!("{why}, and is not given for {}", names.join(", ")),
+        on,
+        stamp,
+    )?;
+    Ok((lost, raised))
 }
 
 /// What voiding a form did.
@@ -565,24 +594,14 @@ pub fn void(
         .filter(|a| a.granted)
         .map(|a| a.channel)
         .collect();
-    let lost = channels_without_consent(&tx, &pupil, &granted, on)?;
-    let takedowns = if lost.is_empty() {
-        0
-    } else {
-        let names: Vec<&str> = lost.iter().map(|c| c.as_str()).collect();
-        register::takedowns::raise_for_pupil(
-            &tx,
-            pupil.id,
-            &pupil.subject(),
-            &names,
-            &format!(
-                "a form recorded in error was voided, and consent is no longer given for {}",
-                names.join(", ")
-            ),
-            on,
-            stamp,
-        )?
-    };
+    let (lost, takedowns) = take_down_where_consent_is_lost(
+        &tx,
+        &pupil,
+        &granted,
+        on,
+        "a form recorded in error was voided",
+        stamp,
+    )?;
     tx.commit()?;
     Ok(Voided {
         upn: pupil.upn,

@@ -250,24 +250,15 @@ pub fn flag(
         // refused, or not answered, no longer has consent, and a photo posted on it is taken
         // down as for a new "no".
         FlagKind::ParentAlsoRequired => {
-            let lost = consent::channels_without_consent(&tx, &p, &Channel::ALL, on)?;
-            if lost.is_empty() {
-                0
-            } else {
-                let names: Vec<&str> = lost.iter().map(|c| c.as_str()).collect();
-                register::takedowns::raise_for_pupil(
-                    &tx,
-                    p.id,
-                    &p.subject(),
-                    &names,
-                    &format!(
-                        "a parent's consent is now also required, and is not given for {}",
-                        names.join(", ")
-                    ),
-                    on,
-                    stamp,
-                )?
-            }
+            consent::take_down_where_consent_is_lost(
+                &tx,
+                &p,
+                &Channel::ALL,
+                on,
+                "a parent's consent is now also required",
+                stamp,
+            )?
+            .1
         }
     };
     tx.commit()?;
