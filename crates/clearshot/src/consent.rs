@@ -429,7 +429,7 @@ pub fn record(
         .collect();
     let tx = register::begin(&mut store.conn)?;
     let pupil = register::pupils::require(&tx, upn)?;
-    let ids = register::consents::record_form(
+    let (form_id, ids) = register::consents::record_form(
         &tx,
         &pupil,
         &Form {
@@ -457,14 +457,6 @@ pub fn record(
             form.signed_on,
             stamp,
         )?
-    };
-    let form_id: String = match ids.first() {
-        Some(id) => tx.query_row(
-            "SELECT form_id FROM consent_answers WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?,
-        None => String::new(),
     };
     tx.commit()?;
     let mut warnings: Vec<String> = pupil

@@ -49,10 +49,12 @@ pub fn inspect(path: &Path) -> Result<Inspected> {
 
 /// The date part of an EXIF `taken_at` ("2024-05-01T10:00:00+01:00").
 fn taken_on(evidence: &Evidence) -> Option<NaiveDate> {
-    evidence
-        .taken_at
-        .as_deref()
-        .and_then(|t| t.get(..10))
+    evidence.taken_at.as_deref().and_then(day_of)
+}
+
+/// The day of a time written as ISO 8601 ("2026-10-01T10:30:00+01:00").
+fn day_of(time: &str) -> Option<NaiveDate> {
+    time.get(..10)
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
 }
 
@@ -213,15 +215,11 @@ fn same_serial(a: &str, b: &str) -> bool {
 /// When a ledger photo was taken: its EXIF time, or else at the latest the day its bytes were
 /// ingested (they existed then).
 fn ledger_taken_on(entry: &register::ledger::LedgerEntry) -> Option<NaiveDate> {
-    let day = |t: &str| {
-        t.get(..10)
-            .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
-    };
     entry
         .taken_at
         .as_deref()
-        .and_then(day)
-        .or_else(|| day(&entry.ingested_at))
+        .and_then(day_of)
+        .or_else(|| day_of(&entry.ingested_at))
 }
 
 /// Finds the strongest evidence that a photo was captured on a registered, unretired device
@@ -1514,12 +1512,7 @@ fn other_camera(p: &Prepared, device: &Device) -> Option<String> {
 /// not say when, and the card is copied after it), so no check would take it as the device's.
 fn after_retirement(p: &Prepared, device: &Device) -> Option<String> {
     let retired = device.retired_on?;
-    let taken = p
-        .taken_at
-        .as_deref()
-        .and_then(|t| t.get(..10))
-        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
-    match taken {
+    match p.taken_at.as_deref().and_then(day_of) {
         Some(t) if device.counts_on(t) => None,
         Some(t) => Some(format!(
             "it was taken on {t}, after {} was retired on {retired}; not ingested",

@@ -468,16 +468,11 @@ pub fn print_chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
 
 fn chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(std::io::stdout());
-    w.write_record([
-        "UPN",
-        "Name",
-        "Academy",
-        "Year",
-        "Reg",
-        "Channel",
-        "Status",
-        "Still needed",
-    ])?;
+    w.write_record(
+        PUPIL_HEADER
+            .into_iter()
+            .chain(["Channel", "Status", "Still needed"]),
+    )?;
     for r in rows {
         let who = pupil_cells(
             &r.upn,
@@ -495,6 +490,9 @@ fn chase_csv(rows: &[ChaseRow]) -> Result<(), csv::Error> {
     w.flush()?;
     Ok(())
 }
+
+/// The headers of [`pupil_cells`].
+const PUPIL_HEADER: [&str; 5] = ["UPN", "Name", "Academy", "Year", "Reg"];
 
 /// The cells that say who a row is about, first in every CSV: UPN, name, academy, year, reg.
 fn pupil_cells(
@@ -521,19 +519,14 @@ pub fn print_status_csv(rows: &[clearshot::consent::StatusRow]) -> Result<(), cs
 
 fn status_csv(rows: &[clearshot::consent::StatusRow]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(std::io::stdout());
-    w.write_record([
-        "UPN",
-        "Name",
-        "Academy",
-        "Year",
-        "Reg",
+    w.write_record(PUPIL_HEADER.into_iter().chain([
         "Channel",
         "Must sign",
         "Status",
         "Still needed",
         "Detail",
         "Warnings",
-    ])?;
+    ]))?;
     for r in rows {
         let who = pupil_cells(
             &r.upn,

@@ -127,12 +127,14 @@ fn withdrawal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WithdrawalRecord> {
 }
 
 /// Records a returned form: one answer row per channel, one audit entry.
+/// Records a returned form: its answers, the pupil's consent summary, the audit entry.
+/// Returns the form's id and its answers' ids.
 pub fn record_form(
     tx: &Transaction<'_>,
     pupil: &Pupil,
     form: &Form,
     stamp: &Stamp,
-) -> Result<Vec<i64>> {
+) -> Result<(String, Vec<i64>)> {
     if form.answers.is_empty() {
         return Err(Error::Invalid(
             "a form must grant or refuse at least one channel".into(),
@@ -187,7 +189,7 @@ pub fn record_form(
             "answer_ids": ids,
         }),
     )?;
-    Ok(ids)
+    Ok((form_id, ids))
 }
 
 /// Voids a form of `pupil` recorded in error: its answers stay in the history, marked, and no
