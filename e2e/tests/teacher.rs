@@ -136,8 +136,25 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     type_into(&c, "#pupil-search", "Oliver Okafor").await?;
     click(&c, ".pupil-result").await?;
     click(&c, "#withdraw summary").await?;
+    type_into(&c, "#withdraw-name", "Grace Okafor").await?;
+    type_into(&c, "#withdraw-relationship", "mother").await?;
+    type_into(&c, "#withdraw-note", "email to the office").await?;
+    // The keys typed have reached the field before the picture is taken.
+    let note = find(&c, "#withdraw-note").await?;
+    for _ in 0..100 {
+        if note.prop("value").await?.as_deref() == Some("email to the office") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    screenshot(&c, "31-withdraw-consent").await?;
     click(&c, "#withdraw-save").await?;
     wait_text(&c, "#notice", |t| t.contains("1 takedown task raised")).await?;
+    // The history says who asked and how.
+    wait_text(&c, "tr[data-withdrawal]", |t| {
+        t.contains("Grace Okafor (mother)") && t.contains("email to the office")
+    })
+    .await?;
     wait_text(&c, "tr[data-channel='website'] .badge", |t| {
         t.contains("Withdrawn")
     })

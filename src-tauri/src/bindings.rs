@@ -25,6 +25,7 @@ fn export_all(dir: &Path) {
         crate::wire::PupilQuery,
         crate::wire::StatusQuery,
         crate::wire::FormRequest,
+        crate::wire::WithdrawalRequest,
         crate::wire::ImportRequest,
         crate::wire::SettingView,
         crate::wire::Progress,

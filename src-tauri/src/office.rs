@@ -3,16 +3,20 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clearshot::consent::{ChaseRow, FormInput, Recorded, StatusRow, Voided, Withdrawn};
+use clearshot::consent::{
+    ChaseRow, FormInput, Recorded, StatusRow, Voided, WithdrawalInput, Withdrawn,
+};
 use clearshot::pupils::{FlagView, PupilDetail, PupilSummary, RekeyReport};
-use clearshot::{Channel, ImportOptions, ImportReport, Signatory, Store};
+use clearshot::{ImportOptions, ImportReport, Store};
 use register::academies::Academy;
 use register::flags::FlagKind;
 use tauri::State;
 
 use crate::error::{WireError, WireResult};
 use crate::state::{AppState, stamp, today};
-use crate::wire::{AppInfo, FormRequest, ImportRequest, PupilQuery, StatusQuery};
+use crate::wire::{
+    AppInfo, FormRequest, ImportRequest, PupilQuery, StatusQuery, WithdrawalRequest,
+};
 use crate::{blocking, with_store};
 
 /// The sample academy's roll, built into the binary so that it works from an installed package.
@@ -331,17 +335,22 @@ pub async fn consent_record(
 pub async fn consent_withdraw(
     state: State<'_, AppState>,
     upn: String,
-    signatory: Signatory,
-    channels: Vec<Channel>,
-    on: NaiveDate,
+    withdrawal: WithdrawalRequest,
 ) -> WireResult<Withdrawn> {
     with_store(&state, move |store| {
+        let input = WithdrawalInput {
+            signatory: withdrawal.signatory,
+            channels: withdrawal.channels,
+            on: withdrawal.on,
+            signer_name: withdrawal.signer_name,
+            relationship: withdrawal.relationship,
+            note: withdrawal.note,
+            evidence: withdrawal.evidence,
+        };
         Ok(clearshot::consent::withdraw(
             store,
             &upn,
-            signatory,
-            &channels,
-            on,
+            &input,
             crate::state::today(),
             &stamp(),
         )?)

@@ -80,6 +80,23 @@ pub struct FormRequest {
     pub evidence: Option<PathBuf>,
 }
 
+/// A withdrawal of consent as the office enters it (`clearshot consent withdraw`).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct WithdrawalRequest {
+    pub signatory: Signatory,
+    /// Empty: every channel.
+    pub channels: Vec<Channel>,
+    /// The first day the consent no longer holds.
+    pub on: NaiveDate,
+    pub signer_name: Option<String>,
+    pub relationship: Option<String>,
+    /// How it came: "email to the office".
+    pub note: Option<String>,
+    /// The email or letter, as chosen in the open dialog.
+    #[ts(type = "string | null")]
+    pub evidence: Option<PathBuf>,
+}
+
 /// A roll import: the file, the academy (new ones need a name) and column overrides.
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ImportRequest {

@@ -242,6 +242,7 @@ fn add_histories(store: &mut Store, dice: &mut Dice) -> (usize, usize) {
                 Signatory::Parent,
                 &channels,
                 date(2025, 11, 1),
+                &register::consents::WithdrawalDetails::default(),
                 &stamp,
             )
             .unwrap();

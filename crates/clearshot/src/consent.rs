@@ -604,22 +604,65 @@ pub fn void(
     })
 }
 
+/// A withdrawal as the office enters it: who, which channels, from when; and, as for a form,
+/// who asked by name, how it came, and the message or letter itself.
+#[derive(Debug, Clone)]
+pub struct WithdrawalInput {
+    pub signatory: Signatory,
+    /// Empty: every channel.
+    pub channels: Vec<Channel>,
+    /// The first day the consent no longer holds.
+    pub on: NaiveDate,
+    pub signer_name: Option<String>,
+    pub relationship: Option<String>,
+    /// How it came: "email to the office", "phone call to reception".
+    pub note: Option<String>,
+    /// The email or letter (PDF or image), stored beside the register by its SHA-256.
+    pub evidence: Option<std::path::PathBuf>,
+}
+
+impl WithdrawalInput {
+    /// A withdrawal of `channels` (empty: all) from `on`, with no details.
+    pub fn new(signatory: Signatory, channels: &[Channel], on: NaiveDate) -> WithdrawalInput {
+        WithdrawalInput {
+            signatory,
+            channels: channels.to_vec(),
+            on,
+            signer_name: None,
+            relationship: None,
+            note: None,
+            evidence: None,
+        }
+    }
+}
+
 /// Withdraws a signatory's consent for channels (default: all) from a date: not before the
 /// child's birth, nor more than a year after `today`. Says, in `warnings`, what it leaves
 /// standing: consent until a day still to come, and yeses signed after its day.
 pub fn withdraw(
     store: &mut Store,
     upn: &str,
-    signatory: Signatory,
-    channels: &[Channel],
-    on: NaiveDate,
+    input: &WithdrawalInput,
     today: NaiveDate,
     stamp: &Stamp,
 ) -> Result<Withdrawn> {
-    let channels: Vec<Channel> = if channels.is_empty() {
+    let (signatory, on) = (input.signatory, input.on);
+    let channels: Vec<Channel> = if input.channels.is_empty() {
         Channel::ALL.to_vec()
     } else {
-        channels.to_vec()
+        input.channels.clone()
+    };
+    // The pupil must exist before a file is stored for them.
+    register::pupils::require(&store.conn, upn)?;
+    let evidence_sha256 = match &input.evidence {
+        Some(path) => Some(store_evidence(store, path)?),
+        None => None,
+    };
+    let details = register::consents::WithdrawalDetails {
+        signer_name: clean(&input.signer_name),
+        relationship: clean(&input.relationship),
+        note: clean(&input.note),
+        evidence_sha256: evidence_sha256.clone(),
     };
     let tx = register::begin(&mut store.conn)?;
     let pupil = register::pupils::require(&tx, upn)?;
@@ -679,7 +722,7 @@ pub fn withdraw(
             "the withdrawal takes effect on {on}: until then the consent it withdraws stands"
         ));
     }
-    let ids = register::consents::withdraw(&tx, &pupil, signatory, &channels, on, stamp)?;
+    let ids = register::consents::withdraw(&tx, &pupil, signatory, &channels, on, &details, stamp)?;
     let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     let takedowns = register::takedowns::raise_for_pupil(
         &tx,
@@ -698,6 +741,7 @@ pub fn withdraw(
     Ok(Withdrawn {
         upn: pupil.upn,
         withdrawal_ids: ids,
+        evidence_sha256,
         takedowns_raised: takedowns,
         warnings: unchanged,
     })
@@ -709,6 +753,8 @@ pub fn withdraw(
 pub struct Withdrawn {
     pub upn: String,
     pub withdrawal_ids: Vec<i64>,
+    /// The message or letter attached, by its SHA-256.
+    pub evidence_sha256: Option<String>,
     /// Takedown tasks raised for clearances already given.
     pub takedowns_raised: usize,
     /// Channels whose consent the withdrawal leaves standing: every yes from that signatory
@@ -797,13 +843,15 @@ mod tests {
         withdraw(
             &mut store,
             &upn(n - 3),
-            if (n - 3).is_multiple_of(2) {
-                Signatory::Parent
-            } else {
-                Signatory::Pupil
-            },
-            &[Channel::Website],
-            d("2025-10-01"),
+            &WithdrawalInput::new(
+                if (n - 3).is_multiple_of(2) {
+                    Signatory::Parent
+                } else {
+                    Signatory::Pupil
+                },
+                &[Channel::Website],
+                d("2025-10-01"),
+            ),
             d("2025-10-01"),
             &stamp,
         )

@@ -119,9 +119,11 @@ pub fn collect(
         .filter(|t| t.upn.as_deref() == Some(p.upn.as_str()))
         .collect();
     let clearances = register::clearances::of_pupil(conn, p.id)?;
+    let withdrawals = register::consents::withdrawals_of(conn, p.id)?;
     let mut hashes: Vec<String> = answers
         .iter()
         .filter_map(|a| a.evidence_sha256.clone())
+        .chain(withdrawals.iter().filter_map(|w| w.evidence_sha256.clone()))
         .collect();
     hashes.sort();
     hashes.dedup();
@@ -170,7 +172,7 @@ pub fn collect(
         on,
         flags,
         safeguarding_reasons_included: include_safeguarding_reasons,
-        consent_withdrawals: register::consents::withdrawals_of(conn, p.id)?,
+        consent_withdrawals: withdrawals,
         consent_status,
         clearances,
         takedowns,
@@ -439,6 +441,22 @@ pub fn summary_html(s: &SubjectAccess) -> String {
             })
             .collect(),
     );
+    // A scanned form or message: a link to its copy in the export, or its hash when missing.
+    let evidence_cell = |hash: &Option<String>| -> String {
+        hash.as_ref()
+            .map(|h| {
+                match s
+                    .evidence
+                    .iter()
+                    .find(|e| &e.sha256 == h)
+                    .and_then(|e| e.file.as_ref())
+                {
+                    Some(file) => format!("<a href=\"{}\">{}</a>", esc(file), esc(file)),
+                    None => format!("<code>{}</code> (not available)", esc(h)),
+                }
+            })
+            .unwrap_or_default()
+    };
     table(
         &mut out,
         "Consent answers",
@@ -457,21 +475,6 @@ pub fn summary_html(s: &SubjectAccess) -> String {
         s.consent_answers
             .iter()
             .map(|a| {
-                let evidence = a
-                    .evidence_sha256
-                    .as_ref()
-                    .map(|h| {
-                        match s
-                            .evidence
-                            .iter()
-                            .find(|e| &e.sha256 == h)
-                            .and_then(|e| e.file.as_ref())
-                        {
-                            Some(file) => format!("<a href=\"{}\">{}</a>", esc(file), esc(file)),
-                            None => format!("<code>{}</code> (not available)", esc(h)),
-                        }
-                    })
-                    .unwrap_or_default();
                 vec![
                     esc(&a.signed_on.to_string()),
                     esc(a.signatory.as_str()),
@@ -495,7 +498,7 @@ pub fn summary_html(s: &SubjectAccess) -> String {
                     opt(&a.expires_on),
                     format!("<code>{}</code>", esc(&a.form_id)),
                     format!("{} by {}", esc(&a.recorded_at), esc(&a.recorded_by)),
-                    evidence,
+                    evidence_cell(&a.evidence_sha256),
                 ]
             })
             .collect(),
@@ -503,15 +506,28 @@ pub fn summary_html(s: &SubjectAccess) -> String {
     table(
         &mut out,
         "Withdrawals of consent",
-        &["from", "signatory", "channel", "recorded"],
+        &[
+            "from",
+            "signatory",
+            "asked by",
+            "relationship",
+            "channel",
+            "how it came",
+            "recorded",
+            "message or letter",
+        ],
         s.consent_withdrawals
             .iter()
             .map(|w| {
                 vec![
                     esc(&w.withdrawn_on.to_string()),
                     esc(w.signatory.as_str()),
+                    opt(&w.signer_name),
+                    opt(&w.relationship),
                     esc(w.channel.as_str()),
+                    opt(&w.note),
                     format!("{} by {}", esc(&w.recorded_at), esc(&w.recorded_by)),
+                    evidence_cell(&w.evidence_sha256),
                 ]
             })
             .collect(),

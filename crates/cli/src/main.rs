@@ -335,6 +335,18 @@ enum ConsentCmd {
         /// Channels withdrawn (default: every channel).
         #[arg(long, value_name = "CH,...")]
         channels: Option<String>,
+        /// The name of the person who asked, as they gave it.
+        #[arg(long)]
+        signer_name: Option<String>,
+        /// Their relationship to the pupil, e.g. mother, father, carer.
+        #[arg(long)]
+        relationship: Option<String>,
+        /// How the withdrawal came, e.g. "email to the office", "phone call to reception".
+        #[arg(long)]
+        note: Option<String>,
+        /// The email or letter (PDF or image), stored by content hash beside the register.
+        #[arg(long, value_name = "FILE")]
+        evidence: Option<PathBuf>,
     },
     /// Void a form recorded in error (on the wrong pupil, twice, with yes and no swapped): its
     /// answers stay in the history, marked, and no longer count. A yes it gave that leaves the
@@ -879,6 +891,10 @@ fn consent(
             signatory,
             on: date,
             channels,
+            signer_name,
+            relationship,
+            note,
+            evidence,
         } => {
             let channels = clearshot::parse_channels(channels.as_deref().unwrap_or(""))
                 .and_then(|list| match (&channels, list.is_empty()) {
@@ -888,20 +904,23 @@ fn consent(
                     ))),
                     _ => Ok(list),
                 })?;
-            let w = clearshot::consent::withdraw(
-                store,
-                &upn,
-                signatory,
-                &channels,
-                date,
-                today(),
-                stamp,
-            )?;
+            let input = clearshot::consent::WithdrawalInput {
+                signer_name,
+                relationship,
+                note,
+                evidence,
+                ..clearshot::consent::WithdrawalInput::new(signatory, &channels, date)
+            };
+            let w = clearshot::consent::withdraw(store, &upn, &input, today(), stamp)?;
             out.value(&w, || {
                 let mut said = format!(
-                    "{}: {} withdrawal(s) recorded from {date}{}",
+                    "{}: {} withdrawal(s) recorded from {date}{}{}",
                     w.upn,
                     w.withdrawal_ids.len(),
+                    w.evidence_sha256
+                        .as_ref()
+                        .map(|h| format!(", evidence {}", &h[..12.min(h.len())]))
+                        .unwrap_or_default(),
                     takedown_note(w.takedowns_raised)
                 );
                 for warning in &w.warnings {

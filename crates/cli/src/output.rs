@@ -333,11 +333,25 @@ pub fn print_pupil(d: &PupilDetail, on: NaiveDate) {
         );
     }
     for w in &d.withdrawals {
+        let asked = match (&w.signer_name, &w.relationship) {
+            (Some(name), Some(rel)) => format!(", asked by {name} ({rel})"),
+            (Some(name), None) => format!(", asked by {name}"),
+            (None, Some(rel)) => format!(", asked by the {rel}"),
+            (None, None) => String::new(),
+        };
         say!(
-            "  {}  {:<6} withdrew {}",
+            "  {}  {:<6} withdrew {}{asked}{}{}",
             w.withdrawn_on,
             w.signatory.as_str(),
-            w.channel.as_str()
+            w.channel.as_str(),
+            w.note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default(),
+            w.evidence_sha256
+                .as_ref()
+                .map(|h| format!(" evidence {}", &h[..12.min(h.len())]))
+                .unwrap_or_default()
         );
     }
     if !d.flags.is_empty() {

@@ -742,6 +742,96 @@ fn withdrawal_takes_effect_from_its_date_and_keeps_history() {
 }
 
 #[test]
+fn a_withdrawal_keeps_who_asked_how_it_came_and_the_message() {
+    let s = school();
+    record(
+        &s.reg,
+        &s.year3,
+        "parent",
+        "2025-09-10",
+        &["--grant", "website"],
+    );
+    let email = s
+        .reg
+        .write("email.pdf", b"%PDF-1.4 Please take Tia's photos down");
+    let w = s.reg.json(&[
+        "consent",
+        "withdraw",
+        &s.year3,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-11-01",
+        "--signer-name",
+        " Ana Three ",
+        "--relationship",
+        "mother",
+        "--note",
+        "email to the office",
+        "--evidence",
+        email.to_str().unwrap(),
+    ]);
+    let hash = w["evidence_sha256"].as_str().unwrap().to_string();
+    assert_eq!(hash.len(), 64, "{w}");
+    let stored = s.reg.path("register.sqlite3.evidence").join(&hash);
+    assert_eq!(
+        std::fs::read(&stored).unwrap(),
+        std::fs::read(&email).unwrap()
+    );
+    let show = s
+        .reg
+        .json(&["pupils", "show", &s.year3, "--on", "2025-11-01"]);
+    let withdrawals = show["withdrawals"].as_array().unwrap();
+    assert_eq!(withdrawals.len(), 5, "every channel: {show}");
+    for x in withdrawals {
+        assert_eq!(x["signer_name"], "Ana Three", "trimmed: {x}");
+        assert_eq!(x["relationship"], "mother");
+        assert_eq!(x["note"], "email to the office");
+        assert_eq!(x["evidence_sha256"], hash.as_str());
+    }
+    let text = s
+        .reg
+        .ok(&["pupils", "show", &s.year3, "--on", "2025-11-01"]);
+    assert!(
+        text.contains(&format!(
+            "withdrew website, asked by Ana Three (mother): email to the office evidence {}",
+            &hash[..12]
+        )),
+        "{text}"
+    );
+    // Blank details are none; the register still matches its log, details and all.
+    s.reg.ok(&[
+        "consent",
+        "withdraw",
+        &s.year6,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-11-01",
+        "--note",
+        "  ",
+    ]);
+    let six = s.reg.json(&["pupils", "show", &s.year6]);
+    assert_eq!(six["withdrawals"][0]["note"], Value::Null, "{six}");
+    s.reg.ok(&["check"]);
+    // A file that is not there records nothing.
+    let out = s.reg.run(&[
+        "consent",
+        "withdraw",
+        &s.year9,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-11-01",
+        "--evidence",
+        "no-such-email.pdf",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let nine = s.reg.json(&["pupils", "show", &s.year9]);
+    assert_eq!(nine["withdrawals"].as_array().unwrap().len(), 0);
+}
+
+#[test]
 fn withdrawal_without_channels_covers_every_channel() {
     let s = school();
     record(

@@ -115,6 +115,11 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
         "--on",
         "2025-10-02",
     ]);
+    // The parent's email withdrawing consent, kept as evidence: it goes with the pupil.
+    let email = r.write(
+        "email.pdf",
+        b"%PDF-1.4 Leaverdottir's parent: please withdraw",
+    );
     r.ok(&[
         "consent",
         "withdraw",
@@ -123,6 +128,8 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
         "parent",
         "--on",
         "2025-10-03",
+        "--evidence",
+        email.to_str().unwrap(),
     ]);
     let leaver_subject = subject_of(&r, leaver);
     // Two leave in December 2025, one in June 2026.
@@ -160,7 +167,10 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
     assert_eq!(p["flags"], 1);
     assert_eq!(p["clearance_links"], 1);
     assert_eq!(p["takedowns_unlinked"], 1);
-    assert_eq!(done["evidence_files_deleted"], 2, "own.pdf and own2.pdf");
+    assert_eq!(
+        done["evidence_files_deleted"], 3,
+        "own.pdf, own2.pdf and the withdrawal's email"
+    );
     assert_eq!(
         dry["purged"], done["purged"],
         "the dry run said exactly this"

@@ -30,6 +30,10 @@ fn register() -> Register {
 fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
     let r = register();
     let form = r.write("form.pdf", b"%PDF-1.4 the scanned form");
+    let letter = r.write(
+        "letter.pdf",
+        b"%PDF-1.4 the pupil's letter withdrawing consent",
+    );
     r.ok(&[
         "consent",
         "record",
@@ -83,6 +87,10 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
         "2025-10-03",
         "--channels",
         "website",
+        "--note",
+        "told the head of year",
+        "--evidence",
+        letter.to_str().unwrap(),
     ]);
 
     // The flag raised a takedown task for the cleared photo; its export is now refused, and
@@ -110,7 +118,10 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
         "--on",
         "2025-10-05",
     ]);
-    assert_eq!(report["evidence_files"], 1);
+    assert_eq!(
+        report["evidence_files"], 2,
+        "the form and the withdrawal's letter"
+    );
 
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("pupil.json")).unwrap()).unwrap();
@@ -166,6 +177,15 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
             .any(|a| a["channel"] == "press" && a["granted"] == false)
     );
     assert_eq!(json["consent_withdrawals"][0]["channel"], "website");
+    assert_eq!(
+        json["consent_withdrawals"][0]["note"],
+        "told the head of year"
+    );
+    let letter_hash = sha256sum(&letter);
+    assert_eq!(
+        json["consent_withdrawals"][0]["evidence_sha256"],
+        letter_hash.as_str()
+    );
     assert_eq!(json["clearances"][0]["id"], clearance.as_str());
     assert_eq!(json["takedowns"][0]["clearance_id"], clearance.as_str());
     let actions: Vec<&str> = json["audit_entries"]
@@ -192,12 +212,18 @@ fn the_export_holds_everything_on_one_pupil_and_nothing_on_anyone_else() {
     let copy = out.join(format!("evidence/{hash}.pdf"));
     assert_eq!(sha256sum(&copy), hash);
     assert_eq!(json["evidence"][0]["verified"], true);
+    assert_eq!(
+        sha256sum(&out.join(format!("evidence/{letter_hash}.pdf"))),
+        letter_hash
+    );
 
     // The readable page escapes what it shows and links the evidence.
     let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("<script>"), "a name is never markup");
     assert!(html.contains(&format!("href=\"evidence/{hash}.pdf\"")));
+    assert!(html.contains(&format!("href=\"evidence/{letter_hash}.pdf\"")));
+    assert!(html.contains("told the head of year"));
     assert!(html.contains("withheld: safeguarding"));
 
     // Nothing about the other pupil.

@@ -416,10 +416,11 @@ pub fn table_counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
     Ok(out)
 }
 
-/// The evidence files (by SHA-256) that consent answers refer to.
+/// The evidence files (by SHA-256) that consent answers and withdrawals refer to.
 pub fn evidence_in_use(conn: &Connection) -> Result<BTreeSet<String>> {
     let mut stmt = conn.prepare(
-        "SELECT DISTINCT evidence_sha256 FROM consent_answers WHERE evidence_sha256 IS NOT NULL",
+        "SELECT evidence_sha256 FROM consent_answers WHERE evidence_sha256 IS NOT NULL
+         UNION SELECT evidence_sha256 FROM consent_withdrawals WHERE evidence_sha256 IS NOT NULL",
     )?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

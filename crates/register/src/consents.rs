@@ -55,8 +55,25 @@ pub struct WithdrawalRecord {
     pub signatory: Signatory,
     pub channel: Channel,
     pub withdrawn_on: NaiveDate,
+    /// Who asked, as they gave their name; with their relationship to the pupil.
+    pub signer_name: Option<String>,
+    pub relationship: Option<String>,
+    /// How the withdrawal came ("email to the office", "phone call to reception").
+    pub note: Option<String>,
+    /// The message or letter itself, stored beside the register by its SHA-256.
+    pub evidence_sha256: Option<String>,
     pub recorded_by: String,
     pub recorded_at: String,
+}
+
+/// What a withdrawal may say besides its signatory, channels and day: who asked, how, and the
+/// proof (see [`WithdrawalRecord`]). Every field may be empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WithdrawalDetails {
+    pub signer_name: Option<String>,
+    pub relationship: Option<String>,
+    pub note: Option<String>,
+    pub evidence_sha256: Option<String>,
 }
 
 impl WithdrawalRecord {
@@ -121,10 +138,16 @@ fn withdrawal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WithdrawalRecord> {
         signatory: parse(r.get(2)?, "signatory")?,
         channel: parse(r.get(3)?, "channel")?,
         withdrawn_on: r.get(4)?,
-        recorded_by: r.get(5)?,
-        recorded_at: r.get(6)?,
+        signer_name: r.get(5)?,
+        relationship: r.get(6)?,
+        note: r.get(7)?,
+        evidence_sha256: r.get(8)?,
+        recorded_by: r.get(9)?,
+        recorded_at: r.get(10)?,
     })
 }
+
+const WITHDRAWAL_COLUMNS: &str = "w.id, w.pupil_id, w.signatory, w.channel, w.withdrawn_on, w.signer_name, w.relationship, w.note, w.evidence_sha256, w.recorded_by, w.recorded_at";
 
 /// Records a returned form: one answer row per channel, one audit entry.
 /// Records a returned form: its answers, the pupil's consent summary, the audit entry.
@@ -269,18 +292,32 @@ pub fn void_form(
         .collect())
 }
 
-/// Withdraws a signatory's consent for channels from a date.
+/// Withdraws a signatory's consent for channels from a date, with who asked, how and the proof
+/// (blank details are stored as none).
 pub fn withdraw(
     tx: &Transaction<'_>,
     pupil: &Pupil,
     signatory: Signatory,
     channels: &[Channel],
     on: NaiveDate,
+    details: &WithdrawalDetails,
     stamp: &Stamp,
 ) -> Result<Vec<i64>> {
+    let given = |t: &Option<String>| {
+        t.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let (name, relationship, note) = (
+        given(&details.signer_name),
+        given(&details.relationship),
+        given(&details.note),
+    );
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO consent_withdrawals (pupil_id, signatory, channel, withdrawn_on, recorded_by, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO consent_withdrawals (pupil_id, signatory, channel, withdrawn_on, signer_name,
+            relationship, note, evidence_sha256, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut ids = Vec::new();
     for channel in channels {
@@ -289,6 +326,10 @@ pub fn withdraw(
             signatory.as_str(),
             channel.as_str(),
             on,
+            name,
+            relationship,
+            note,
+            details.evidence_sha256,
             stamp.actor,
             stamp.at
         ])?;
@@ -299,7 +340,9 @@ pub fn withdraw(
         tx,
         "consent.withdraw",
         Some(&pupil.subject()),
-        serde_json::json!({"signatory": signatory.as_str(), "channels": names, "withdrawn_on": on}),
+        serde_json::json!({"signatory": signatory.as_str(), "channels": names, "withdrawn_on": on,
+            "signer_name": name, "relationship": relationship, "note": note,
+            "evidence_sha256": details.evidence_sha256}),
     )?;
     Ok(ids)
 }
@@ -314,10 +357,10 @@ pub fn answers_of(conn: &Connection, pupil_id: i64) -> Result<Vec<AnswerRecord>>
 }
 
 pub fn withdrawals_of(conn: &Connection, pupil_id: i64) -> Result<Vec<WithdrawalRecord>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, pupil_id, signatory, channel, withdrawn_on, recorded_by, recorded_at
-         FROM consent_withdrawals WHERE pupil_id = ?1 ORDER BY withdrawn_on, id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {WITHDRAWAL_COLUMNS} FROM consent_withdrawals w WHERE w.pupil_id = ?1
+         ORDER BY w.withdrawn_on, w.id"
+    ))?;
     let rows = stmt.query_map([pupil_id], withdrawal_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -378,11 +421,10 @@ pub fn withdrawals_for(
     conn: &Connection,
     academy_id: Option<i64>,
 ) -> Result<Vec<WithdrawalRecord>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT w.id, w.pupil_id, w.signatory, w.channel, w.withdrawn_on, w.recorded_by, w.recorded_at
-         FROM consent_withdrawals w JOIN pupils p ON p.id = w.pupil_id
-         WHERE (?1 IS NULL OR p.academy_id = ?1) ORDER BY w.pupil_id, w.id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {WITHDRAWAL_COLUMNS} FROM consent_withdrawals w JOIN pupils p ON p.id = w.pupil_id
+         WHERE (?1 IS NULL OR p.academy_id = ?1) ORDER BY w.pupil_id, w.id"
+    ))?;
     let rows = stmt.query_map([academy_id], withdrawal_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -41,8 +41,49 @@ struct Answer {
 }
 
 /// A withdrawal: the log records its fields but not its row id, so withdrawals are compared as
-/// a multiset.
-type Withdrawal = (String, String, String, String, String, String);
+/// a multiset. Details a withdrawal did not give (and every withdrawal logged before they
+/// existed) are empty.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Withdrawal {
+    subject: String,
+    signatory: String,
+    channel: String,
+    on: String,
+    signer_name: String,
+    relationship: String,
+    note: String,
+    evidence_sha256: String,
+    by: String,
+    at: String,
+}
+
+impl Withdrawal {
+    /// From a `consent.withdraw` payload (one channel of it), or a rekey's copy of a row.
+    fn from_log(subject: &str, channel: String, by: String, at: String, p: &Value) -> Withdrawal {
+        Withdrawal {
+            subject: subject.to_owned(),
+            signatory: text_or_empty(p, "signatory"),
+            channel,
+            on: text_or_empty(p, "withdrawn_on"),
+            signer_name: text_or_empty(p, "signer_name"),
+            relationship: text_or_empty(p, "relationship"),
+            note: text_or_empty(p, "note"),
+            evidence_sha256: text_or_empty(p, "evidence_sha256"),
+            by,
+            at,
+        }
+    }
+
+    fn words(&self, names: &Names) -> String {
+        format!(
+            "a withdrawal of {} ({} withdrew {} from {})",
+            names.of(&self.subject),
+            self.signatory,
+            self.channel,
+            self.on
+        )
+    }
+}
 
 /// A form's (channel, granted) pairs.
 type Pairs = Vec<(String, bool)>;
@@ -129,14 +170,8 @@ impl Expected {
                 "consent.record" => exp.record(seq, &at, &actor, &subject, &p),
                 "consent.withdraw" => {
                     for channel in texts(&p, "channels") {
-                        let w = (
-                            subject.clone(),
-                            text_or_empty(&p, "signatory"),
-                            channel,
-                            text_or_empty(&p, "withdrawn_on"),
-                            actor.clone(),
-                            at.clone(),
-                        );
+                        let w =
+                            Withdrawal::from_log(&subject, channel, actor.clone(), at.clone(), &p);
                         *exp.withdrawals.entry(w).or_default() += 1;
                     }
                 }
@@ -248,13 +283,12 @@ impl Expected {
             .flatten()
         {
             let key = |subject: &str| -> Withdrawal {
-                (
-                    subject.to_owned(),
-                    text_or_empty(w, "signatory"),
+                Withdrawal::from_log(
+                    subject,
                     text_or_empty(w, "channel"),
-                    text_or_empty(w, "withdrawn_on"),
                     text_or_empty(w, "recorded_by"),
                     text_or_empty(w, "recorded_at"),
+                    w,
                 )
             };
             if take(&mut self.withdrawals, &key(&gone)) {
@@ -277,7 +311,7 @@ impl Expected {
     /// A purged pupil's rows were deleted with their entries' payloads.
     fn forget(&mut self, subject: &str) {
         self.answers.retain(|_, (a, _)| a.subject != subject);
-        self.withdrawals.retain(|w, _| w.0 != subject);
+        self.withdrawals.retain(|w, _| w.subject != subject);
         self.flags.retain(|_, f| f.subject != subject);
     }
 }
@@ -450,39 +484,41 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
 
     // Withdrawals.
     let mut stmt = conn.prepare(
-        "SELECT p.subject_id, w.signatory, w.channel, w.withdrawn_on, w.recorded_by, w.recorded_at
+        "SELECT p.subject_id, w.signatory, w.channel, w.withdrawn_on, w.signer_name, w.relationship,
+            w.note, w.evidence_sha256, w.recorded_by, w.recorded_at
          FROM consent_withdrawals w LEFT JOIN pupils p ON p.id = w.pupil_id ORDER BY w.id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok((
-            subject_at(r, 0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-        ))
+        let or_empty = |i: usize| -> rusqlite::Result<String> {
+            Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+        };
+        Ok(Withdrawal {
+            subject: subject_at(r, 0)?,
+            signatory: r.get(1)?,
+            channel: r.get(2)?,
+            on: r.get(3)?,
+            signer_name: or_empty(4)?,
+            relationship: or_empty(5)?,
+            note: or_empty(6)?,
+            evidence_sha256: or_empty(7)?,
+            by: r.get(8)?,
+            at: r.get(9)?,
+        })
     })?;
     for row in rows {
         let w: Withdrawal = row?;
         if !take(&mut exp.withdrawals, &w) {
             out.push(format!(
-                "a withdrawal of {} ({} withdrew {} from {}) is not in the audit log: it was added or changed outside ClearShot",
-                names.of(&w.0),
-                w.1,
-                w.2,
-                w.3
+                "{} is not in the audit log: it was added or changed outside ClearShot",
+                w.words(&names)
             ));
         }
     }
     for (w, n) in &exp.withdrawals {
         for _ in 0..*n {
             out.push(format!(
-                "a withdrawal of {} ({} withdrew {} from {}) was recorded, and is gone: it was deleted or changed outside ClearShot",
-                names.of(&w.0),
-                w.1,
-                w.2,
-                w.3
+                "{} was recorded, and is gone: it was deleted or changed outside ClearShot",
+                w.words(&names)
             ));
         }
     }
@@ -1130,7 +1166,7 @@ fn subject_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consents::{Form, record_form, withdraw};
+    use crate::consents::{Form, WithdrawalDetails, record_form, withdraw};
     use crate::flags::FlagKind;
     use crate::pupils::Pupil;
     use crate::test_support::{add_pupil, d, stamp};
@@ -1173,21 +1209,31 @@ mod tests {
         );
         record(&mut conn, &c, Signatory::Parent, &[(Website, true)]);
         let tx = crate::begin(&mut conn).unwrap();
+        let none = WithdrawalDetails::default();
         withdraw(
             &tx,
             &a,
             Signatory::Parent,
             &[Press],
             d("2025-10-01"),
+            &none,
             &stamp(),
         )
         .unwrap();
+        // With who asked, how and the proof: carried by the merge, compared like the rest.
+        let asked = WithdrawalDetails {
+            signer_name: Some("Ana Okafor".into()),
+            relationship: Some("mother".into()),
+            note: Some("email to the office".into()),
+            evidence_sha256: Some(format!("{:064x}", 7)),
+        };
         withdraw(
             &tx,
             &b,
             Signatory::Parent,
             &[AcademySocial],
             d("2025-10-02"),
+            &asked,
             &stamp(),
         )
         .unwrap();
@@ -1197,6 +1243,7 @@ mod tests {
             Signatory::Parent,
             &[Website],
             d("2025-10-02"),
+            &none,
             &stamp(),
         )
         .unwrap();
@@ -1515,6 +1562,31 @@ mod tests {
                     .contains("(parent withdrew press from 2025-10-01) was recorded, and is gone")),
             "{found:#?}"
         );
+    }
+
+    #[test]
+    fn a_withdrawal_whose_asker_or_proof_is_changed_behind_the_log_is_found() {
+        let (conn, a) = register();
+        drop_triggers(&conn);
+        // The merged record's withdrawal (asked by the mother, by email, with the message):
+        // another name, and the message swapped for another file.
+        conn.execute(
+            "UPDATE consent_withdrawals SET signer_name = 'Someone Else', evidence_sha256 = ?2
+             WHERE pupil_id = ?1 AND channel = 'academy_social'",
+            rusqlite::params![a.id, format!("{:064x}", 8)],
+        )
+        .unwrap();
+        let found = differences(&conn).unwrap();
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found.iter().any(|f| f.contains(
+                "(parent withdrew academy_social from 2025-10-02) is not in the audit log"
+            )),
+            "{found:#?}"
+        );
+        // Untouched, the merged withdrawal with its details matches the log.
+        let (conn, _) = register();
+        assert_eq!(differences(&conn).unwrap(), Vec::<String>::new());
     }
 
     #[test]

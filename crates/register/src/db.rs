@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_preferred_surname.sql"),
     include_str!("migrations/0006_signer_identity_and_voids.sql"),
     include_str!("migrations/0007_joined_on.sql"),
+    include_str!("migrations/0008_withdrawal_details.sql"),
 ];
 
 /// The schema versions whose migrations also build data in Rust: the consent digests, derived

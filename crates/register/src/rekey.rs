@@ -126,8 +126,9 @@ pub fn rekey(
     for w in crate::consents::withdrawals_of(tx, gone)? {
         tx.prepare_cached(
             "INSERT INTO consent_withdrawals (pupil_id, signatory, channel, withdrawn_on,
-                recorded_by, recorded_at)
-             SELECT ?1, signatory, channel, withdrawn_on, recorded_by, recorded_at
+                signer_name, relationship, note, evidence_sha256, recorded_by, recorded_at)
+             SELECT ?1, signatory, channel, withdrawn_on, signer_name, relationship, note,
+                evidence_sha256, recorded_by, recorded_at
              FROM consent_withdrawals WHERE id = ?2",
         )?
         .execute([keep, w.id])?;

@@ -52,7 +52,8 @@ pub fn purge_left_before(tx: &Transaction<'_>, before: NaiveDate, stamp: &Stamp)
     let merged_in_log = crate::rekey::aliases_in_log(tx)?;
     for (id, subject_id) in &leavers {
         let mut stmt = tx.prepare_cached(
-            "SELECT DISTINCT evidence_sha256 FROM consent_answers WHERE pupil_id = ?1 AND evidence_sha256 IS NOT NULL",
+            "SELECT evidence_sha256 FROM consent_answers WHERE pupil_id = ?1 AND evidence_sha256 IS NOT NULL
+             UNION SELECT evidence_sha256 FROM consent_withdrawals WHERE pupil_id = ?1 AND evidence_sha256 IS NOT NULL",
         )?;
         for h in stmt.query_map([id], |r| r.get::<_, String>(0))? {
             evidence.insert(h?);

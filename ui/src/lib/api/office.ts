@@ -11,9 +11,8 @@ import type { FlagView } from '../bindings/FlagView';
 import type { FlagKind } from '../bindings/FlagKind';
 import type { FormRequest } from '../bindings/FormRequest';
 import type { Recorded } from '../bindings/Recorded';
+import type { WithdrawalRequest } from '../bindings/WithdrawalRequest';
 import type { Voided } from '../bindings/Voided';
-import type { Signatory } from '../bindings/Signatory';
-import type { Channel } from '../bindings/Channel';
 import type { StatusQuery } from '../bindings/StatusQuery';
 import type { StatusRow } from '../bindings/StatusRow';
 import type { ChaseRow } from '../bindings/ChaseRow';
@@ -41,8 +40,9 @@ export const pupilRekey = (upn: string, to: string, namesDiffer: boolean, dryRun
   call<RekeyReport>('pupil_rekey', { upn, to, names_differ: namesDiffer, dry_run: dryRun });
 export const consentRecord = (upn: string, form: FormRequest) =>
   call<Recorded>('consent_record', { upn, form });
-export const consentWithdraw = (upn: string, signatory: Signatory, channels: Channel[], on: string) =>
-  call<Withdrawn>('consent_withdraw', { upn, signatory, channels, on });
+/** Withdraws consent from a date, with who asked, how, and the message or letter if given. */
+export const consentWithdraw = (upn: string, withdrawal: WithdrawalRequest) =>
+  call<Withdrawn>('consent_withdraw', { upn, withdrawal });
 /** Voids a form recorded in error: it stays in the history, marked, and no longer counts. */
 export const consentVoid = (upn: string, formId: string, reason: string) =>
   call<Voided>('consent_void', { upn, form_id: formId, reason });

@@ -2,4 +2,16 @@
 import type { Channel } from "./Channel";
 import type { Signatory } from "./Signatory";
 
-export type WithdrawalRecord = { id: number, signatory: Signatory, channel: Channel, withdrawn_on: string, recorded_by: string, recorded_at: string, };
+export type WithdrawalRecord = { id: number, signatory: Signatory, channel: Channel, withdrawn_on: string, 
+/**
+ * Who asked, as they gave their name; with their relationship to the pupil.
+ */
+signer_name: string | null, relationship: string | null, 
+/**
+ * How the withdrawal came ("email to the office", "phone call to reception").
+ */
+note: string | null, 
+/**
+ * The message or letter itself, stored beside the register by its SHA-256.
+ */
+evidence_sha256: string | null, recorded_by: string, recorded_at: string, };

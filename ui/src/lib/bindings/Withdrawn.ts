@@ -5,6 +5,10 @@
  */
 export type Withdrawn = { upn: string, withdrawal_ids: Array<number>, 
 /**
+ * The message or letter attached, by its SHA-256.
+ */
+evidence_sha256: string | null, 
+/**
  * Takedown tasks raised for clearances already given.
  */
 takedowns_raised: number, 
