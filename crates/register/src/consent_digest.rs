@@ -416,6 +416,12 @@ mod tests {
         assert!(crate::backup::health(&conn).unwrap().ok());
     }
 
+    /// Takes a register back from schema 8 (withdrawal details) to 7.
+    const UNDO_SCHEMA_8: &str = "ALTER TABLE consent_withdrawals DROP COLUMN signer_name;
+        ALTER TABLE consent_withdrawals DROP COLUMN relationship;
+        ALTER TABLE consent_withdrawals DROP COLUMN note;
+        ALTER TABLE consent_withdrawals DROP COLUMN evidence_sha256;";
+
     #[test]
     fn opening_a_schema_2_register_builds_the_digests_of_its_answers() {
         let dir = tempfile::tempdir().unwrap();
@@ -424,12 +430,12 @@ mod tests {
         let a = add_pupil(&mut conn, "A1");
         record(&mut conn, &a, Some("Jane"), "2025-09-05");
         // Back to how schema 2 left it: no digest table (nor anything later).
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "DROP TABLE consent_voids; DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
              ALTER TABLE pupils DROP COLUMN joined_on;
              CREATE INDEX pupils_academy ON pupils(academy_id);
-             ALTER TABLE pupils DROP COLUMN preferred_surname; PRAGMA user_version = 2;",
-        )
+             ALTER TABLE pupils DROP COLUMN preferred_surname; {UNDO_SCHEMA_8} PRAGMA user_version = 2;"
+        ))
         .unwrap();
         drop(conn);
         let conn = crate::db::open(&path).unwrap();
@@ -469,14 +475,14 @@ mod tests {
             .collect();
         write(&conn, a.id, &by_name_only).unwrap();
         assert_eq!(verify(&conn).unwrap(), vec![a.id]);
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "DROP TABLE consent_voids; DROP INDEX pupils_roll_order;
              ALTER TABLE pupils DROP COLUMN joined_on;
              CREATE INDEX pupils_roll_order ON pupils(academy_id, legal_surname COLLATE NOCASE,
                  legal_forename COLLATE NOCASE, upn, preferred_forename, reg_group, year_group,
                  year_group_academic_year, left_on);
-             PRAGMA user_version = 5;",
-        )
+             {UNDO_SCHEMA_8} PRAGMA user_version = 5;"
+        ))
         .unwrap();
         drop(conn);
         let conn = crate::db::open(&path).unwrap();
