@@ -577,7 +577,19 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             }
             out.value(&v, || {
                 if v.ok {
-                    format!("audit chain intact: {} entries, head {}", v.entries, v.head)
+                    format!(
+                        "audit chain intact: {} entries{}, head {}",
+                        v.entries,
+                        if v.redacted > 0 {
+                            format!(
+                                " ({} redacted by retention purges: their payloads are gone, their hashes remain)",
+                                v.redacted
+                            )
+                        } else {
+                            String::new()
+                        },
+                        v.head
+                    )
                 } else {
                     format!(
                         "AUDIT CHAIN BROKEN at entry {}: {}",

@@ -51,6 +51,10 @@ pub enum CaptionProblemKind {
     Link,
     /// Longer than any post needs ([`MAX_CAPTION_CHARS`]): not read further.
     TooLong,
+    /// A character that would make the caption show as something other than what was checked:
+    /// a direction override or isolate (which can turn "htimS" into "Smith" on screen), or a
+    /// control character (escape sequences, a lone carriage return).
+    Unprintable,
 }
 
 /// The longest caption read: Facebook allows some 63,000 characters, Instagram 2,200; a school
@@ -1516,7 +1520,35 @@ fn name_readings(caption: &str) -> Vec<String> {
     vec![plain, without]
 }
 
-/// Every problem in `caption`, in the order: pupil names, handles, profanity, links.
+/// The first character of `caption` that would make it display as something else: a direction
+/// embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), or a control character other
+/// than a line break (`\n`, `\r\n`) or a tab. A caption may run over lines; nothing else moves
+/// or hides what the name check read.
+fn unprintable_problem(caption: &str) -> Option<CaptionProblem> {
+    let mut chars = caption.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line_break = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        let reorders = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if reorders || (c.is_control() && !line_break) {
+            return Some(CaptionProblem {
+                kind: CaptionProblemKind::Unprintable,
+                detail: format!(
+                    "the caption contains the character U+{:04X}, which {}: retype the caption without it",
+                    u32::from(c),
+                    if reorders {
+                        "changes the order its text is shown in, so it would not read as it was checked"
+                    } else {
+                        "is a control character, not text"
+                    }
+                ),
+            });
+        }
+    }
+    None
+}
+
+/// Every problem in `caption`, in the order: characters that hide text, pupil names, handles,
+/// profanity, links.
 /// An empty list means the caption is safe. Invisible characters (zero-width spaces, soft
 /// hyphens) are removed first: they hide nothing.
 pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem> {
@@ -1529,9 +1561,11 @@ pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem>
             ),
         }];
     }
+    let hidden = unprintable_problem(caption);
     let caption = visible(caption);
     let words = caption_words(&caption);
-    let mut problems = pupil_name_problems(&caption, &words, ctx.pupil_names);
+    let mut problems: Vec<CaptionProblem> = hidden.into_iter().collect();
+    problems.extend(pupil_name_problems(&caption, &words, ctx.pupil_names));
     // A name written around a nickname or with quotes or brackets on a part of it
     // (Jade "JJ" Brown, Will (the rocket) Young, "Ada" Okafor), or with initials (J.J. Brown),
     // is read again without them.
@@ -1594,6 +1628,36 @@ mod tests {
 
     fn kinds(caption: &str) -> Vec<CaptionProblemKind> {
         check(caption).into_iter().map(|p| p.kind).collect()
+    }
+
+    #[test]
+    fn a_caption_that_would_show_other_than_it_reads_is_refused() {
+        // "Mary-Jane \u{202E}htimS\u{202C}" shows on screen as "Mary-Jane Smith".
+        let hidden = "Well done Mary-Jane \u{202E}htimS\u{202C}!";
+        assert_eq!(kinds(hidden), vec![CaptionProblemKind::Unprintable]);
+        assert!(
+            check(hidden)[0].detail.contains("U+202E"),
+            "{:?}",
+            check(hidden)
+        );
+        for bad in [
+            "Great \u{1B}[2Kday",
+            "Great day\rSmith",
+            "Great \u{7}day",
+            "Great \u{2066}day\u{2069}",
+            "Great \u{202D}day",
+        ] {
+            assert_eq!(kinds(bad), vec![CaptionProblemKind::Unprintable], "{bad:?}");
+        }
+        // Lines, Windows line ends, tabs and direction marks in right-to-left text are text.
+        for fine in [
+            "Sports day!\nWell done everyone",
+            "Sports day!\r\nWell done everyone",
+            "Results:\tgreat",
+            "\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{200F} and hello",
+        ] {
+            assert!(check(fine).is_empty(), "{fine:?}: {:?}", check(fine));
+        }
     }
 
     #[test]

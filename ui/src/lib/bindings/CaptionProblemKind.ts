@@ -3,4 +3,4 @@
 /**
  * Which caption rule a problem breaks.
  */
-export type CaptionProblemKind = "pupil_name" | "handle" | "profanity" | "link" | "too_long";
+export type CaptionProblemKind = "pupil_name" | "handle" | "profanity" | "link" | "too_long" | "unprintable";
