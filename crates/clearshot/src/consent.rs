@@ -501,10 +501,10 @@ fn store_evidence(store: &Store, path: &Path) -> Result<String> {
     crate::evidence::store(store, path)
 }
 
-/// The channels among `channels` for which `pupil` has no consent on `on`, as the register now
-/// in `tx` decides it: where a change that is no withdrawal (a void, a flag) leaves a photo
-/// already cleared without consent.
-fn channels_without_consent(
+/// The channels among `channels` for which `pupil` has (`granted`) or has not consent on `on`,
+/// as the register now in `tx` decides it.
+fn channels_where_consent_is(
+    granted: bool,
     tx: &register::Connection,
     pupil: &register::pupils::Pupil,
     channels: &[Channel],
@@ -514,25 +514,39 @@ fn channels_without_consent(
         StatusReport::build_on(tx, &StatusFilter::pupil(&pupil.upn), on)?
             .rows()
             .into_iter()
-            .filter(|r| channels.contains(&r.channel) && r.status != ConsentStatus::Granted)
+            .filter(|r| {
+                channels.contains(&r.channel) && (r.status == ConsentStatus::Granted) == granted
+            })
             .map(|r| r.channel)
             .collect(),
     )
 }
 
-/// After a change that is no withdrawal (a void, a flag): the channels among `channels` left
-/// without consent on `on`, each photo already cleared for them a takedown task whose cause is
-/// `why` and the channels ("…, and is not given for website, press"). Returns (those channels,
-/// the tasks raised).
+/// The channels among `channels` with consent on `on`: read before a change that is no
+/// withdrawal (a void, a flag), for [`take_down_where_consent_is_lost`] after it.
+pub(crate) fn channels_with_consent(
+    tx: &register::Connection,
+    pupil: &register::pupils::Pupil,
+    channels: &[Channel],
+    on: NaiveDate,
+) -> Result<Vec<Channel>> {
+    channels_where_consent_is(true, tx, pupil, channels, on)
+}
+
+/// After a change that is no withdrawal (a void, a flag): the channels among `granted_before`
+/// (those with consent before it) left without consent on `on`, each photo already cleared for
+/// them a takedown task whose cause is `why` and the channels ("…, and is not given for website,
+/// press"). A channel already without consent had its tasks raised when it lost it. Returns
+/// (those channels, the tasks raised).
 pub(crate) fn take_down_where_consent_is_lost(
     tx: &register::Transaction<'_>,
     pupil: &register::pupils::Pupil,
-    channels: &[Channel],
+    granted_before: &[Channel],
     on: NaiveDate,
     why: &str,
     stamp: &Stamp,
 ) -> Result<(Vec<Channel>, usize)> {
-    let lost = channels_without_consent(tx, pupil, channels, on)?;
+    let lost = channels_where_consent_is(false, tx, pupil, granted_before, on)?;
     if lost.is_empty() {
         return Ok((lost, 0));
     }
@@ -557,7 +571,8 @@ pub struct Voided {
     pub form_id: String,
     /// The form's answers, now marked void.
     pub answers: Vec<register::consents::AnswerRecord>,
-    /// Channels the form said yes to that have no consent now (on the day given).
+    /// Channels the form said yes to that had consent before the void and have none now (on
+    /// the day given).
     pub consent_lost: Vec<Channel>,
     pub takedowns_raised: usize,
 }
@@ -576,14 +591,16 @@ pub fn void(
 ) -> Result<Voided> {
     let tx = register::begin(&mut store.conn)?;
     let pupil = register::pupils::require(&tx, upn)?;
+    let granted_before = channels_with_consent(&tx, &pupil, &Channel::ALL, on)?;
     let answers = register::consents::void_form(&tx, &pupil, form, reason, stamp)?;
     let form_id = answers
         .first()
         .map(|a| a.form_id.clone())
         .unwrap_or_default();
+    // The channels the form said yes to that had consent before it was voided.
     let granted: Vec<Channel> = answers
         .iter()
-        .filter(|a| a.granted)
+        .filter(|a| a.granted && granted_before.contains(&a.channel))
         .map(|a| a.channel)
         .collect();
     let (lost, takedowns) = take_down_where_consent_is_lost(
@@ -708,7 +725,7 @@ pub fn withdraw(
         .any(|a| a.signatory == signatory && a.granted && channels.contains(&a.channel));
     if !any_yes {
         unchanged.push(format!(
-            "no yes from the {} is on record for {}: there was nothing to withdraw (the withdrawal is kept, and covers a yes dated on or before {on} recorded later)",
+            "no yes from the {} is on record for {}: there was nothing to withdraw, but the withdrawal stands as their answer (consent is withdrawn, not missing, and they are not chased for a form; only a yes dated after {on} gives consent, and a yes dated on or before it recorded later is withdrawn)",
             signatory.as_str(),
             channels
                 .iter()

@@ -234,6 +234,7 @@ pub fn flag(
 ) -> Result<usize> {
     let tx = register::begin(&mut store.conn)?;
     let p = register::pupils::require(&tx, upn)?;
+    let granted_before = consent::channels_with_consent(&tx, &p, &Channel::ALL, on)?;
     register::flags::set(&tx, &p, kind, reason, on, stamp)?;
     // A never-publish flag turns every clearance naming the pupil into a takedown task.
     let takedowns = match kind {
@@ -253,7 +254,7 @@ pub fn flag(
             consent::take_down_where_consent_is_lost(
                 &tx,
                 &p,
-                &Channel::ALL,
+                &granted_before,
                 on,
                 "a parent's consent is now also required",
                 stamp,

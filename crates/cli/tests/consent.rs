@@ -832,6 +832,78 @@ fn a_withdrawal_keeps_who_asked_how_it_came_and_the_message() {
 }
 
 #[test]
+fn a_pupil_who_withdrew_before_saying_yes_is_withdrawn_and_not_chased() {
+    let s = school();
+    // Year 9: parent and pupil must consent. The parent says yes to academy social media and no
+    // to the press; the pupil's own form (yes to both) is recorded, then withdrawn for academy
+    // social media, then found to be another child's and voided.
+    record(
+        &s.reg,
+        &s.year9,
+        "parent",
+        "2025-09-10",
+        &["--grant", "academy_social", "--refuse", "press"],
+    );
+    let own = record(
+        &s.reg,
+        &s.year9,
+        "pupil",
+        "2025-09-11",
+        &["--grant", "academy_social,press"],
+    );
+    let form = own["form_id"].as_str().unwrap().to_string();
+    s.reg.ok(&[
+        "consent",
+        "withdraw",
+        &s.year9,
+        "--signatory",
+        "pupil",
+        "--on",
+        "2025-10-01",
+        "--channels",
+        "academy_social",
+    ]);
+    let voided = s.reg.json(&[
+        "consent",
+        "void",
+        &s.year9,
+        "--form",
+        &form,
+        "--reason",
+        "another child's form",
+        "--on",
+        "2025-10-05",
+    ]);
+    // Neither channel had consent before the void (withdrawn; refused): none is "lost".
+    assert_eq!(voided["consent_lost"], serde_json::json!([]), "{voided}");
+    let st = s.reg.status(&s.year9, "academy_social", "2025-10-05");
+    assert_eq!(st["status"], "withdrawn", "{st}");
+    assert!(
+        st["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the pupil withdrew consent for academy social media on 2025-10-01"),
+        "{st}"
+    );
+    let chase = s.reg.json(&[
+        "consent",
+        "chase",
+        "--channel",
+        "academy_social",
+        "--on",
+        "2025-10-05",
+    ]);
+    assert!(
+        chase
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["upn"] != s.year9.as_str()),
+        "a pupil who said no photos is not sent a form: {chase}"
+    );
+}
+
+#[test]
 fn withdrawal_without_channels_covers_every_channel() {
     let s = school();
     record(

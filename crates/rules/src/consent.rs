@@ -548,6 +548,14 @@ fn withdrawn_not_required(
     )
 }
 
+/// The sentence for a required signatory who withdrew consent without having said yes.
+fn withdrawn_without_a_yes(kind: Signatory, channel: Channel, withdrawn_on: NaiveDate) -> String {
+    format!(
+        "the {kind} withdrew consent for {} on {withdrawn_on}, with no yes from the {kind} before it",
+        channel.label()
+    )
+}
+
 /// The rules of DOMAIN.md, once: decides, and writes the sentences when `text` is given.
 fn run(
     required: Signatories,
@@ -676,6 +684,20 @@ fn run(
             .max_by_key(|f| recency(f))
             .or_else(|| of_kind().max_by_key(|f| recency(f)))
         else {
+            // No answer, but a withdrawal ("no photos of me", before any form came back): a
+            // refusal in all but name, so withdrawn, and not chased for a form.
+            if let Some(w) = withdrawals
+                .iter()
+                .filter(|w| w.channel == channel && w.on <= on && w.signatory == kind)
+                .max_by_key(|w| (w.on, w.id))
+            {
+                withdrawn = true;
+                if let Some(t) = text.as_deref_mut() {
+                    t.withdrawn
+                        .push(withdrawn_without_a_yes(kind, channel, w.on));
+                }
+                continue;
+            }
             missing = true;
             still_needed.insert(kind);
             if let Some(t) = text.as_deref_mut() {
@@ -1068,6 +1090,14 @@ mod reference {
                 .find(|a| a.expires_on.is_none_or(|e| e >= on))
                 .or_else(|| of_kind.first().copied())
             else {
+                if let Some(w) = withdrawals
+                    .iter()
+                    .filter(|w| w.signatory == kind)
+                    .max_by_key(|w| (w.on, w.id))
+                {
+                    withdrawn.push(super::withdrawn_without_a_yes(kind, channel, w.on));
+                    continue;
+                }
                 missing.push(format!(
                     "no answer from the {kind} for {} on or before {on}",
                     channel.label()
@@ -1443,6 +1473,39 @@ mod tests {
                 .warnings
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_required_signatory_who_withdrew_before_any_yes_is_withdrawn_not_missing() {
+        let on = d(2026, 3, 1);
+        let parent_yes = yes(1, Signatory::Parent, d(2025, 9, 10));
+        let pupil_out = Withdrawal {
+            id: 1,
+            signatory: Signatory::Pupil,
+            channel: CH,
+            on: d(2025, 10, 1),
+        };
+        // Year 8: the pupil must consent too, and said "no photos of me" before any form.
+        let both = [Signatory::Parent, Signatory::Pupil];
+        let e = eval(&both, &[parent_yes.clone()], &[pupil_out.clone()], on);
+        assert_eq!(e.status, ConsentStatus::Withdrawn, "{e:?}");
+        assert!(e.still_needed.is_empty(), "not chased for a form: {e:?}");
+        assert!(
+            e.detail
+                .contains("the pupil withdrew consent for the website on 2025-10-01"),
+            "{e:?}"
+        );
+        // Before the withdrawal's day it is missing as before; a yes signed after it grants.
+        let before = eval(
+            &both,
+            &[parent_yes.clone()],
+            &[pupil_out.clone()],
+            d(2025, 9, 30),
+        );
+        assert_eq!(before.status, ConsentStatus::Missing);
+        let later_yes = yes(2, Signatory::Pupil, d(2025, 11, 1));
+        let e = eval(&both, &[parent_yes, later_yes], &[pupil_out], on);
+        assert_eq!(e.status, ConsentStatus::Granted, "{e:?}");
     }
 
     #[test]
