@@ -122,6 +122,17 @@ pub fn add_account(
     stamp: &Stamp,
 ) -> Result<AccountView> {
     let academy_id = register::academies::require(&store.conn, academy)?.id;
+    // Policy 4.4: each administrator's work address, never a personal one. An address merely
+    // off the trust's domains (a partner's, before the domains are set) is shown as a problem.
+    if let Some(personal) = admins
+        .iter()
+        .find(|a| crate::settings::is_personal_address(a))
+    {
+        return Err(Error::Invalid(format!(
+            "{}: a personal e-mail address cannot administer a trust account (policy 4.4): give the administrator's work address; nothing was added",
+            personal.trim()
+        )));
+    }
     let tx = register::begin(&mut store.conn)?;
     register::accounts::add(&tx, platform, handle, academy_id, admins, stamp)?;
     tx.commit()?;

@@ -447,14 +447,37 @@ pub fn provenance(
                 _ => true,
             }
     }) {
+        let serial_words = match (photo_serial, d.serial.as_deref()) {
+            (Some(p), None) => format!(
+                "; the photo carries serial number {}, and {} has none recorded: record it on the device if it is that camera's",
+                p.trim(),
+                d.label
+            ),
+            _ => String::new(),
+        };
         return Ok(Provenance {
             level: ProvenanceLevel::MakeModel,
             device: Some(d.label.clone()),
             evidence: format!(
-                "make and model ({} {}) match {}, but nothing proves it is that device",
+                "make and model ({} {}) match {}, but nothing proves it is that device{serial_words}",
                 d.make, d.model, d.label
             ),
         });
+    }
+    // Another camera of a registered model: said, so nobody thinks the device was missed.
+    if let Some(p) = photo_serial {
+        for d in devices.iter().filter(|d| {
+            make_matches(d)
+                && model_matches(d)
+                && d.serial.as_deref().is_some_and(|s| !same_serial(p, s))
+        }) {
+            notes.push(format!(
+                "the make and model match {}, but its serial number is {} and the photo's is {}: another camera of the same model",
+                d.label,
+                d.serial.as_deref().unwrap_or_default().trim(),
+                p.trim()
+            ));
+        }
     }
     let mut evidence_text = "no evidence that a trust-owned device took this photo".to_string();
     if let (Some(make), Some(model)) = (&evidence.make, &evidence.model) {

@@ -142,6 +142,9 @@ pub struct PupilDetail {
     pub withdrawals: Vec<register::consents::WithdrawalRecord>,
     pub flags: Vec<FlagView>,
     pub never_publish: bool,
+    /// Said when the MIS year group (which decides who must sign) differs from the one the date
+    /// of birth gives: a pupil taught out of their age group, or a typo to correct in the MIS.
+    pub year_group_warning: Option<String>,
 }
 
 /// One pupil's page on a date.
@@ -151,7 +154,18 @@ pub fn show(store: &Store, upn: &str, on: NaiveDate) -> Result<PupilDetail> {
     let statuses = consent::status(store, &StatusFilter::pupil(&p.upn), on)?;
     let parent_also = flag_active(&flags, FlagKind::ParentAlsoRequired, on);
     let year_group = year_group_on(&p, shown_on(&p, on));
+    let from_dob = rules::year::ncy_from_dob(p.dob, shown_on(&p, on));
+    let year_group_warning = (from_dob != year_group).then(|| {
+        format!(
+            "the MIS records {} on {}, where the date of birth ({}) gives {}: who must sign follows the MIS; if that is a mistake, correct it in the MIS and import the roll again",
+            rules::year::year_group_label(year_group),
+            shown_on(&p, on),
+            p.dob,
+            rules::year::year_group_label(from_dob)
+        )
+    });
     Ok(PupilDetail {
+        year_group_warning,
         summary: summary(&p, on),
         legal_forename: p.legal_forename.clone(),
         legal_surname: p.legal_surname.clone(),

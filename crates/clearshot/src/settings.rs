@@ -56,7 +56,20 @@ fn normalise(key: &str, value: &str) -> Result<String> {
         }
         "partner-handles" => {
             let mut handles: Vec<String> = Vec::new();
-            for typed in value.split([',', ';', ' ', '\t', '\n']) {
+            // Handles are separated by commas, or by spaces when each starts with @ ("@RSPB
+            // @NationalTrust"); "@bad handle" is one mistyped handle, not two allowed ones.
+            let mut typed_handles: Vec<&str> = Vec::new();
+            for entry in value.split([',', ';', '\n']) {
+                let words: Vec<&str> = entry.split_whitespace().collect();
+                if words.len() > 1 && !words.iter().all(|w| w.starts_with(['@', '\u{FF20}'])) {
+                    return Err(Error::Invalid(format!(
+                        "{:?} is not an account handle: a handle has no spaces (give handles such as @RSPB, separated by commas)",
+                        entry.trim()
+                    )));
+                }
+                typed_handles.extend(words);
+            }
+            for typed in typed_handles {
                 let handle = typed.trim().trim_start_matches(['@', '\u{FF20}']);
                 if handle.is_empty() {
                     continue;
@@ -86,8 +99,49 @@ fn normalise(key: &str, value: &str) -> Result<String> {
             .ok_or_else(|| {
                 Error::Invalid(format!("{key} must be a whole number above 0, at most 100"))
             }),
+        "backup-dir" => backup_dir(value),
         _ => Ok(value.trim().to_string()),
     }
+}
+
+/// The daily backup's folder: it must exist and take a file now, not fail on the first night.
+/// Kept as an absolute path, as the app and the CLI may start in other folders. Not created: a
+/// folder on a drive that is not plugged in would be made on the computer's own disc.
+fn backup_dir(value: &str) -> Result<String> {
+    let typed = value.trim();
+    if typed.is_empty() {
+        return Err(Error::Invalid(
+            "backup-dir: give the folder for the daily backup".into(),
+        ));
+    }
+    let dir = std::path::absolute(typed)
+        .map_err(|e| Error::Invalid(format!("backup-dir: {typed}: {e}")))?;
+    if !dir.is_dir() {
+        return Err(Error::Invalid(format!(
+            "backup-dir: {} is not a folder that exists: create it first (or connect the drive it is on); nothing was changed",
+            dir.display()
+        )));
+    }
+    let probe = dir.join(format!(".clearshot-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "backup-dir: {} cannot be written to ({e}): choose a folder you can save in; nothing was changed",
+                dir.display()
+            ))
+        })?;
+    Ok(dir.to_string_lossy().into_owned())
+}
+
+/// Whether `email` is a personal address (gmail.com, hotmail.co.uk, …): never an
+/// administrator's or a member of staff's work address (policy 4.4).
+pub fn is_personal_address(email: &str) -> bool {
+    email
+        .trim()
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim().trim_end_matches('.').to_lowercase())
+        .is_some_and(|d| PERSONAL_MAIL.contains(&d.as_str()))
 }
 
 /// Endings shared by many organisations: a trust domain that is one of these would let a

@@ -354,7 +354,8 @@ enum ConsentCmd {
     Void {
         /// The pupil's UPN.
         upn: String,
-        /// The form's id, or its first 6 or more characters (`pupils show UPN` lists them).
+        /// The form's id: the 8 characters `pupils show UPN` prints for it (its end), or any 6 or
+        /// more from its start or end that name one form.
         #[arg(long)]
         form: String,
         /// Why it is voided, for the record ("recorded on the wrong pupil").
@@ -407,19 +408,29 @@ enum AuditCmd {
 enum SettingsCmd {
     /// Set a setting, e.g. `settings set trust-domains a.org,b.sch.uk`.
     Set {
-        /// trust-domains, retention-years, backup-dir or backup-keep (`settings list` says
-        /// what each holds).
+        /// trust-domains, partner-handles, retention-years, backup-dir or backup-keep
+        /// (`settings list` says what each holds).
         key: String,
         /// The new value.
         value: String,
     },
     /// Show one setting.
     Get {
-        /// trust-domains, retention-years, backup-dir or backup-keep.
+        /// trust-domains, partner-handles, retention-years, backup-dir or backup-keep.
         key: String,
     },
     /// Show every setting.
     List,
+}
+
+/// `--csv` and `--json` ask for two different outputs: refused rather than one chosen silently.
+fn csv_or_json(csv: bool, json: bool) -> Result<(), clearshot::Error> {
+    if csv && json {
+        return Err(clearshot::Error::Invalid(
+            "--csv and --json each choose the output: give one of them".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn takedown_note(n: usize) -> String {
@@ -659,10 +670,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Settings(SettingsCmd::List) => {
             let all = clearshot::settings::all(&store)?;
+            // Every setting ClearShot knows, set or not, with what it holds; the JSON is the
+            // settings that are set.
             out.table(&all, || {
-                let mut t = Table::new(["key", "value"]);
-                for (k, v) in &all {
-                    t.row([k.clone(), v.clone()]);
+                let mut t = Table::new(["key", "value", "what it holds"]);
+                for (k, what) in clearshot::settings::KNOWN {
+                    let value = all
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map_or_else(|| "(not set)".to_owned(), |(_, v)| v.clone());
+                    t.row([(*k).to_owned(), value, (*what).to_owned()]);
                 }
                 t
             });
@@ -968,6 +985,7 @@ fn consent(
             });
         }
         ConsentCmd::Status { args, csv } => {
+            csv_or_json(csv, out.json)?;
             let date = on(&args.on);
             let rows = clearshot::consent::status(store, &args.filter(), date)?;
             if csv {
@@ -1018,6 +1036,7 @@ fn consent(
             csv,
             per_pupil,
         } => {
+            csv_or_json(csv, out.json)?;
             let rows = clearshot::consent::chase(store, &args.filter(), on(&args.on))?;
             if csv && per_pupil {
                 let upns: Vec<&str> = rows.iter().map(|r| r.upn.as_str()).collect();

@@ -282,6 +282,19 @@ pub fn print_pupil(d: &PupilDetail, on: NaiveDate) {
             .unwrap_or_default(),
         s.dob
     );
+    if let Some(known) = d
+        .preferred_surname
+        .as_ref()
+        .filter(|k| **k != d.legal_surname)
+    {
+        say!(
+            "  known by the surname {known} (legal surname {}): captions are checked for both",
+            d.legal_surname
+        );
+    }
+    if let Some(warning) = &d.year_group_warning {
+        say!("  warning: {warning}");
+    }
     if let Some(joined) = s.joined_on {
         say!("  Joined the roll on {joined}");
     }

@@ -384,6 +384,34 @@ fn provenance_is_the_strongest_evidence_of_a_trust_device() {
     );
     assert_eq!(v["provenance"]["level"], "make_model");
 
+    // The reason says what to do about it.
+    assert!(
+        reason(&v, "provenance")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Ingest the device's photos into the provenance ledger"),
+        "{v}"
+    );
+
+    // Another camera of the registered model (its own serial): blocked, and the reason says
+    // whose serial is whose.
+    let other_body = s.r.write(
+        "other-body.jpg",
+        camera_photo(4, Some("999000111"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &other_body, &s.granted, &[]);
+    assert_eq!(
+        (code, v["provenance"]["level"].as_str()),
+        (1, Some("none")),
+        "{v}"
+    );
+    assert!(
+        reason(&v, "provenance")["detail"].as_str().unwrap().contains(
+            "the make and model match OAK-CAM-1, but its serial number is 123456789012 and the photo's is 999000111"
+        ),
+        "{v}"
+    );
+
     // Nothing ties it to a trust device: blocked.
     let unknown = s.r.write("unknown.jpg", camera_photo(3, None, None));
     let (code, v) = check(&s.r, &unknown, &s.granted, &[]);

@@ -87,9 +87,99 @@ fn settings_are_set_read_and_listed() {
         all.contains("retention-years") && all.contains("oaktrust.org"),
         "{all}"
     );
+    // Every known setting is listed, set or not, with what it holds.
+    assert!(
+        all.contains("partner-handles")
+            && all.contains("(not set)")
+            && all.contains("daily backup"),
+        "{all}"
+    );
     reg.bad_input(&["settings", "set", "retention-years", "soon"]);
     reg.bad_input(&["settings", "set", "favourite-colour", "blue"]);
     reg.bad_input(&["settings", "get", "favourite-colour"]);
+
+    // The backup folder must exist and take a file now, not fail on the first night; it is
+    // kept as an absolute path.
+    let e = reg.bad_input(&["settings", "set", "backup-dir", "/nonexistent/backups"]);
+    assert!(e.contains("is not a folder that exists"), "{e}");
+    let e = reg.bad_input(&["settings", "set", "backup-dir", "/proc"]);
+    assert!(e.contains("cannot be written to"), "{e}");
+    let folder = reg.path("backups");
+    std::fs::create_dir_all(&folder).unwrap();
+    reg.ok(&["settings", "set", "backup-dir", folder.to_str().unwrap()]);
+    assert_eq!(
+        reg.json(&["settings", "get", "backup-dir"])["value"],
+        folder.to_str().unwrap()
+    );
+    assert!(
+        std::fs::read_dir(&folder).unwrap().next().is_none(),
+        "the write test leaves nothing behind"
+    );
+
+    // Partner handles: separated by commas, or spaces between @handles; a handle with a space
+    // in it is one mistake, not two handles allowed.
+    let e = reg.bad_input(&["settings", "set", "partner-handles", "@RSPB, @bad handle"]);
+    assert!(e.contains("a handle has no spaces"), "{e}");
+    reg.ok(&[
+        "settings",
+        "set",
+        "partner-handles",
+        "@RSPB @NationalTrust, Scouts",
+    ]);
+    assert_eq!(
+        reg.json(&["settings", "get", "partner-handles"])["value"],
+        "RSPB,NationalTrust,Scouts"
+    );
+}
+
+#[test]
+fn an_account_cannot_be_administered_from_a_personal_address() {
+    let reg = Register::with_academy();
+    reg.ok(&["settings", "set", "trust-domains", "oak.sch.uk"]);
+    let e = reg.bad_input(&[
+        "accounts",
+        "add",
+        "--platform",
+        "facebook",
+        "--handle",
+        "@OakAcademy",
+        "--academy",
+        "OAK",
+        "--admin",
+        "head@gmail.com",
+        "--admin",
+        "office@oak.sch.uk",
+    ]);
+    assert!(
+        e.contains("head@gmail.com: a personal e-mail address cannot administer"),
+        "{e}"
+    );
+    assert_eq!(reg.json(&["accounts", "list"]), serde_json::json!([]));
+    // An address merely off the trust's domains (a partner's) is added and shown as a problem.
+    let added = reg.json(&[
+        "accounts",
+        "add",
+        "--platform",
+        "facebook",
+        "--handle",
+        "@OakAcademy",
+        "--academy",
+        "OAK",
+        "--admin",
+        "head@oak.sch.uk",
+        "--admin",
+        "pr@agency.co.uk",
+    ]);
+    assert!(added.to_string().contains("pr@agency.co.uk"), "{added}");
+}
+
+#[test]
+fn csv_and_json_together_are_refused() {
+    let reg = Register::with_academy();
+    for cmd in ["status", "chase"] {
+        let e = reg.bad_input(&["consent", cmd, "--csv", "--json"]);
+        assert!(e.contains("give one of them"), "{e}");
+    }
 }
 
 #[test]

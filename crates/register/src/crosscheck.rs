@@ -607,7 +607,9 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
         })?;
         for row in rows {
             let (form, actual, subject) = row?;
-            let whose = subject.map(|s| names.of(&s)).unwrap_or_default();
+            let whose = subject
+                .map(|s| names.of(&crate::pupils::subject_of(&s)))
+                .unwrap_or_default();
             match exp.voids.remove(&form) {
                 None => out.push(format!(
                     "the void of form {form} of {whose} (\"{}\") is not in the audit log: it was added outside ClearShot",
@@ -1397,8 +1399,9 @@ mod tests {
         assert!(
             found.len() == 1
                 && found[0]
-                    .contains("says \"typo\", but the audit log recorded \"on the wrong pupil\""),
-            "{found:?}"
+                    .contains("says \"typo\", but the audit log recorded \"on the wrong pupil\"")
+                && found[0].contains(&format!("of pupil {}", a.upn)),
+            "named by UPN: {found:?}"
         );
         conn.execute("DELETE FROM consent_voids WHERE form_id = ?1", [&voided])
             .unwrap();

@@ -148,7 +148,7 @@ pub fn provenance_outcome(
             false,
             true,
             format!(
-                "only the make and model match {on_device}, with no serial number: check the photo was taken on a trust-owned device"
+                "only the make and model match {on_device}: nothing proves this photo was taken on it. Ingest the device's photos into the provenance ledger (Devices → Ingest from a card; `clearshot photos ingest`), then check again"
             ),
         ),
         // The evidence of `none` already says there is none, and why: it is the whole detail

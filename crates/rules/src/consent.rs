@@ -1487,7 +1487,12 @@ mod tests {
         };
         // Year 8: the pupil must consent too, and said "no photos of me" before any form.
         let both = [Signatory::Parent, Signatory::Pupil];
-        let e = eval(&both, &[parent_yes.clone()], &[pupil_out.clone()], on);
+        let e = eval(
+            &both,
+            std::slice::from_ref(&parent_yes),
+            std::slice::from_ref(&pupil_out),
+            on,
+        );
         assert_eq!(e.status, ConsentStatus::Withdrawn, "{e:?}");
         assert!(e.still_needed.is_empty(), "not chased for a form: {e:?}");
         assert!(
@@ -1498,8 +1503,8 @@ mod tests {
         // Before the withdrawal's day it is missing as before; a yes signed after it grants.
         let before = eval(
             &both,
-            &[parent_yes.clone()],
-            &[pupil_out.clone()],
+            std::slice::from_ref(&parent_yes),
+            std::slice::from_ref(&pupil_out),
             d(2025, 9, 30),
         );
         assert_eq!(before.status, ConsentStatus::Missing);

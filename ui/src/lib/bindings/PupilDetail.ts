@@ -12,7 +12,12 @@ export type PupilDetail = { legal_forename: string, legal_surname: string, prefe
 /**
  * Who must sign on the date.
  */
-required: Array<Signatory>, statuses: Array<StatusRow>, history: Array<AnswerRecord>, withdrawals: Array<WithdrawalRecord>, flags: Array<FlagView>, never_publish: boolean, upn: string, name: string, academy: string, 
+required: Array<Signatory>, statuses: Array<StatusRow>, history: Array<AnswerRecord>, withdrawals: Array<WithdrawalRecord>, flags: Array<FlagView>, never_publish: boolean, 
+/**
+ * Said when the MIS year group (which decides who must sign) differs from the one the date
+ * of birth gives: a pupil taught out of their age group, or a typo to correct in the MIS.
+ */
+year_group_warning: string | null, upn: string, name: string, academy: string, 
 /**
  * National-curriculum year on the date (Reception 0, Nursery -1).
  */

@@ -11,6 +11,7 @@ export type Voided = { upn: string, form_id: string,
  */
 answers: Array<AnswerRecord>, 
 /**
- * Channels the form said yes to that have no consent now (on the day given).
+ * Channels the form said yes to that had consent before the void and have none now (on
+ * the day given).
  */
 consent_lost: Array<Channel>, takedowns_raised: number, };
