@@ -65,6 +65,42 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     .await?;
     screenshot(&c, "22-replace-upn").await?;
 
+    // A pupil taught out of their age group: the page says the MIS year group is not the date
+    // of birth's. A never-publish flag set on him in error is lifted, with the reason.
+    click(&c, "#back-to-search").await?;
+    type_into(&c, "#pupil-search", "K886402122141").await?;
+    click(&c, ".pupil-result").await?;
+    wait_text(&c, "#pupil-year-warning", |t| {
+        t.contains("the MIS records Year 1") && t.contains("gives Year 2")
+    })
+    .await?;
+    click(&c, "#flag-set summary").await?;
+    type_into(&c, "#flag-reason", "court order").await?;
+    click(&c, "#flag-save").await?;
+    wait_text(&c, "#notice", |t| {
+        t.contains("Flag set") && t.contains("No photo cleared with them needs taking down")
+    })
+    .await?;
+    find(&c, "#never-publish-block").await?;
+    click(&c, ".flag-row[data-flag='never_publish'] summary").await?;
+    type_into(
+        &c,
+        ".flag-row[data-flag='never_publish'] .lift-reason",
+        "set on the wrong pupil",
+    )
+    .await?;
+    click(&c, ".flag-row[data-flag='never_publish'] .lift-save").await?;
+    wait_text(&c, "#notice", |t| t.contains("Flag lifted")).await?;
+    wait_text(&c, ".flag-row[data-flag='never_publish']", |t| {
+        t.contains("set on") && t.contains("lifted on")
+    })
+    .await?;
+    e2e::ensure!(
+        e2e::count(&c, "#never-publish-block").await? == 0,
+        "the never-publish banner is gone once the flag is lifted"
+    );
+    screenshot(&c, "32-year-group-warning-flag-lifted").await?;
+
     // The class and year view answers "can Nursery be photographed for the website?".
     click(&c, "#nav-classes").await?;
     find(&c, "#class-summary").await?;

@@ -104,9 +104,10 @@ fn normalise(key: &str, value: &str) -> Result<String> {
     }
 }
 
-/// The daily backup's folder: it must exist and take a file now, not fail on the first night.
-/// Kept as an absolute path, as the app and the CLI may start in other folders. Not created: a
-/// folder on a drive that is not plugged in would be made on the computer's own disc.
+/// The daily backup's folder: it must take a file now, not fail on the first night. Kept as an
+/// absolute path, as the app and the CLI may start in other folders. A new folder is made only
+/// inside one that exists: a whole path made up would put a drive that is not plugged in
+/// (/media/usb/backups) on the computer's own disc.
 fn backup_dir(value: &str) -> Result<String> {
     let typed = value.trim();
     if typed.is_empty() {
@@ -117,10 +118,19 @@ fn backup_dir(value: &str) -> Result<String> {
     let dir = std::path::absolute(typed)
         .map_err(|e| Error::Invalid(format!("backup-dir: {typed}: {e}")))?;
     if !dir.is_dir() {
-        return Err(Error::Invalid(format!(
-            "backup-dir: {} is not a folder that exists: create it first (or connect the drive it is on); nothing was changed",
-            dir.display()
-        )));
+        let parent_exists = dir.parent().is_some_and(std::path::Path::is_dir);
+        if dir.exists() || !parent_exists {
+            return Err(Error::Invalid(format!(
+                "backup-dir: {} is not a folder that exists, nor one that can be made in a folder that does: create it first (or connect the drive it is on); nothing was changed",
+                dir.display()
+            )));
+        }
+        std::fs::create_dir(&dir).map_err(|e| {
+            Error::Invalid(format!(
+                "backup-dir: {} cannot be made ({e}): choose a folder you can save in; nothing was changed",
+                dir.display()
+            ))
+        })?;
     }
     let probe = dir.join(format!(".clearshot-write-test-{}", std::process::id()));
     std::fs::write(&probe, b"")

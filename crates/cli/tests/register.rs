@@ -102,10 +102,13 @@ fn settings_are_set_read_and_listed() {
     // kept as an absolute path.
     let e = reg.bad_input(&["settings", "set", "backup-dir", "/nonexistent/backups"]);
     assert!(e.contains("is not a folder that exists"), "{e}");
+    assert!(!std::path::Path::new("/nonexistent").exists());
     let e = reg.bad_input(&["settings", "set", "backup-dir", "/proc"]);
     assert!(e.contains("cannot be written to"), "{e}");
+    let e = reg.bad_input(&["settings", "set", "backup-dir", "/proc/nope"]);
+    assert!(e.contains("cannot be made"), "{e}");
+    // A new folder inside one that exists is made.
     let folder = reg.path("backups");
-    std::fs::create_dir_all(&folder).unwrap();
     reg.ok(&["settings", "set", "backup-dir", folder.to_str().unwrap()]);
     assert_eq!(
         reg.json(&["settings", "get", "backup-dir"])["value"],
