@@ -405,6 +405,7 @@ pub fn takedowns(
                     "by",
                     "caption",
                     "pupil",
+                    "exported",
                     "cause",
                     "done",
                 ]);
@@ -418,7 +419,15 @@ pub fn takedowns(
                         d.cleared_on.to_string(),
                         d.cleared_by.clone(),
                         d.caption.clone().unwrap_or_default(),
-                        d.upn.clone().unwrap_or_else(|| "(purged)".into()),
+                        match (&d.upn, &d.pupil_name) {
+                            (Some(upn), Some(name)) => format!("{name} ({upn})"),
+                            (Some(upn), None) => upn.clone(),
+                            _ => "(purged)".into(),
+                        },
+                        d.exported_at
+                            .as_deref()
+                            .map_or("never", |at| at.get(..10).unwrap_or(at))
+                            .to_string(),
                         d.cause.clone(),
                         d.done_at
                             .clone()

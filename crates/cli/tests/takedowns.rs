@@ -98,3 +98,44 @@ fn a_post_taken_down_is_asked_down_again_only_if_exported_again() {
     assert_eq!(tasks[0]["clearance_id"], clearance.as_str());
     reg.audit_ok();
 }
+
+#[test]
+fn each_task_names_the_pupil_and_says_whether_the_safe_copy_was_exported() {
+    let reg = Register::with_academy();
+    let nia = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&nia, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    parent(
+        &reg,
+        &[&nia, "--signed-on", "2025-09-05", "--grant", "website"],
+    );
+    // Two clearances of the photo (the caption was changed and checked again); one exported.
+    let exported = reg.clear_photo_naming(&nia);
+    let not_exported = reg.clear_photo_naming(&nia);
+    assert_ne!(exported, not_exported);
+    assert!(export(&reg, &exported, "2025-10-01").status.success());
+    reg.ok(&[
+        "consent",
+        "withdraw",
+        &nia,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-05",
+    ]);
+    let tasks = open_tasks(&reg);
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    for t in &tasks {
+        assert_eq!(t["pupil_name"], "Nia Newkid", "{t}");
+        let was_exported = t["clearance_id"] == exported.as_str();
+        assert_eq!(t["exported_at"].is_string(), was_exported, "{t}");
+    }
+    let table = reg.ok(&["takedowns", "list", "--open"]);
+    assert!(
+        table.contains(&format!("Nia Newkid ({nia})")) && table.contains("never"),
+        "{table}"
+    );
+}

@@ -152,7 +152,11 @@ impl PupilHead {
     }
 }
 
-fn display_name(legal_forename: &str, legal_surname: &str, preferred: Option<&str>) -> String {
+pub(crate) fn display_name(
+    legal_forename: &str,
+    legal_surname: &str,
+    preferred: Option<&str>,
+) -> String {
     // Built by hand: a status report builds 20,000 of these and `format!` showed in its profile.
     let preferred = preferred.filter(|p| *p != legal_forename);
     let mut name = String::with_capacity(

@@ -20,6 +20,11 @@ pub struct Takedown {
     pub caption: Option<String>,
     /// The pupil's UPN (None once the pupil has been purged).
     pub upn: Option<String>,
+    /// The pupil's name as the office knows it (None once purged).
+    pub pupil_name: Option<String>,
+    /// When the safe copy of this clearance was first exported (`photos export`, or
+    /// `check --export`): a clearance never exported was not posted from ClearShot's copy.
+    pub exported_at: Option<String>,
     pub cause: String,
     pub raised_on: NaiveDate,
     pub done_at: Option<String>,
@@ -103,7 +108,11 @@ pub fn raise(
 pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Takedown>> {
     let mut stmt = conn.prepare(
         "SELECT t.id, c.id, c.photo_sha256, c.channel, a.code, c.cleared_on, c.staff_email, p.upn,
-                t.cause, t.raised_on, t.done_at, t.done_by, t.note, c.caption
+                t.cause, t.raised_on, t.done_at, t.done_by, t.note, c.caption,
+                p.legal_forename, p.legal_surname, p.preferred_forename,
+                (SELECT min(l.at) FROM audit_log l WHERE l.action = 'photo.export'
+                   AND l.subject = 'photo:' || c.photo_sha256
+                   AND json_extract(l.payload, '$.clearance_id') = c.id)
          FROM takedowns t JOIN clearances c ON c.id = t.clearance_id
          JOIN academies a ON a.id = c.academy_id
          LEFT JOIN pupils p ON p.id = t.pupil_id
@@ -120,6 +129,18 @@ pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Takedown>> {
             cleared_by: r.get(6)?,
             caption: r.get(13)?,
             upn: r.get(7)?,
+            pupil_name: match (
+                r.get::<_, Option<String>>(14)?,
+                r.get::<_, Option<String>>(15)?,
+            ) {
+                (Some(forename), Some(surname)) => Some(crate::pupils::display_name(
+                    &forename,
+                    &surname,
+                    r.get::<_, Option<String>>(16)?.as_deref(),
+                )),
+                _ => None,
+            },
+            exported_at: r.get(17)?,
             cause: r.get(8)?,
             raised_on: r.get(9)?,
             done_at: r.get(10)?,

@@ -8,4 +8,13 @@ caption: string | null,
 /**
  * The pupil's UPN (None once the pupil has been purged).
  */
-upn: string | null, cause: string, raised_on: string, done_at: string | null, done_by: string | null, note: string | null, };
+upn: string | null, 
+/**
+ * The pupil's name as the office knows it (None once purged).
+ */
+pupil_name: string | null, 
+/**
+ * When the safe copy of this clearance was first exported (`photos export`, or
+ * `check --export`): a clearance never exported was not posted from ClearShot's copy.
+ */
+exported_at: string | null, cause: string, raised_on: string, done_at: string | null, done_by: string | null, note: string | null, };
