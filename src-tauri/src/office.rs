@@ -21,6 +21,8 @@ use crate::{blocking, with_store};
 
 /// The sample academy's roll, built into the binary so that it works from an installed package.
 const SAMPLE_ROLL: &[u8] = include_bytes!("../../assets/sample-roll.csv");
+/// The school year the sample roll's year groups are for (2026/27).
+const SAMPLE_ACADEMIC_YEAR: i32 = 2026;
 const SAMPLE_CODE: &str = "SAMPLE";
 const SAMPLE_NAME: &str = "Sample Academy (demonstration data)";
 
@@ -55,6 +57,11 @@ pub async fn open_sample_academy(state: State<'_, AppState>) -> WireResult<Impor
 
 /// The sample academy: added once, its roll (re)imported as of today.
 pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
+    load_sample_on(path, today())
+}
+
+/// [`load_sample`] as of `on`.
+fn load_sample_on(path: &std::path::Path, on: NaiveDate) -> WireResult<ImportReport> {
     let mut store = Store::open(path)?;
     let stamp = stamp();
     let exists = clearshot::pupils::academies(&store)?
@@ -63,10 +70,11 @@ pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
     if !exists {
         clearshot::pupils::add_academy(&mut store, SAMPLE_CODE, SAMPLE_NAME, &stamp)?;
     }
-    let on = today();
+    let academic_year = rules::year::academic_year_of(on);
+    let roll = sample_roll_for(academic_year);
     let opts = ImportOptions {
         academy: SAMPLE_CODE.to_string(),
-        academic_year: rules::year::academic_year_of(on),
+        academic_year,
         on,
         dry_run: false,
         maps: Vec::new(),
@@ -77,11 +85,76 @@ pub fn load_sample(path: &std::path::Path) -> WireResult<ImportReport> {
         accept_year_groups: false,
     };
     Ok(clearshot::pupils::import_roll(
-        &mut store,
-        SAMPLE_ROLL,
-        &opts,
-        &stamp,
+        &mut store, &roll, &opts, &stamp,
     )?)
+}
+
+/// The sample roll as an MIS would export it in `academic_year`: each date of birth moved on by
+/// the years since [`SAMPLE_ACADEMIC_YEAR`], so that its year groups are right whenever the
+/// sample is opened (its rows with a bad date stay bad). 29 February becomes 28 February in a
+/// year without it.
+fn sample_roll_for(academic_year: i32) -> Vec<u8> {
+    let years = academic_year - SAMPLE_ACADEMIC_YEAR;
+    let text = String::from_utf8_lossy(SAMPLE_ROLL);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+        if let Some(dob) = cells.get_mut(4) {
+            let moved = chrono::NaiveDate::parse_from_str(dob, "%d/%m/%Y")
+                .ok()
+                .and_then(|d| {
+                    let y = chrono::Datelike::year(&d) + years;
+                    let (m, day) = (chrono::Datelike::month(&d), chrono::Datelike::day(&d));
+                    chrono::NaiveDate::from_ymd_opt(y, m, day)
+                        .or_else(|| chrono::NaiveDate::from_ymd_opt(y, m, day - 1))
+                });
+            if let Some(d) = moved {
+                *dob = d.format("%d/%m/%Y").to_string();
+            }
+        }
+        out.push_str(&cells.join(","));
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_roll_is_moved_on_to_the_school_year_it_is_opened_in() {
+        assert_eq!(sample_roll_for(SAMPLE_ACADEMIC_YEAR), SAMPLE_ROLL);
+        let later = String::from_utf8(sample_roll_for(SAMPLE_ACADEMIC_YEAR + 3)).unwrap();
+        let original = String::from_utf8_lossy(SAMPLE_ROLL);
+        assert_eq!(later.lines().count(), original.lines().count());
+        // Harry Patel, born 31/10/2022, in Nursery in 2026/27, is born in 2025 in the sample of
+        // 2029/30; the row whose date is impossible stays impossible.
+        assert!(
+            later.contains("Q886402125101,Patel,Harry,,31/10/2025,N2"),
+            "{later}"
+        );
+        assert!(
+            later.contains(",31/02/2019,"),
+            "the bad row is kept as it was"
+        );
+    }
+
+    #[test]
+    fn the_sample_opens_in_another_school_year_as_in_its_own() {
+        // An import is never dated after today, so the years tried are this one and earlier:
+        // the dates move back as they move on.
+        let this_year = rules::year::academic_year_of(today());
+        for on in [
+            today(),
+            NaiveDate::from_ymd_opt(this_year - 1, 9, 1).unwrap(),
+            NaiveDate::from_ymd_opt(this_year - 3, 2, 1).unwrap(),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let report = load_sample_on(&dir.path().join("r.sqlite3"), on)
+                .unwrap_or_else(|e| panic!("{on}: {e:?}"));
+            assert_eq!((report.imported, report.rejected.len()), (194, 7), "{on}");
+        }
+    }
 }
 
 fn import_options(req: &ImportRequest, dry_run: bool) -> ImportOptions {
