@@ -25,13 +25,13 @@ async fn first_start(c: Client, backups: PathBuf) -> TestResult {
     }
     type_into(&c, "#setting-backup-dir", &backups.display().to_string()).await?;
     click(&c, "#save-backup-dir").await?;
-    wait_text(&c, "#notice", |t| t.contains("Saved backup-dir")).await?;
+    wait_text(&c, "#notice", |t| t.contains("Saved: Backup folder")).await?;
     type_into(&c, "#setting-backup-keep", "5").await?;
     click(&c, "#save-backup-keep").await?;
-    wait_text(&c, "#notice", |t| t.contains("Saved backup-keep")).await?;
+    wait_text(&c, "#notice", |t| t.contains("Saved: Backups kept")).await?;
     type_into(&c, "#setting-retention-years", "7").await?;
     click(&c, "#save-retention-years").await?;
-    wait_text(&c, "#notice", |t| t.contains("Saved retention-years")).await?;
+    wait_text(&c, "#notice", |t| t.contains("Saved: Retention period")).await?;
     // A number the CLI refuses is refused here too, in words.
     type_into(&c, "#setting-backup-keep", "0").await?;
     click(&c, "#save-backup-keep").await?;
@@ -39,7 +39,7 @@ async fn first_start(c: Client, backups: PathBuf) -> TestResult {
     // The partner organisations a caption may tag, as IT types them; a non-handle is refused.
     type_into(&c, "#setting-partner-handles", "@RSPB; @NationalTrust").await?;
     click(&c, "#save-partner-handles").await?;
-    wait_text(&c, "#notice", |t| t.contains("Saved partner-handles")).await?;
+    wait_text(&c, "#notice", |t| t.contains("Saved: Partner accounts")).await?;
     let shown = find(&c, "#setting-partner-handles")
         .await?
         .prop("value")

@@ -1,6 +1,7 @@
 // The one door to the Rust side. Every command's error arrives as the wire error
 // `{ kind, message }`; it is rethrown as an ApiError so screens can branch on `kind`.
 import { invoke, Channel } from '@tauri-apps/api/core';
+import { appWords } from '../logic/words';
 import type { WireError } from '../bindings/WireError';
 import type { WireErrorKind } from '../bindings/WireErrorKind';
 
@@ -29,6 +30,5 @@ export { Channel };
 
 /** A message for a person from any thrown value. */
 export function messageOf(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  return appWords(e instanceof Error ? e.message : String(e));
 }

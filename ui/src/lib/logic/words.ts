@@ -53,3 +53,27 @@ export function yearGroupLabel(ncy: number): string {
 }
 
 export const YEAR_GROUPS: number[] = Array.from({ length: 15 }, (_, i) => i - 1);
+
+/** The Settings screen's name for each setting. */
+export const SETTING_LABEL: Record<string, string> = {
+  'trust-domains': 'Trust domains',
+  'partner-handles': 'Partner accounts a caption may tag',
+  'retention-years': 'Retention period',
+  'backup-dir': 'Backup folder',
+  'backup-keep': 'Backups kept',
+};
+
+/**
+ * A message from the register, which the command-line tool shares, in the app's words: where it
+ * names a command or a setting's key, the screen and field that do the same here.
+ */
+export function appWords(message: string): string {
+  return message
+    .replace(/add it first with `clearshot settings set trust-domains …`/g, 'add it first under Settings → Trust domains')
+    .replace(/\(`clearshot settings set trust-domains …`\)/g, '(Settings → Trust domains)')
+    .replace(/in the settings, partner-handles\)/g, 'under Settings → Partner accounts a caption may tag)')
+    .replace(/`clearshot pupils rekey (\S+) --to (\S+)`/g, '“Replace the UPN…” on $1’s page, with $2')
+    .replace(/`clearshot pupils unflag (\S+) --never-publish --reason …`/g, '“Lift this flag…” on $1’s page')
+    .replace(/, run “Replace the UPN…”/g, ', use “Replace the UPN…”')
+    .replace(/\(withheld: safeguarding; see `clearshot pupils reveal-reason`\)/g, '(withheld: safeguarding; “Show the reason” on the pupil’s page)');
+}
