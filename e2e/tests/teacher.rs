@@ -209,6 +209,46 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
         "a done task says what was done and by whom: {done}"
     );
     screenshot(&c, "18-takedown-done").await?;
+
+    // A small laptop's window: the takedown list still fits its width.
+    c.set_window_size(1024, 700).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let widths = c
+        .execute(
+            "const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let w = |i: usize| {
+        widths
+            .get(i)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(-1)
+    };
+    e2e::ensure!(
+        w(0) <= w(1) && w(2) <= w(3),
+        "no sideways scrolling at 1024 px (main, page): {widths}"
+    );
+    screenshot(&c, "33-small-window-takedowns").await?;
+    // …and the photo check, its photo above its form.
+    check_photo(&c).await?;
+    let widths = c
+        .execute(
+            "const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth];",
+            vec![],
+        )
+        .await?;
+    let w = |i: usize| {
+        widths
+            .get(i)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(-1)
+    };
+    e2e::ensure!(
+        w(0) <= w(1),
+        "no sideways scrolling of the photo check at 1024 px: {widths}"
+    );
+    screenshot(&c, "34-small-window-clear-photo").await?;
     Ok(())
 }
 
