@@ -380,8 +380,9 @@ enum ConsentCmd {
         /// Print CSV (for a spreadsheet or mail merge) instead of a table.
         #[arg(long)]
         csv: bool,
-        /// With --csv: one row per pupil (one letter a family), the channels still to answer
-        /// in one cell, and forename and surname columns for a mail merge.
+        /// With --csv: one row per pupil (one letter to their family), the channels still to answer
+        /// in one cell, each signatory's own in "Parent to answer" and "Pupil to answer", and
+        /// forename and surname columns for a mail merge.
         #[arg(long, requires = "csv")]
         per_pupil: bool,
     },

@@ -424,6 +424,10 @@ fn chase_per_pupil(
         "Channels",
         "Status",
         "Still needed",
+        // Each signatory's own channels: a parent who said yes to the website is not asked
+        // about it again because the pupil has not.
+        "Parent to answer",
+        "Pupil to answer",
     ])?;
     // The pupils in the list's order, each with their rows.
     let mut order: Vec<(&str, Vec<&ChaseRow>)> = Vec::new();
@@ -462,6 +466,13 @@ fn chase_per_pupil(
         let expired = mine
             .iter()
             .any(|r| r.status == rules::consent::ConsentStatus::Expired);
+        let to_answer = |who: Signatory| -> String {
+            mine.iter()
+                .filter(|r| r.needed.contains(&who))
+                .map(|r| r.channel.label())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
         w.write_record([
             csv_safe(upn),
             csv_safe(forename),
@@ -473,6 +484,8 @@ fn chase_per_pupil(
             csv_safe(&channels.join("; ")),
             if expired { "expired" } else { "missing" }.to_string(),
             signatories(&needed),
+            to_answer(Signatory::Parent),
+            to_answer(Signatory::Pupil),
         ])?;
     }
     w.flush()?;
