@@ -156,6 +156,46 @@ pub async fn account_add(
     .await
 }
 
+/// Replaces an account's administrators (`clearshot accounts admins`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn account_set_admins(
+    state: State<'_, AppState>,
+    platform: String,
+    handle: String,
+    admins: Vec<String>,
+) -> WireResult<AccountView> {
+    with_store(&state, move |store| {
+        Ok(clearshot::admin::set_account_admins(
+            store,
+            &platform,
+            &handle,
+            &admins,
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
+/// Takes an account off the register (`clearshot accounts remove`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn account_remove(
+    state: State<'_, AppState>,
+    platform: String,
+    handle: String,
+    reason: String,
+) -> WireResult<()> {
+    with_store(&state, move |store| {
+        Ok(clearshot::admin::remove_account(
+            store,
+            &platform,
+            &handle,
+            &reason,
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn holds_list(state: State<'_, AppState>) -> WireResult<Vec<Hold>> {
     let path = state.register_path.clone();

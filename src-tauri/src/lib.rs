@@ -90,6 +90,8 @@ pub fn run() {
             admin::staff_revoke,
             admin::accounts_list,
             admin::account_add,
+            admin::account_set_admins,
+            admin::account_remove,
             admin::holds_list,
             admin::holds_in_force,
             admin::hold_start,

@@ -124,18 +124,29 @@ pub fn add_account(
     let academy_id = register::academies::require(&store.conn, academy)?.id;
     // Policy 4.4: each administrator's work address, never a personal one. An address merely
     // off the trust's domains (a partner's, before the domains are set) is shown as a problem.
-    if let Some(personal) = admins
-        .iter()
-        .find(|a| crate::settings::is_personal_address(a))
-    {
-        return Err(Error::Invalid(format!(
-            "{}: a personal e-mail address cannot administer a trust account (policy 4.4): give the administrator's work address; nothing was added",
-            personal.trim()
-        )));
-    }
+    no_personal_admin(admins)?;
     let tx = register::begin(&mut store.conn)?;
     register::accounts::add(&tx, platform, handle, academy_id, admins, stamp)?;
     tx.commit()?;
+    account_view(store, platform, handle)
+}
+
+/// Refuses a personal address among an account's administrators (policy 4.4).
+fn no_personal_admin(admins: &[String]) -> Result<()> {
+    match admins
+        .iter()
+        .find(|a| crate::settings::is_personal_address(a))
+    {
+        Some(personal) => Err(Error::Invalid(format!(
+            "{}: a personal e-mail address cannot administer a trust account (policy 4.4): give the administrator's work address; nothing was changed",
+            personal.trim()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The account as `accounts` shows it, after a change.
+fn account_view(store: &Store, platform: &str, handle: &str) -> Result<AccountView> {
     let handle = register::accounts::normalise_handle(handle);
     accounts(store)?
         .into_iter()
@@ -143,6 +154,36 @@ pub fn add_account(
             a.account.handle == handle && a.account.platform == platform.trim().to_lowercase()
         })
         .ok_or_else(|| Error::NotFound(format!("account @{handle} was not stored")))
+}
+
+/// Replaces an account's administrators: who can reach it now (a member of staff has left, a
+/// personal address was given). Returns the account with any problem still to fix.
+pub fn set_account_admins(
+    store: &mut Store,
+    platform: &str,
+    handle: &str,
+    admins: &[String],
+    stamp: &Stamp,
+) -> Result<AccountView> {
+    no_personal_admin(admins)?;
+    let tx = register::begin(&mut store.conn)?;
+    register::accounts::set_admins(&tx, platform, handle, admins, stamp)?;
+    tx.commit()?;
+    account_view(store, platform, handle)
+}
+
+/// Takes an account off the register, with the reason for the audit log.
+pub fn remove_account(
+    store: &mut Store,
+    platform: &str,
+    handle: &str,
+    reason: &str,
+    stamp: &Stamp,
+) -> Result<()> {
+    let tx = register::begin(&mut store.conn)?;
+    register::accounts::remove(&tx, platform, handle, reason, stamp)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Every account, with a problem for fewer than two administrators or an administrator

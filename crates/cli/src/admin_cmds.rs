@@ -95,6 +95,30 @@ pub enum AccountsCmd {
     },
     /// List accounts, with any problem (fewer than two administrators, a non-trust address).
     List,
+    /// Replace an account's administrators (someone has left; a personal address was given).
+    Admins {
+        /// The account's platform.
+        #[arg(long)]
+        platform: String,
+        /// The account's handle, e.g. @OakAcademy.
+        #[arg(long)]
+        handle: String,
+        /// An administrator's work address (give two): the new list, replacing the old.
+        #[arg(long = "admin", value_name = "EMAIL", required = true)]
+        admins: Vec<String>,
+    },
+    /// Take an account off the register (closed, or not the trust's), with the reason.
+    Remove {
+        /// The account's platform.
+        #[arg(long)]
+        platform: String,
+        /// The account's handle.
+        #[arg(long)]
+        handle: String,
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Args)]
@@ -297,6 +321,38 @@ pub fn accounts(
                 }
                 s
             });
+        }
+        AccountsCmd::Admins {
+            platform,
+            handle,
+            admins,
+        } => {
+            let a =
+                clearshot::admin::set_account_admins(store, &platform, &handle, &admins, stamp)?;
+            out.value(&a, || {
+                let mut s = format!(
+                    "{} @{}: administrators now {}",
+                    a.account.platform,
+                    a.account.handle,
+                    a.account.admins.join(", ")
+                );
+                for p in &a.problems {
+                    s.push_str(&format!("\n  PROBLEM: {p}"));
+                }
+                s
+            });
+        }
+        AccountsCmd::Remove {
+            platform,
+            handle,
+            reason,
+        } => {
+            clearshot::admin::remove_account(store, &platform, &handle, &reason, stamp)?;
+            let handle = register::accounts::normalise_handle(&handle);
+            out.value(
+                &serde_json::json!({"removed": {"platform": platform.trim().to_lowercase(), "handle": handle}}),
+                || format!("removed {} @{handle} from the register", platform.trim().to_lowercase()),
+            );
         }
         AccountsCmd::List => {
             let list = clearshot::admin::accounts(store)?;

@@ -177,6 +177,106 @@ fn an_account_cannot_be_administered_from_a_personal_address() {
 }
 
 #[test]
+fn an_accounts_administrators_are_replaced_and_an_account_removed_as_the_log_says() {
+    let reg = Register::with_academy();
+    reg.ok(&["settings", "set", "trust-domains", "oak.sch.uk"]);
+    let add = |admins: &[&str]| {
+        let mut args = vec![
+            "accounts",
+            "add",
+            "--platform",
+            "facebook",
+            "--handle",
+            "@OakAcademy",
+            "--academy",
+            "OAK",
+        ];
+        for a in admins {
+            args.extend(["--admin", a]);
+        }
+        reg.json(&args)
+    };
+    let one = add(&["head@oak.sch.uk"]);
+    assert!(
+        one["problems"].to_string().contains("administrator"),
+        "{one}"
+    );
+    // The problem is fixed by giving the administrators anew.
+    let e = reg.bad_input(&[
+        "accounts",
+        "admins",
+        "--platform",
+        "Facebook",
+        "--handle",
+        "OakAcademy",
+        "--admin",
+        "head@oak.sch.uk",
+        "--admin",
+        "me@hotmail.co.uk",
+    ]);
+    assert!(
+        e.contains("a personal e-mail address cannot administer"),
+        "{e}"
+    );
+    let two = reg.json(&[
+        "accounts",
+        "admins",
+        "--platform",
+        "Facebook",
+        "--handle",
+        "OakAcademy",
+        "--admin",
+        "head@oak.sch.uk",
+        "--admin",
+        "Office@Oak.sch.uk",
+    ]);
+    assert_eq!(two["problems"], serde_json::json!([]), "{two}");
+    assert_eq!(
+        two["admins"],
+        serde_json::json!(["head@oak.sch.uk", "office@oak.sch.uk"])
+    );
+    reg.ok(&["check"]);
+    let e = reg.bad_input(&[
+        "accounts",
+        "admins",
+        "--platform",
+        "x",
+        "--handle",
+        "@nobody",
+        "--admin",
+        "a@oak.sch.uk",
+    ]);
+    assert!(e.contains("no x account @nobody is registered"), "{e}");
+    // Removed with a reason; the log comparison follows the removal.
+    let e = reg.bad_input(&[
+        "accounts",
+        "remove",
+        "--platform",
+        "facebook",
+        "--handle",
+        "@OakAcademy",
+        "--reason",
+        " ",
+    ]);
+    assert!(e.contains("give the reason"), "{e}");
+    reg.ok(&[
+        "accounts",
+        "remove",
+        "--platform",
+        "facebook",
+        "--handle",
+        "@OakAcademy",
+        "--reason",
+        "page closed",
+    ]);
+    assert_eq!(reg.json(&["accounts", "list"]), serde_json::json!([]));
+    reg.ok(&["check"]);
+    // Added again, it starts afresh.
+    add(&["head@oak.sch.uk", "office@oak.sch.uk"]);
+    reg.ok(&["check"]);
+}
+
+#[test]
 fn csv_and_json_together_are_refused() {
     let reg = Register::with_academy();
     for cmd in ["status", "chase"] {

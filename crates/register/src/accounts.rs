@@ -58,22 +58,106 @@ pub fn add(
         params![platform, handle, academy_id, stamp.at],
     )?;
     let id = tx.last_insert_rowid();
-    let mut admins_norm = Vec::new();
-    for a in admins {
-        let email = crate::staff::normalise_email(a)?;
-        if !admins_norm.contains(&email) {
-            tx.execute(
-                "INSERT INTO account_admins (account_id, email) VALUES (?1, ?2)",
-                params![id, email],
-            )?;
-            admins_norm.push(email);
-        }
+    let admins_norm = admin_addresses(admins)?;
+    for email in &admins_norm {
+        tx.execute(
+            "INSERT INTO account_admins (account_id, email) VALUES (?1, ?2)",
+            params![id, email],
+        )?;
     }
     stamp.audit(
         tx,
         "account.add",
         Some(&format!("account:{platform}:{handle}")),
         serde_json::json!({"platform": platform, "handle": handle, "admins": admins_norm}),
+    )?;
+    Ok(())
+}
+
+/// The id of the account `platform` `handle` (as typed: any case, with or without '@').
+fn require(tx: &Transaction<'_>, platform: &str, handle: &str) -> Result<(i64, String, String)> {
+    let platform = platform.trim().to_lowercase();
+    let handle = normalise_handle(handle);
+    let id = tx
+        .query_row(
+            "SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2",
+            params![platform, handle],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::NotFound(format!(
+                "no {platform} account @{handle} is registered (`accounts list` shows them)"
+            )),
+            e => e.into(),
+        })?;
+    Ok((id, platform, handle))
+}
+
+/// Normalised, distinct administrators' addresses, in the order given.
+fn admin_addresses(admins: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for a in admins {
+        let email = crate::staff::normalise_email(a)?;
+        if !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces an account's administrators (a member of staff has left, a personal address was
+/// given): audited with the new list.
+pub fn set_admins(
+    tx: &Transaction<'_>,
+    platform: &str,
+    handle: &str,
+    admins: &[String],
+    stamp: &Stamp,
+) -> Result<()> {
+    let (id, platform, handle) = require(tx, platform, handle)?;
+    let admins = admin_addresses(admins)?;
+    if admins.is_empty() {
+        return Err(Error::Invalid(format!(
+            "give the administrators of @{handle} (--admin EMAIL, twice): an account must have someone responsible for it"
+        )));
+    }
+    tx.execute("DELETE FROM account_admins WHERE account_id = ?1", [id])?;
+    for email in &admins {
+        tx.execute(
+            "INSERT INTO account_admins (account_id, email) VALUES (?1, ?2)",
+            params![id, email],
+        )?;
+    }
+    stamp.audit(
+        tx,
+        "account.admins",
+        Some(&format!("account:{platform}:{handle}")),
+        serde_json::json!({"platform": platform, "handle": handle, "admins": admins}),
+    )?;
+    Ok(())
+}
+
+/// Takes an account off the register (closed, or never the trust's), with the reason.
+pub fn remove(
+    tx: &Transaction<'_>,
+    platform: &str,
+    handle: &str,
+    reason: &str,
+    stamp: &Stamp,
+) -> Result<()> {
+    let (id, platform, handle) = require(tx, platform, handle)?;
+    if reason.trim().is_empty() {
+        return Err(Error::Invalid(
+            "give the reason the account is removed (--reason), for the audit log".into(),
+        ));
+    }
+    tx.execute("DELETE FROM account_admins WHERE account_id = ?1", [id])?;
+    tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+    stamp.audit(
+        tx,
+        "account.remove",
+        Some(&format!("account:{platform}:{handle}")),
+        serde_json::json!({"platform": platform, "handle": handle, "reason": reason.trim()}),
     )?;
     Ok(())
 }

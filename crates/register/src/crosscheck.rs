@@ -910,16 +910,18 @@ fn register_differences(conn: &Connection, names: &Names) -> Result<Vec<String>>
 
     // Accounts and their administrators.
     let mut logged: BTreeMap<String, String> = BTreeMap::new();
-    for (_, _, p) in entries(conn, &["account.add"])? {
+    for (action, _, p) in entries(conn, &["account.add", "account.admins", "account.remove"])? {
         let (Some(platform), Some(handle)) = (get(&p, "platform"), get(&p, "handle")) else {
             continue;
         };
+        let key = format!("{platform} @{handle}");
+        if action == "account.remove" {
+            logged.remove(&key);
+            continue;
+        }
         let mut admins = texts(&p, "admins");
         admins.sort();
-        logged.insert(
-            format!("{platform} @{handle}"),
-            format!("administrators {}", admins.join(", ")),
-        );
+        logged.insert(key, format!("administrators {}", admins.join(", ")));
     }
     let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in rows(

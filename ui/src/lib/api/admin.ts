@@ -28,6 +28,12 @@ export const staffRevoke = (email: string) => call<null>('staff_revoke', { email
 export const accountsList = () => call<AccountView[]>('accounts_list');
 export const accountAdd = (platform: string, handle: string, academy: string, admins: string[]) =>
   call<AccountView>('account_add', { platform, handle, academy, admins });
+/** Replaces an account's administrators. */
+export const accountSetAdmins = (platform: string, handle: string, admins: string[]) =>
+  call<AccountView>('account_set_admins', { platform, handle, admins });
+/** Takes an account off the register, with the reason. */
+export const accountRemove = (platform: string, handle: string, reason: string) =>
+  call<null>('account_remove', { platform, handle, reason });
 
 export const holdsList = () => call<Hold[]>('holds_list');
 export const holdsInForce = () => call<Hold[]>('holds_in_force');
