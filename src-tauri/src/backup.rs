@@ -156,13 +156,19 @@ mod tests {
 
     #[test]
     fn a_backup_folder_that_cannot_be_made_is_a_failure_in_words_not_a_crash() {
+        // The folder was fine when it was set; since then a file has taken its place (as a
+        // drive unplugged leaves nothing to write to).
         let dir = tempfile::tempdir().unwrap();
-        let blocker = dir.path().join("a-file");
-        std::fs::write(&blocker, b"not a folder").unwrap();
-        let path = register_with(dir.path(), Some(&blocker.join("backups")));
+        let folder = dir.path().join("backups-gone");
+        let path = register_with(dir.path(), Some(&folder));
+        std::fs::remove_dir(&folder).unwrap();
+        std::fs::write(&folder, b"not a folder").unwrap();
         match daily(&path, d("2025-03-03")) {
             BackupStatus::Failed { message } => {
-                assert!(message.contains("a-file"), "names the path: {message}")
+                assert!(
+                    message.contains("backups-gone"),
+                    "names the path: {message}"
+                )
             }
             other => panic!("expected a failure, got {other:?}"),
         }

@@ -380,9 +380,18 @@ mod tests {
 
     #[test]
     fn partner_handles_are_read_as_people_type_them() {
-        let got = normalise("partner-handles", "@RSPB; @NationalTrust,rspb  bbc_sport");
-        assert_eq!(got.ok().as_deref(), Some("RSPB,NationalTrust,bbc_sport"));
+        let got = normalise(
+            "partner-handles",
+            "@RSPB; @NationalTrust,rspb, @bbc_sport  @Scouts",
+        );
+        assert_eq!(
+            got.ok().as_deref(),
+            Some("RSPB,NationalTrust,bbc_sport,Scouts")
+        );
         assert!(normalise("partner-handles", "@RSPB, not/a/handle").is_err());
+        // Words without @ between commas are one handle typed with a space, not two allowed.
+        assert!(normalise("partner-handles", "@RSPB, bad handle").is_err());
+        assert!(normalise("partner-handles", "rspb  bbc_sport").is_err());
     }
 
     #[test]
