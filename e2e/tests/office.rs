@@ -32,7 +32,18 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     click(&c, "#record-form").await?;
     find(&c, "#record-form-panel").await?;
     type_into(&c, "#form-signer", "Grace Okafor").await?;
+    let signer = find(&c, "#form-signer").await?;
+    for _ in 0..100 {
+        if signer.prop("value").await?.as_deref() == Some("Grace Okafor") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     screenshot(&c, "03-record-a-form").await?;
+    // A stray Esc does not throw away what was typed: it asks for a second one.
+    signer.send_keys("\u{E00C}").await?; // Escape
+    wait_text(&c, "#record-form-panel", |t| t.contains("Press Esc again")).await?;
     click(&c, "#form-save").await?;
     wait_text(&c, "tr[data-channel='website'] .badge", |t| {
         t.contains("Granted")

@@ -267,6 +267,26 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
         "no sideways scrolling of the photo check at 1024 px: {widths}"
     );
     screenshot(&c, "34-small-window-clear-photo").await?;
+
+    // The incident is over: ending the hold asks once more, then the banner goes.
+    click(&c, "#nav-hold").await?;
+    click(&c, ".hold-end").await?;
+    e2e::ensure!(
+        e2e::count(&c, "#hold-banner").await? == 1,
+        "one click does not end a hold"
+    );
+    click(&c, ".hold-end-confirm").await?;
+    wait_text(&c, "#notice", |t| t.contains("ended")).await?;
+    for _ in 0..50 {
+        if e2e::count(&c, "#hold-banner").await? == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    e2e::ensure!(
+        e2e::count(&c, "#hold-banner").await? == 0,
+        "the banner goes with the hold"
+    );
     Ok(())
 }
 

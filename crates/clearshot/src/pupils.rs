@@ -105,7 +105,15 @@ fn matches_search(p: &Pupil, needle: &str) -> bool {
         p.reg_group.as_deref().unwrap_or(""),
         p.admission_number.as_deref().unwrap_or("")
     ));
-    needle.split_whitespace().all(|w| hay.contains(w))
+    // Apostrophes and hyphens are typed or not ("ONeill", "O'Neill", "O’Neill"; "Anna Marie"
+    // for Anna-Marie): compared without them.
+    let squash = |t: &str| t.replace(['\'', '\u{2019}', '-'], "");
+    let hay = squash(&hay);
+    needle
+        .split_whitespace()
+        .map(squash)
+        .filter(|w| !w.is_empty())
+        .all(|w| hay.contains(&w))
 }
 
 /// A flag as shown: the never-publish reason is withheld unless asked for (and that is audited).

@@ -1515,6 +1515,32 @@ fn a_preferred_surname_is_imported_shown_and_compared() {
     assert_eq!(shown["preferred_surname"], "Jones", "{shown}");
 }
 
+#[test]
+fn a_search_finds_a_name_typed_without_its_apostrophe_hyphen_or_accent() {
+    let reg = Register::with_academy();
+    let (sean, anna) = (kent(1), kent(2));
+    let csv = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year\n\
+         {sean},O'Neill,Seán,03/10/2016,4\n\
+         {anna},Smith-Jones,Anna-Marie,04/11/2016,4\n"
+    );
+    assert_eq!(reg.import("OAK", &csv, &AY)["imported"], 2);
+    for (typed, want) in [
+        ("Sean ONeill", &sean),
+        ("sean o’neill", &sean),
+        ("O Neill", &sean),
+        ("Anna Marie SmithJones", &anna),
+        ("annamarie", &anna),
+    ] {
+        let found = reg.json(&["pupils", "list", "--search", typed]);
+        let found = found.as_array().unwrap();
+        assert!(
+            found.len() == 1 && found[0]["upn"] == want.as_str(),
+            "{typed:?}: {found:?}"
+        );
+    }
+}
+
 /// Header and rows with a preferred surname column, for the cell-count tests.
 const FULL_HEADER: &str =
     "UPN,Legal Surname,Legal Forename,Preferred Forename,Preferred Surname,DOB,Year,Reg,Adno";
