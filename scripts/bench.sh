@@ -9,18 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
-# The comparison tools: libvips's vipsthumbnail, libjpeg-turbo's headers (the C floor, built by the
-# bench with cc), the sqlite3 shell, and Python for the register bench's baseline.
-need_apt=()
-for pkg in libvips-tools libjpeg62-turbo-dev sqlite3 python3; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-fi
+# With the comparison tools: libvips's vipsthumbnail, libjpeg-turbo's headers (the C floor, built
+# by the bench with cc), the sqlite3 shell, and Python for the register bench's baseline.
+bash scripts/setup.sh libvips-tools libjpeg62-turbo-dev sqlite3 python3
 
 which="${1:-all}"
 case "$which" in

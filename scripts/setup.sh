@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what ClearShot needs on a fresh Debian machine. Safe to run again: it skips what is there.
+#   bash scripts/setup.sh [PACKAGE…]   any Debian packages named are installed as well
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
 # The desktop app (Tauri 2 on WebKitGTK) and its end-to-end tests (Xvfb, WebKitWebDriver) need the rest.
 for pkg in pkg-config build-essential libimage-exiftool-perl \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev libssl-dev \
-  file patchelf xvfb xauth webkit2gtk-driver xdotool strace; do
+  file patchelf xvfb xauth webkit2gtk-driver xdotool strace "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

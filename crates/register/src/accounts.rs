@@ -58,8 +58,21 @@ pub fn add(
         params![platform, handle, academy_id, stamp.at],
     )?;
     let id = tx.last_insert_rowid();
-    let admins_norm = admin_addresses(admins)?;
-    for email in &admins_norm {
+    let admins = admin_addresses(admins)?;
+    write_admins(tx, id, &platform, &handle, &admins, "account.add", stamp)
+}
+
+/// Stores an account's administrators and the audit entry (`action`) that names them all.
+fn write_admins(
+    tx: &Transaction<'_>,
+    id: i64,
+    platform: &str,
+    handle: &str,
+    admins: &[String],
+    action: &str,
+    stamp: &Stamp,
+) -> Result<()> {
+    for email in admins {
         tx.execute(
             "INSERT INTO account_admins (account_id, email) VALUES (?1, ?2)",
             params![id, email],
@@ -67,9 +80,9 @@ pub fn add(
     }
     stamp.audit(
         tx,
-        "account.add",
+        action,
         Some(&format!("account:{platform}:{handle}")),
-        serde_json::json!({"platform": platform, "handle": handle, "admins": admins_norm}),
+        serde_json::json!({"platform": platform, "handle": handle, "admins": admins}),
     )?;
     Ok(())
 }
@@ -122,19 +135,7 @@ pub fn set_admins(
         )));
     }
     tx.execute("DELETE FROM account_admins WHERE account_id = ?1", [id])?;
-    for email in &admins {
-        tx.execute(
-            "INSERT INTO account_admins (account_id, email) VALUES (?1, ?2)",
-            params![id, email],
-        )?;
-    }
-    stamp.audit(
-        tx,
-        "account.admins",
-        Some(&format!("account:{platform}:{handle}")),
-        serde_json::json!({"platform": platform, "handle": handle, "admins": admins}),
-    )?;
-    Ok(())
+    write_admins(tx, id, &platform, &handle, &admins, "account.admins", stamp)
 }
 
 /// Takes an account off the register (closed, or never the trust's), with the reason.
