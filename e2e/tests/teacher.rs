@@ -192,7 +192,7 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     wait_text(&c, "#notice", |t| t.contains("1 takedown task raised")).await?;
     // The history says who asked and how.
     wait_text(&c, "tr[data-withdrawal]", |t| {
-        t.contains("Grace Okafor (mother)") && t.contains("email to the office")
+        t.contains("Grace Okafor (parent, mother)") && t.contains("email to the office")
     })
     .await?;
     wait_text(&c, "tr[data-channel='website'] .badge", |t| {

@@ -716,22 +716,43 @@ pub fn withdraw(
             ));
         }
     }
-    // Nothing to withdraw at all (the form said no, or never came back): said, so the office
-    // does not think it has done something. Kept all the same: it covers a yes dated on or
-    // before its day that is recorded later.
-    let any_yes = answers
+    // Nothing to withdraw on a channel (the form said no, or never came back): said, so the
+    // office does not think it has done something. Kept all the same: it is the signatory's
+    // answer, and covers a yes dated on or before its day that is recorded later.
+    let without_yes: Vec<&str> = channels
         .iter()
-        .map(|(_, a)| a)
-        .any(|a| a.signatory == signatory && a.granted && channels.contains(&a.channel));
-    if !any_yes {
-        unchanged.push(format!(
-            "no yes from the {} is on record for {}: there was nothing to withdraw, but the withdrawal stands as their answer (consent is withdrawn, not missing, and they are not chased for a form; only a yes dated after {on} gives consent, and a yes dated on or before it recorded later is withdrawn)",
-            signatory.as_str(),
-            channels
+        .filter(|c| {
+            !answers
                 .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+                .map(|(_, a)| a)
+                .any(|a| a.signatory == signatory && a.granted && a.channel == **c)
+        })
+        .map(|c| c.as_str())
+        .collect();
+    if !without_yes.is_empty() {
+        unchanged.push(format!(
+            "no yes from the {} is on record for {}: there was nothing to withdraw, but the withdrawal stands as their answer (from {on}, where their consent is required, it is withdrawn, not missing, and they are not chased for a form; only a yes dated after {on} gives consent, and a yes dated on or before it recorded later is withdrawn)",
+            signatory.as_str(),
+            without_yes.join(", ")
+        ));
+    }
+    // The same withdrawal again (a second click, or the email attached the second time): kept,
+    // and said, as it changes nothing.
+    let earlier = register::consents::withdrawals_of(&tx, pupil.id)?;
+    let again: Vec<&str> = channels
+        .iter()
+        .filter(|c| {
+            earlier
+                .iter()
+                .any(|w| w.signatory == signatory && w.channel == **c && w.withdrawn_on == on)
+        })
+        .map(|c| c.as_str())
+        .collect();
+    if !again.is_empty() {
+        unchanged.push(format!(
+            "the {}'s withdrawal of {} from {on} was already recorded: this one is kept beside it and changes nothing",
+            signatory.as_str(),
+            again.join(", ")
         ));
     }
     if on > today {

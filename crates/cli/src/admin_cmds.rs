@@ -261,10 +261,18 @@ pub fn staff(cmd: StaffCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Resu
                 stamp,
             )?;
             out.value(&s, || {
-                format!(
+                let mut said = format!(
                     "{} ({}) approved to post from {}",
                     s.name, s.email, s.approved_on
-                )
+                );
+                // Training on a later day holds the approval back: every check until then is
+                // refused, which the office should know now.
+                if let Some(trained) = s.trained_on.filter(|t| *t > s.approved_on) {
+                    said.push_str(&format!(
+                        "; training is recorded for {trained}, and photo checks are refused until then"
+                    ));
+                }
+                said
             });
         }
         StaffCmd::List => {

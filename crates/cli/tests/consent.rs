@@ -1308,8 +1308,34 @@ fn a_withdrawal_that_cancels_nothing_says_so_and_empty_or_impossible_ones_are_re
         "parent",
         "--on",
         "2025-09-20",
+        "--channels",
+        "website",
     ]);
     assert_eq!(w["warnings"].as_array().unwrap().len(), 0, "{w}");
+    // Every channel: the four the parent never said yes to are named, whichever are asked
+    // with them; the website's again is said to change nothing.
+    let w = s.reg.json(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-09-20",
+    ]);
+    let warnings = w["warnings"].to_string();
+    assert!(
+        warnings.contains(
+            "no yes from the parent is on record for academy_social, trust_social, print, press: there was nothing to withdraw"
+        ) && warnings.contains("from 2025-09-20, where their consent is required"),
+        "{w}"
+    );
+    assert!(
+        warnings.contains(
+            "the parent's withdrawal of website from 2025-09-20 was already recorded: this one is kept beside it and changes nothing"
+        ),
+        "{w}"
+    );
     for channels in ["", ","] {
         let err = s.reg.bad_input(&[
             "consent",
