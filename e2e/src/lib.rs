@@ -393,6 +393,28 @@ macro_rules! ensure {
 }
 
 /// How many elements match `css` right now.
+/// Neither the page nor its main column is wider than the window: nothing needs scrolling
+/// sideways to be seen.
+pub async fn no_sideways_scrolling(c: &Client, what: &str) -> TestResult {
+    let widths = c
+        .execute(
+            "const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let w = |i: usize| {
+        widths
+            .get(i)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(-1)
+    };
+    crate::ensure!(
+        w(0) <= w(1) && w(2) <= w(3),
+        "{what}: no sideways scrolling (main, page): {widths}"
+    );
+    Ok(())
+}
+
 pub async fn count(c: &Client, css: &str) -> TestResult<usize> {
     Ok(c.find_all(Locator::Css(css)).await?.len())
 }

@@ -127,6 +127,13 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
         "one Nursery pupil has a form: {summary}"
     );
     screenshot(&c, "05-class-view").await?;
+    // On a small laptop's window every channel's column stays in view.
+    e2e::set_value(&c, "#class-channel", "").await?;
+    c.set_window_size(1024, 700).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    e2e::no_sideways_scrolling(&c, "the class view").await?;
+    screenshot(&c, "36-small-window-class-view").await?;
+    c.set_window_size(1280, 800).await?;
 
     click(&c, "#nav-chase").await?;
     wait_text(&c, "#chase-count", |t| t.contains("pupils")).await?;

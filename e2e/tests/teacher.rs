@@ -27,28 +27,6 @@ async fn check_photo(c: &Client) -> TestResult<String> {
     wait_text(c, "#verdict", |t| !t.is_empty()).await
 }
 
-/// Neither the page nor its main column is wider than the window: nothing needs scrolling
-/// sideways to be seen.
-async fn no_sideways_scrolling(c: &Client, what: &str) -> TestResult {
-    let widths = c
-        .execute(
-            "const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await?;
-    let w = |i: usize| {
-        widths
-            .get(i)
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or(-1)
-    };
-    e2e::ensure!(
-        w(0) <= w(1) && w(2) <= w(3),
-        "{what}: no sideways scrolling (main, page): {widths}"
-    );
-    Ok(())
-}
-
 async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     find(&c, "#open-sample").await?.click().await?;
     find(&c, "#ready[data-screen='pupils']").await?;
@@ -253,11 +231,11 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     // A small laptop's window: the takedown list still fits its width.
     c.set_window_size(1024, 700).await?;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    no_sideways_scrolling(&c, "the takedown list").await?;
+    e2e::no_sideways_scrolling(&c, "the takedown list").await?;
     screenshot(&c, "33-small-window-takedowns").await?;
     // …and the photo check, its photo above its form.
     check_photo(&c).await?;
-    no_sideways_scrolling(&c, "the photo check").await?;
+    e2e::no_sideways_scrolling(&c, "the photo check").await?;
     screenshot(&c, "34-small-window-clear-photo").await?;
 
     // The incident is over: ending the hold asks once more, then the banner goes.
