@@ -14,6 +14,22 @@ fn parent(reg: &Register, args: &[&str]) {
     reg.ok(&all);
 }
 
+/// A register with one Year 6 pupil, Nia, whose parent said yes to the website.
+fn nia_with_a_yes_for_the_website() -> (Register, String) {
+    let reg = Register::with_academy();
+    let nia = kent(1);
+    reg.import(
+        "OAK",
+        roll(&[line(&nia, "Newkid", "Nia", "24/02/2015", "6")]),
+        &["--academic-year", "2025", "--on", "2025-09-05"],
+    );
+    parent(
+        &reg,
+        &[&nia, "--signed-on", "2025-09-05", "--grant", "website"],
+    );
+    (reg, nia)
+}
+
 fn open_tasks(reg: &Register) -> Vec<serde_json::Value> {
     reg.json(&["takedowns", "list", "--open"])
         .as_array()
@@ -37,17 +53,7 @@ fn export(reg: &Register, clearance: &str, on: &str) -> std::process::Output {
 
 #[test]
 fn a_post_taken_down_is_asked_down_again_only_if_exported_again() {
-    let reg = Register::with_academy();
-    let nia = kent(1);
-    reg.import(
-        "OAK",
-        roll(&[line(&nia, "Newkid", "Nia", "24/02/2015", "6")]),
-        &["--academic-year", "2025", "--on", "2025-09-05"],
-    );
-    parent(
-        &reg,
-        &[&nia, "--signed-on", "2025-09-05", "--grant", "website"],
-    );
+    let (reg, nia) = nia_with_a_yes_for_the_website();
     let clearance = reg.clear_photo_naming(&nia);
     assert!(export(&reg, &clearance, "2025-10-01").status.success());
 
@@ -101,17 +107,7 @@ fn a_post_taken_down_is_asked_down_again_only_if_exported_again() {
 
 #[test]
 fn each_task_names_the_pupil_and_says_whether_the_safe_copy_was_exported() {
-    let reg = Register::with_academy();
-    let nia = kent(1);
-    reg.import(
-        "OAK",
-        roll(&[line(&nia, "Newkid", "Nia", "24/02/2015", "6")]),
-        &["--academic-year", "2025", "--on", "2025-09-05"],
-    );
-    parent(
-        &reg,
-        &[&nia, "--signed-on", "2025-09-05", "--grant", "website"],
-    );
+    let (reg, nia) = nia_with_a_yes_for_the_website();
     // Two clearances of the photo (the caption was changed and checked again); one exported.
     let exported = reg.clear_photo_naming(&nia);
     let not_exported = reg.clear_photo_naming(&nia);
