@@ -884,7 +884,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
 }
 
 /// `path`, or `path-2`, `path-3`… whichever does not exist yet.
-fn unused(path: &Path) -> PathBuf {
+pub(crate) fn unused(path: &Path) -> PathBuf {
     let mut candidate = path.to_path_buf();
     let mut n = 2;
     while candidate.exists() {

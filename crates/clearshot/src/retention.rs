@@ -1,5 +1,5 @@
 //! Retention: the trust keeps a pupil's record for `retention-years` after they leave, then
-//! deletes it. The audit log keeps its entries about them, pseudonymous and with their details
+//! archives and deletes it. The audit log keeps its entries about them, pseudonymous and with their details
 //! redacted, so the chain still verifies.
 
 use chrono::{Months, NaiveDate};
@@ -22,6 +22,22 @@ pub struct PurgeOutcome {
     pub evidence_delete_problems: Vec<String>,
     /// Why the register file was not rebuilt after the purge (`None`: it was, or a dry run).
     pub file_not_rebuilt: Option<String>,
+    /// The folder the purged pupils' records were archived to before they were deleted (in a
+    /// dry run, where they would be); `None` with `--no-archive`.
+    pub archived_to: Option<std::path::PathBuf>,
+    /// How many pupils' records were archived there (0 in a dry run).
+    pub archived_pupils: usize,
+}
+
+/// Where a purge archives the records it is about to delete ("archive then delete").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Archive {
+    /// A new folder for the day under `<register>.archive/`.
+    BesideTheRegister,
+    /// A new folder for the day under this one (an encrypted drive, the trust's records store).
+    Under(std::path::PathBuf),
+    /// No archive: an erasure request, where no copy may be kept (the DPO's decision).
+    None,
 }
 
 /// The retention period from the `retention-years` setting, if set.
@@ -55,6 +71,7 @@ pub fn purge(
     today: NaiveDate,
     dry_run: bool,
     inside_retention: bool,
+    archive: &Archive,
     stamp: &Stamp,
 ) -> Result<PurgeOutcome> {
     let (left_before, cutoff_from) = match left_before {
@@ -83,8 +100,43 @@ pub fn purge(
             )));
         }
     }
+    // Archive, then delete: each pupil's records as a subject access export (pupil.json, a
+    // readable summary, the scanned forms), written before anything is deleted. An archive
+    // that cannot be written stops the purge.
+    let archived_to = match archive {
+        Archive::None => None,
+        Archive::BesideTheRegister => Some(store.archive_dir().ok_or_else(|| {
+            Error::Invalid(
+                "an in-memory register has no folder to archive to: give --archive DIR".into(),
+            )
+        })?),
+        Archive::Under(dir) => Some(dir.clone()),
+    }
+    .map(|dir| crate::backup::unused(&dir.join(format!("purge-{today}"))));
+    let mut archived_pupils = 0;
+    if let (Some(dir), false) = (&archived_to, dry_run) {
+        for upn in &register::retention::leavers_before(&store.conn, left_before)? {
+            crate::subject_access::write_export(store, upn, &dir.join(upn), today, false, stamp)
+                .map_err(|e| {
+                    Error::Invalid(format!(
+                        "the archive of {upn} could not be written in {} ({e}); nothing was deleted",
+                        dir.display()
+                    ))
+                })?;
+            archived_pupils += 1;
+        }
+    }
     let tx = register::begin(&mut store.conn)?;
     let purged = register::retention::purge_left_before(&tx, left_before, stamp)?;
+    // One entry for the archive, naming no pupil: where it is and how many it holds.
+    if let (Some(dir), false) = (&archived_to, dry_run) {
+        stamp.audit(
+            &tx,
+            "retention.archive",
+            None,
+            serde_json::json!({"folder": dir, "pupils": archived_pupils, "left_before": left_before}),
+        )?;
+    }
     let mut outcome = PurgeOutcome {
         dry_run,
         left_before,
@@ -93,6 +145,8 @@ pub fn purge(
         evidence_files_deleted: 0,
         evidence_delete_problems: Vec::new(),
         file_not_rebuilt: None,
+        archived_to,
+        archived_pupils,
     };
     if dry_run {
         tx.rollback()?;
@@ -143,7 +197,16 @@ mod tests {
     fn without_a_date_or_a_retention_period_nothing_is_purged() {
         let mut store = Store::in_memory().unwrap();
         let stamp = Stamp::new("dpo", "2026-01-01T00:00:00Z");
-        let err = purge(&mut store, None, d("2026-01-01"), false, false, &stamp).unwrap_err();
+        let err = purge(
+            &mut store,
+            None,
+            d("2026-01-01"),
+            false,
+            false,
+            &Archive::None,
+            &stamp,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("retention-years"), "{err}");
     }
 
@@ -158,6 +221,7 @@ mod tests {
                 d("2026-01-01"),
                 false,
                 false,
+                &Archive::None,
                 &stamp
             )
             .is_err()

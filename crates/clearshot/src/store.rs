@@ -34,6 +34,16 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// `<register>.archive/` beside the register file: what a retention purge archived before
+    /// it deleted (see `retention::purge`).
+    pub fn archive_dir(&self) -> Option<PathBuf> {
+        self.path.as_ref().map(|p| {
+            let mut name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            name.push(".archive");
+            p.with_file_name(name)
+        })
+    }
+
     /// `<register>.evidence/` beside the register file: scanned forms, named by content hash.
     pub fn evidence_dir(&self) -> Option<PathBuf> {
         self.path.as_ref().map(|p| {

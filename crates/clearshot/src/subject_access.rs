@@ -219,6 +219,33 @@ pub fn export(
     include_safeguarding_reasons: bool,
     stamp: &Stamp,
 ) -> Result<Exported> {
+    let exported = write_export(store, upn, out, on, include_safeguarding_reasons, stamp)?;
+    let p = register::pupils::require(&store.conn, upn)?;
+    let tx = register::begin(&mut store.conn)?;
+    stamp.audit(
+        &tx,
+        "pupil.export",
+        Some(&p.subject()),
+        serde_json::json!({
+            "kind": "subject_access", "out": out, "on": on, "files": exported.files.len(),
+            "safeguarding_reasons_included": include_safeguarding_reasons,
+            "evidence_problems": exported.evidence_problems.len(),
+        }),
+    )?;
+    tx.commit()?;
+    Ok(exported)
+}
+
+/// [`export`]'s files, without its audit entry: for a caller that records the export its own
+/// way (a retention purge's archive, one entry for every pupil it archives).
+pub(crate) fn write_export(
+    store: &Store,
+    upn: &str,
+    out: &Path,
+    on: NaiveDate,
+    include_safeguarding_reasons: bool,
+    stamp: &Stamp,
+) -> Result<Exported> {
     let mut sar = collect(store, upn, on, stamp, include_safeguarding_reasons)?;
     if out.exists() {
         let empty = std::fs::read_dir(out)
@@ -268,20 +295,6 @@ pub fn export(
     write_private(&out.join("summary.html"), summary_html(&sar).as_bytes())?;
     files.insert(0, "summary.html".to_string());
     files.insert(0, "pupil.json".to_string());
-
-    let p = register::pupils::require(&store.conn, upn)?;
-    let tx = register::begin(&mut store.conn)?;
-    stamp.audit(
-        &tx,
-        "pupil.export",
-        Some(&p.subject()),
-        serde_json::json!({
-            "kind": "subject_access", "out": out, "on": on, "files": files.len(),
-            "safeguarding_reasons_included": include_safeguarding_reasons,
-            "evidence_problems": evidence_problems.len(),
-        }),
-    )?;
-    tx.commit()?;
     Ok(Exported {
         upn: sar.pupil.upn,
         dir: out.to_path_buf(),

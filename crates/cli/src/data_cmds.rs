@@ -61,6 +61,13 @@ pub enum RetentionCmd {
         /// would keep are deleted early (an erasure request the DPO has agreed to).
         #[arg(long)]
         inside_retention: bool,
+        /// Archive each purged pupil's records (a subject access export) under this folder
+        /// before deleting them (default: beside the register, in REGISTER.archive/).
+        #[arg(long, value_name = "DIR", conflicts_with = "no_archive")]
+        archive: Option<PathBuf>,
+        /// Keep no archive (an erasure request: no copy may remain).
+        #[arg(long)]
+        no_archive: bool,
     },
 }
 
@@ -252,14 +259,22 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
             left_before,
             dry_run,
             inside_retention,
+            archive,
+            no_archive,
         }) => {
             let mut store = open_existing(path)?;
+            let archive = match (archive, no_archive) {
+                (_, true) => clearshot::retention::Archive::None,
+                (Some(dir), false) => clearshot::retention::Archive::Under(dir.clone()),
+                (None, false) => clearshot::retention::Archive::BesideTheRegister,
+            };
             let r = clearshot::retention::purge(
                 &mut store,
                 *left_before,
                 today(),
                 *dry_run,
                 *inside_retention,
+                &archive,
                 stamp,
             )?;
             let p = &r.purged;
@@ -290,6 +305,18 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                         r.evidence_files_deleted
                     }
                 ));
+                match (&r.archived_to, r.dry_run) {
+                    (Some(dir), true) => t.push_str(&format!(
+                        "\n  records would first be archived in {}",
+                        dir.display()
+                    )),
+                    (Some(dir), false) => t.push_str(&format!(
+                        "\n  records archived first, {} pupil(s), in {}: keep that folder as the trust's retention schedule says, where only the DPO can read it",
+                        r.archived_pupils,
+                        dir.display()
+                    )),
+                    (None, _) => t.push_str("\n  no archive kept (--no-archive)"),
+                }
                 t
             });
             if let Some(problem) = &r.file_not_rebuilt {

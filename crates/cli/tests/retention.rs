@@ -152,6 +152,11 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["purged"]["pupils"], 2);
     assert_eq!(everything(&r), before, "a dry run changes nothing");
+    let archive = std::path::PathBuf::from(dry["archived_to"].as_str().unwrap());
+    assert!(
+        archive.starts_with(r.path("register.sqlite3.archive")) && !archive.exists(),
+        "a dry run says where it would archive, and writes nothing: {dry}"
+    );
 
     let done = r.json(&["retention", "purge", "--left-before", "2026-01-01"]);
     let p = &done["purged"];
@@ -174,6 +179,23 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
     assert_eq!(
         dry["purged"], done["purged"],
         "the dry run said exactly this"
+    );
+
+    // Archived first ("archive then delete"): each purged pupil's records, readable, with the
+    // scanned forms, in the folder the dry run named.
+    assert_eq!(done["archived_pupils"], 2, "{done}");
+    assert_eq!(done["archived_to"], dry["archived_to"]);
+    for (n, surname) in [(leaver, "Leaverson"), (leaver2, "Leaverdottir")] {
+        let json = std::fs::read_to_string(archive.join(upn(n)).join("pupil.json")).unwrap();
+        assert!(json.contains(surname), "{json}");
+    }
+    assert!(
+        archive
+            .join(upn(leaver2))
+            .join("evidence")
+            .join(format!("{own2_hash}.pdf"))
+            .exists(),
+        "the scanned form is archived with its pupil"
     );
 
     // Gone: the pupils, their scanned forms, their names in the file.
@@ -288,4 +310,24 @@ fn without_a_date_the_purge_uses_the_retention_period_setting() {
         &expected.to_string(),
         "--dry-run",
     ]);
+    // An erasure request: no archive is kept, and none is made.
+    let erased = r.json(&[
+        "retention",
+        "purge",
+        "--left-before",
+        &inside,
+        "--inside-retention",
+        "--no-archive",
+    ]);
+    assert_eq!(erased["archived_to"], Value::Null, "{erased}");
+    assert!(!r.path("register.sqlite3.archive").exists());
+    let e = r.bad_input(&[
+        "retention",
+        "purge",
+        "--archive",
+        "x",
+        "--no-archive",
+        "--dry-run",
+    ]);
+    assert!(e.contains("cannot be used with"), "{e}");
 }

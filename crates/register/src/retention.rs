@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 use crate::{Result, Stamp, audit, backup, pupils};
@@ -27,6 +27,15 @@ pub struct Purged {
     /// Evidence files (by SHA-256) that no remaining record refers to: the caller deletes the
     /// files once the transaction has committed.
     pub evidence_released: Vec<String>,
+}
+
+/// The UPNs of the pupils a purge of those who left before `before` would delete, in order.
+pub fn leavers_before(conn: &Connection, before: NaiveDate) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT upn FROM pupils WHERE left_on IS NOT NULL AND left_on < ?1 ORDER BY upn",
+    )?;
+    let rows = stmt.query_map([before], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Removes every pupil who left before `before` (strictly), with their consent answers,
