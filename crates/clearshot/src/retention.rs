@@ -113,9 +113,17 @@ pub fn purge(
         Archive::Under(dir) => Some(dir.clone()),
     }
     .map(|dir| crate::backup::unused(&dir.join(format!("purge-{today}"))));
+    let leavers = register::retention::leavers_before(&store.conn, left_before)?;
+    // Nobody to purge: nothing to archive, and no empty folder.
+    let archived_to = archived_to.filter(|_| !leavers.is_empty());
     let mut archived_pupils = 0;
     if let (Some(dir), false) = (&archived_to, dry_run) {
-        for upn in &register::retention::leavers_before(&store.conn, left_before)? {
+        // Readable by its owner only, from the top: even the folder names are UPNs.
+        if let Some(root) = dir.parent() {
+            crate::backup::create_private_dir(root)?;
+        }
+        crate::backup::create_private_dir(dir)?;
+        for upn in &leavers {
             crate::subject_access::write_export(store, upn, &dir.join(upn), today, false, stamp)
                 .map_err(|e| {
                     Error::Invalid(format!(

@@ -315,7 +315,10 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                         r.archived_pupils,
                         dir.display()
                     )),
-                    (None, _) => t.push_str("\n  no archive kept (--no-archive)"),
+                    (None, _) if p.pupils > 0 => {
+                        t.push_str("\n  no archive kept (--no-archive)")
+                    }
+                    (None, _) => {}
                 }
                 t
             });

@@ -185,6 +185,14 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
     // scanned forms, in the folder the dry run named.
     assert_eq!(done["archived_pupils"], 2, "{done}");
     assert_eq!(done["archived_to"], dry["archived_to"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for dir in [archive.parent().unwrap(), archive.as_path()] {
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{} is private", dir.display());
+        }
+    }
     for (n, surname) in [(leaver, "Leaverson"), (leaver2, "Leaverdottir")] {
         let json = std::fs::read_to_string(archive.join(upn(n)).join("pupil.json")).unwrap();
         assert!(json.contains(surname), "{json}");
