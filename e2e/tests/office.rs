@@ -112,6 +112,30 @@ async fn office(c: Client, dir: std::path::PathBuf) -> TestResult {
     );
     screenshot(&c, "32-year-group-warning-flag-lifted").await?;
 
+    // The DPO answers a subject access request from the pupil page: everything held, in a new
+    // folder beside the register.
+    click(&c, "#subject-access-export").await?;
+    wait_text(&c, "#notice", |t| t.contains("Everything held on")).await?;
+    find(&c, "#subject-access-open").await?;
+    let exports = dir.join("register.sqlite3.exports");
+    let written: Vec<std::path::PathBuf> = std::fs::read_dir(&exports)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    e2e::ensure!(
+        written.len() == 1
+            && written[0]
+                .to_string_lossy()
+                .contains("subject-access-K886402122141-")
+            && std::fs::read_to_string(written[0].join("pupil.json"))?.contains("K886402122141"),
+        "one export, of this pupil: {written:?}"
+    );
+    c.execute(
+        "document.querySelector('#subject-access').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await?;
+    screenshot(&c, "37-subject-access").await?;
+
     // The class and year view answers "can Nursery be photographed for the website?".
     click(&c, "#nav-classes").await?;
     find(&c, "#class-summary").await?;

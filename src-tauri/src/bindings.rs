@@ -26,6 +26,7 @@ fn export_all(dir: &Path) {
         crate::wire::StatusQuery,
         crate::wire::FormRequest,
         crate::wire::WithdrawalRequest,
+        clearshot::subject_access::Exported,
         crate::wire::ImportRequest,
         crate::wire::SettingView,
         crate::wire::Progress,

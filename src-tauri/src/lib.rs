@@ -67,6 +67,7 @@ pub fn run() {
             office::pupils_list,
             office::pupil_show,
             office::reveal_never_publish_reason,
+            office::pupil_export,
             office::flag_set,
             office::flag_clear,
             office::pupil_rekey,

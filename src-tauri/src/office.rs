@@ -307,6 +307,24 @@ pub async fn reveal_never_publish_reason(
     .await
 }
 
+/// The subject access export of one pupil, into a new folder beside the register
+/// (`clearshot pupils export`); audited.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn pupil_export(
+    state: State<'_, AppState>,
+    upn: String,
+) -> WireResult<clearshot::subject_access::Exported> {
+    with_store(&state, move |store| {
+        Ok(clearshot::subject_access::export_beside_register(
+            store,
+            &upn,
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn flag_set(
     state: State<'_, AppState>,

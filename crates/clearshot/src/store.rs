@@ -44,6 +44,15 @@ impl Store {
         })
     }
 
+    /// `<register>.exports/` beside the register file: subject access exports made in the app.
+    pub fn exports_dir(&self) -> Option<PathBuf> {
+        self.path.as_ref().map(|p| {
+            let mut name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            name.push(".exports");
+            p.with_file_name(name)
+        })
+    }
+
     /// `<register>.evidence/` beside the register file: scanned forms, named by content hash.
     pub fn evidence_dir(&self) -> Option<PathBuf> {
         self.path.as_ref().map(|p| {

@@ -83,6 +83,7 @@ pub struct SubjectAccess {
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SubjectAccessExport"))]
 pub struct Exported {
     pub upn: String,
     pub dir: PathBuf,
@@ -234,6 +235,24 @@ pub fn export(
     )?;
     tx.commit()?;
     Ok(exported)
+}
+
+/// [`export`] into a new folder of its own, `subject-access-UPN-DATE`, under
+/// `REGISTER.exports/` beside the register (readable by its owner only): the app's export, for
+/// the DPO to check and then send.
+pub fn export_beside_register(
+    store: &mut Store,
+    upn: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<Exported> {
+    let root = store
+        .exports_dir()
+        .ok_or_else(|| Error::Invalid("an in-memory register has no folder to export to".into()))?;
+    create_private_dir(&root)?;
+    let upn_typed = upn.trim().to_uppercase();
+    let out = crate::backup::unused(&root.join(format!("subject-access-{upn_typed}-{on}")));
+    export(store, upn, &out, on, false, stamp)
 }
 
 /// [`export`]'s files, without its audit entry: for a caller that records the export its own

@@ -12,6 +12,7 @@ import type { FlagKind } from '../bindings/FlagKind';
 import type { FormRequest } from '../bindings/FormRequest';
 import type { Recorded } from '../bindings/Recorded';
 import type { WithdrawalRequest } from '../bindings/WithdrawalRequest';
+import type { SubjectAccessExport } from '../bindings/SubjectAccessExport';
 import type { Voided } from '../bindings/Voided';
 import type { StatusQuery } from '../bindings/StatusQuery';
 import type { StatusRow } from '../bindings/StatusRow';
@@ -43,6 +44,9 @@ export const consentRecord = (upn: string, form: FormRequest) =>
 /** Withdraws consent from a date, with who asked, how, and the message or letter if given. */
 export const consentWithdraw = (upn: string, withdrawal: WithdrawalRequest) =>
   call<Withdrawn>('consent_withdraw', { upn, withdrawal });
+/** Writes everything held on one pupil (a subject access export) into a new folder beside the
+ *  register; audited. */
+export const pupilExport = (upn: string) => call<SubjectAccessExport>('pupil_export', { upn });
 /** Voids a form recorded in error: it stays in the history, marked, and no longer counts. */
 export const consentVoid = (upn: string, formId: string, reason: string) =>
   call<Voided>('consent_void', { upn, form_id: formId, reason });
