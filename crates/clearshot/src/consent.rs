@@ -669,8 +669,21 @@ pub fn withdraw(
     } else {
         input.channels.clone()
     };
-    // The pupil must exist before a file is stored for them.
-    register::pupils::require(&store.conn, upn)?;
+    // The pupil must exist, and the day make sense, before a file is stored for them.
+    let known = register::pupils::require(&store.conn, upn)?;
+    if on < known.dob {
+        return Err(Error::Invalid(format!(
+            "a withdrawal from {on} is before {} was born ({}): check --on; nothing was recorded",
+            known.upn, known.dob
+        )));
+    }
+    // A withdrawal planned ahead ("from next term") holds consent until its day: more than a
+    // year ahead is a year typed wrong, which would leave consent standing meanwhile.
+    if on > today + chrono::Days::new(366) {
+        return Err(Error::Invalid(format!(
+            "a withdrawal from {on} is more than a year after today ({today}): until then consent would stand; check --on; nothing was recorded"
+        )));
+    }
     let evidence_sha256 = match &input.evidence {
         Some(path) => Some(store_evidence(store, path)?),
         None => None,
@@ -681,21 +694,10 @@ pub fn withdraw(
         note: clean(&input.note),
         evidence_sha256: evidence_sha256.clone(),
     };
+    // Read again inside the transaction: another program may have changed the record since
+    // (a merge).
     let tx = register::begin(&mut store.conn)?;
     let pupil = register::pupils::require(&tx, upn)?;
-    if on < pupil.dob {
-        return Err(Error::Invalid(format!(
-            "a withdrawal from {on} is before {} was born ({}): check --on; nothing was recorded",
-            pupil.upn, pupil.dob
-        )));
-    }
-    // A withdrawal planned ahead ("from next term") holds consent until its day: more than a
-    // year ahead is a year typed wrong, which would leave consent standing meanwhile.
-    if on > today + chrono::Days::new(366) {
-        return Err(Error::Invalid(format!(
-            "a withdrawal from {on} is more than a year after today ({today}): until then consent would stand; check --on; nothing was recorded"
-        )));
-    }
     // A withdrawal covers the yeses given on or before its day. One dated before every yes
     // from this signatory for a channel (a year typed wrong) leaves that consent standing:
     // said, so the office does not believe it withdrawn.
