@@ -703,34 +703,27 @@ pub fn withdraw(
     // said, so the office does not believe it withdrawn.
     let answers = register::consents::rule_answers(&tx, Some(pupil.id))?;
     let mut unchanged = Vec::new();
+    // Nothing to withdraw on a channel (the form said no, or never came back): said below, so
+    // the office does not think it has done something. Kept all the same: it is the
+    // signatory's answer, and covers a yes dated on or before its day that is recorded later.
+    let mut without_yes: Vec<&str> = Vec::new();
     for channel in &channels {
-        let yeses: Vec<NaiveDate> = answers
+        let first_yes = answers
             .iter()
             .map(|(_, a)| a)
             .filter(|a| a.signatory == signatory && a.channel == *channel && a.granted)
             .map(|a| a.signed_on)
-            .collect();
-        if let Some(first) = yeses.iter().min().filter(|first| **first > on) {
-            unchanged.push(format!(
+            .min();
+        match first_yes {
+            None => without_yes.push(channel.as_str()),
+            Some(first) if first > on => unchanged.push(format!(
                 "{}: the {}'s yes was signed on {first}, after {on}, and a withdrawal covers only answers given on or before its day, so that consent stands (check --on)",
                 channel.as_str(),
                 signatory.as_str()
-            ));
+            )),
+            Some(_) => {}
         }
     }
-    // Nothing to withdraw on a channel (the form said no, or never came back): said, so the
-    // office does not think it has done something. Kept all the same: it is the signatory's
-    // answer, and covers a yes dated on or before its day that is recorded later.
-    let without_yes: Vec<&str> = channels
-        .iter()
-        .filter(|c| {
-            !answers
-                .iter()
-                .map(|(_, a)| a)
-                .any(|a| a.signatory == signatory && a.granted && a.channel == **c)
-        })
-        .map(|c| c.as_str())
-        .collect();
     if !without_yes.is_empty() {
         unchanged.push(format!(
             "no yes from the {} is on record for {}: there was nothing to withdraw, but the withdrawal stands as their answer (from {on}, where their consent is required, it is withdrawn, not missing, and they are not chased for a form; only a yes dated after {on} gives consent, and a yes dated on or before it recorded later is withdrawn)",
