@@ -30,6 +30,19 @@ fn nia_with_a_yes_for_the_website() -> (Register, String) {
     (reg, nia)
 }
 
+/// The parent withdraws consent for every channel from `on`.
+fn parent_withdraws(reg: &Register, upn: &str, on: &str) {
+    reg.ok(&[
+        "consent",
+        "withdraw",
+        upn,
+        "--signatory",
+        "parent",
+        "--on",
+        on,
+    ]);
+}
+
 fn open_tasks(reg: &Register) -> Vec<serde_json::Value> {
     reg.json(&["takedowns", "list", "--open"])
         .as_array()
@@ -58,15 +71,7 @@ fn a_post_taken_down_is_asked_down_again_only_if_exported_again() {
     assert!(export(&reg, &clearance, "2025-10-01").status.success());
 
     // Withdrawn: one task; done once the post is down.
-    reg.ok(&[
-        "consent",
-        "withdraw",
-        &nia,
-        "--signatory",
-        "parent",
-        "--on",
-        "2025-10-05",
-    ]);
+    parent_withdraws(&reg, &nia, "2025-10-05");
     let tasks = open_tasks(&reg);
     assert_eq!(tasks.len(), 1);
     let id = tasks[0]["id"].as_i64().unwrap().to_string();
@@ -90,15 +95,7 @@ fn a_post_taken_down_is_asked_down_again_only_if_exported_again() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    reg.ok(&[
-        "consent",
-        "withdraw",
-        &nia,
-        "--signatory",
-        "parent",
-        "--on",
-        "2025-10-20",
-    ]);
+    parent_withdraws(&reg, &nia, "2025-10-20");
     let tasks = open_tasks(&reg);
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(tasks[0]["clearance_id"], clearance.as_str());
@@ -113,15 +110,7 @@ fn each_task_names_the_pupil_and_says_whether_the_safe_copy_was_exported() {
     let not_exported = reg.clear_photo_naming(&nia);
     assert_ne!(exported, not_exported);
     assert!(export(&reg, &exported, "2025-10-01").status.success());
-    reg.ok(&[
-        "consent",
-        "withdraw",
-        &nia,
-        "--signatory",
-        "parent",
-        "--on",
-        "2025-10-05",
-    ]);
+    parent_withdraws(&reg, &nia, "2025-10-05");
     let tasks = open_tasks(&reg);
     assert_eq!(tasks.len(), 2, "{tasks:?}");
     for t in &tasks {
