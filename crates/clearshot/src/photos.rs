@@ -552,6 +552,40 @@ impl From<RuleOutcome> for Reason {
     }
 }
 
+/// Whether the register can be relied on for a decision: its audit chain intact and its records
+/// what the log says ClearShot wrote (`register::backup::trust_problems`). A register edited
+/// with `sqlite3` (a parent's "no" turned into a "yes", a hold or a withdrawal deleted) would
+/// otherwise be read by every other rule as if it were true. Read once per open register, and
+/// again whenever another program has written to the file since (SQLite's `data_version`);
+/// this register's own writes are ClearShot's, and logged.
+pub fn register_outcome(store: &Store) -> Result<RuleOutcome> {
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    if store.trusted_at() == Some(version) {
+        return Ok(outcome(Rule::Register, true, REGISTER_TRUSTED.into()));
+    }
+    let problems = register::backup::trust_problems(&store.conn);
+    let Some(first) = problems.first() else {
+        store.set_trusted_at(Some(version));
+        return Ok(outcome(Rule::Register, true, REGISTER_TRUSTED.into()));
+    };
+    store.set_trusted_at(None);
+    let more = match problems.len() - 1 {
+        0 => String::new(),
+        n => format!(" (and {n} more problem(s))"),
+    };
+    Ok(outcome(
+        Rule::Register,
+        false,
+        format!(
+            "the register does not agree with its audit log, so its answers cannot be relied on: {first}{more}. The trust's IT lead should run `clearshot check`, which lists every problem, and restore the last backup made before the change"
+        ),
+    ))
+}
+
+const REGISTER_TRUSTED: &str = "the register agrees with its audit log";
+
 fn outcome(rule: Rule, passed: bool, detail: String) -> RuleOutcome {
     RuleOutcome {
         rule,
@@ -927,6 +961,7 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
     let evidence = photo::inspect(&bytes)?;
     let academy = register::academies::require(&store.conn, &req.academy)?;
 
+    let trusted = register_outcome(store)?;
     let (consent, pupils) = consent_outcome(store, &req.pupils, req.channel, req.on)?;
     let hold = hold_outcome(store, academy.id, &academy.code, &pupils, req.on)?;
     let staff = staff_outcome(store, &req.staff, academy.id, req.on)?;
@@ -942,7 +977,15 @@ pub fn check(store: &mut Store, req: &CheckRequest, stamp: &Stamp) -> Result<Che
         rules::clearance::provenance_outcome(prov.level, prov.device.as_deref(), &prov.evidence);
     let caption = caption_outcome(store, req.caption.as_deref())?;
     let faces = faces_rule(&bytes, pupils.len(), req.faces_acknowledged)?;
-    let outcomes = vec![hold, staff, consent, provenance_rule, caption, faces];
+    let outcomes = vec![
+        hold,
+        staff,
+        consent,
+        provenance_rule,
+        caption,
+        faces,
+        trusted,
+    ];
     let verdict = rules::clearance::verdict(&outcomes);
     let today = crate::today();
 
@@ -1327,7 +1370,8 @@ pub fn export(
     let staff = staff_outcome(store, &clearance.staff_email, clearance.academy_id, on)?;
     let upns: Vec<String> = tagged.iter().map(|p| p.upn.clone()).collect();
     let (consent, _) = consent_outcome(store, &upns, channel, on)?;
-    let failed: Vec<RuleOutcome> = [hold, staff, consent]
+    let trusted = register_outcome(store)?;
+    let failed: Vec<RuleOutcome> = [hold, staff, consent, trusted]
         .into_iter()
         .filter(|o| !o.passed)
         .collect();
@@ -1664,6 +1708,44 @@ pub fn any_never_publish(store: &Store, upns: &[String], on: NaiveDate) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The comparison with the log is made once per open register and again only after another
+    /// connection (another program, `sqlite3`) has written: this register's own logged writes
+    /// keep the answer, an edit from outside is caught at the next rule.
+    #[test]
+    fn the_register_is_compared_with_its_log_again_after_another_program_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        let mut store = Store::open(&path).unwrap();
+        let stamp = Stamp::new("office@test", "2026-11-20T09:00:00Z");
+        crate::pupils::add_academy(&mut store, "OAK", "Oak", &stamp).unwrap();
+        assert!(register_outcome(&store).unwrap().passed);
+        let trusted = store.trusted_at();
+        assert!(trusted.is_some());
+        // Its own write: still trusted without a second comparison.
+        let on = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        crate::admin::start_hold(&mut store, Some("OAK"), "Ofsted", on, &stamp).unwrap();
+        assert!(register_outcome(&store).unwrap().passed);
+        assert_eq!(store.trusted_at(), trusted);
+        // Another connection ends the hold behind ClearShot's back.
+        register::Connection::open(&path)
+            .unwrap()
+            .execute_batch("UPDATE holds SET ended_on = '2026-11-20'")
+            .unwrap();
+        let o = register_outcome(&store).unwrap();
+        assert!(
+            !o.passed && o.detail.contains("posting hold"),
+            "{}",
+            o.detail
+        );
+        assert_eq!(store.trusted_at(), None);
+        // Put back as the log has it: trusted again.
+        register::Connection::open(&path)
+            .unwrap()
+            .execute_batch("UPDATE holds SET ended_on = NULL")
+            .unwrap();
+        assert!(register_outcome(&store).unwrap().passed);
+    }
 
     #[test]
     fn blur_faces_is_read_as_all_none_or_distinct_indexes() {

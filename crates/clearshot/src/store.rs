@@ -1,5 +1,6 @@
 //! The open register and where its files live.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use register::Connection;
@@ -11,6 +12,9 @@ use crate::Result;
 pub struct Store {
     pub conn: Connection,
     path: Option<PathBuf>,
+    /// SQLite's `data_version` when the register was last found to agree with its audit log
+    /// (see `photos::register_outcome`): it changes only when another connection writes.
+    trusted_at: Cell<Option<i64>>,
 }
 
 impl Store {
@@ -19,6 +23,7 @@ impl Store {
         Ok(Store {
             conn: register::db::open(path)?,
             path: Some(path.to_path_buf()),
+            trusted_at: Cell::new(None),
         })
     }
 
@@ -27,7 +32,17 @@ impl Store {
         Ok(Store {
             conn: register::db::open_in_memory()?,
             path: None,
+            trusted_at: Cell::new(None),
         })
+    }
+
+    /// SQLite's `data_version` when the register last agreed with its audit log, if it has.
+    pub(crate) fn trusted_at(&self) -> Option<i64> {
+        self.trusted_at.get()
+    }
+
+    pub(crate) fn set_trusted_at(&self, version: Option<i64>) {
+        self.trusted_at.set(version);
     }
 
     pub fn path(&self) -> Option<&Path> {

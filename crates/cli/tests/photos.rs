@@ -1442,6 +1442,94 @@ fn check_names_registers_edited_behind_clearshots_back() {
     }
 }
 
+/// A register edited with `sqlite3` clears nothing: a withdrawal deleted behind ClearShot's back
+/// makes every other rule pass, but the check compares the register with its audit log first,
+/// blocks, and says what differs; an export of an earlier clearance is refused the same way.
+#[test]
+fn a_register_edited_behind_clearshots_back_clears_and_exports_nothing() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(7, Some("123456789012"), Some("Canon")),
+    );
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(reason(&v, "register")["passed"], true, "{v}");
+    assert_eq!(
+        reason(&v, "register")["detail"],
+        "the register agrees with its audit log"
+    );
+    let clearance = v["clearance_id"].as_str().unwrap().to_string();
+    s.r.ok(&[
+        "consent",
+        "withdraw",
+        &s.granted,
+        "--signatory",
+        "parent",
+        "--on",
+        ON,
+        "--channels",
+        "academy_social",
+    ]);
+    let (_, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!(v["verdict"], "blocked");
+    assert_eq!(reason(&v, "consent")["passed"], false, "{v}");
+
+    register::Connection::open(&s.r.db)
+        .unwrap()
+        .execute_batch("DELETE FROM consent_withdrawals")
+        .unwrap();
+    let (code, v) = check(&s.r, &photo, &s.granted, &[]);
+    assert_eq!((code, &v["verdict"]), (1, &Value::from("blocked")), "{v}");
+    assert_eq!(v["clearance_id"], Value::Null);
+    // Read as it now stands, the consent would pass: only the comparison with the log stops it.
+    assert_eq!(reason(&v, "consent")["passed"], true, "{v}");
+    let register = reason(&v, "register");
+    assert_eq!(register["passed"], false);
+    let detail = register["detail"].as_str().unwrap();
+    for says in [
+        "the register does not agree with its audit log",
+        "withdrawal",
+        "clearshot check",
+    ] {
+        assert!(detail.contains(says), "{says}: {detail}");
+    }
+    // The check is logged with the rule that decided it.
+    let log = s.r.json(&["audit", "log"]);
+    let last = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "photo.check")
+        .unwrap()
+        .to_string()
+        .replace('\\', "");
+    assert!(
+        last.contains(r#"{"passed":false,"review":false,"rule":"register"}"#),
+        "{last}"
+    );
+
+    let out = s.r.run(&[
+        "photos",
+        "export",
+        "--clearance",
+        &clearance,
+        photo.to_str().unwrap(),
+        "--out",
+        s.r.path("out").to_str().unwrap(),
+        "--on",
+        ON,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("export refused") && err.contains("does not agree with its audit log"),
+        "{err}"
+    );
+    assert!(!s.r.path("out").join(format!("{clearance}.jpg")).exists());
+}
+
 /// A copy is made to be posted from the day it is made: a never-publish flag set after the
 /// check stops it, and neither an export nor a check may name an earlier day.
 #[test]

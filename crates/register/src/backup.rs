@@ -338,6 +338,31 @@ pub fn health(conn: &Connection) -> Result<Health> {
             ));
         }
     }
+    let audit = log_problems(conn, &mut problems);
+    Ok(Health {
+        integrity,
+        foreign_keys,
+        audit,
+        problems,
+    })
+}
+
+/// What stops the register's answers being relied on for a decision, one sentence each: the
+/// audit chain broken, the consent summary not matching the answers, merged records that do
+/// not add up, or records that differ from what the log says ClearShot wrote (see
+/// [`crate::crosscheck`]). Empty when the register agrees with its log. This is the part of
+/// [`health`] that a photo check runs first; SQLite's integrity and foreign-key checks, which
+/// read every page of the file, are left to `clearshot check`.
+pub fn trust_problems(conn: &Connection) -> Vec<String> {
+    let mut problems = Vec::new();
+    log_problems(conn, &mut problems);
+    problems
+}
+
+/// The audit chain, the consent summary, merges and the log-to-records comparison: their
+/// problems are added to `problems`; the chain's verification is returned (`None` when the log
+/// could not be read).
+fn log_problems(conn: &Connection, problems: &mut Vec<String>) -> Option<audit::Verification> {
     let audit = match audit::verify(conn) {
         Ok(v) => {
             if !v.ok {
@@ -387,12 +412,7 @@ pub fn health(conn: &Connection) -> Result<Health> {
             "the consent records could not be compared with the audit log: {e}"
         )),
     }
-    Ok(Health {
-        integrity,
-        foreign_keys,
-        audit,
-        problems,
-    })
+    audit
 }
 
 /// Row counts of every table of the register (not SQLite's own), by name.

@@ -19,6 +19,10 @@ pub enum Rule {
     Caption,
     /// No more faces than tagged pupils, or the difference was acknowledged.
     Faces,
+    /// The register agrees with its audit log (it was not edited outside ClearShot), so the
+    /// answers the other rules read can be relied on. Not one of DOMAIN.md's rules: what
+    /// they all stand on.
+    Register,
 }
 
 impl Rule {
@@ -31,6 +35,7 @@ impl Rule {
             Rule::Provenance => "provenance",
             Rule::Caption => "caption",
             Rule::Faces => "faces",
+            Rule::Register => "register",
         }
     }
 }

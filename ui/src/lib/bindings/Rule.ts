@@ -3,4 +3,4 @@
 /**
  * A rule that a photo must pass to be cleared, in the order of DOMAIN.md.
  */
-export type Rule = "hold" | "staff" | "consent" | "provenance" | "caption" | "faces";
+export type Rule = "hold" | "staff" | "consent" | "provenance" | "caption" | "faces" | "register";
