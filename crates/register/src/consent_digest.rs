@@ -422,6 +422,9 @@ mod tests {
         ALTER TABLE consent_withdrawals DROP COLUMN note;
         ALTER TABLE consent_withdrawals DROP COLUMN evidence_sha256;";
 
+    /// Takes a register from schema 9 (the name order) to 8, once its roll-order index is gone.
+    const UNDO_SCHEMA_9: &str = "ALTER TABLE pupils DROP COLUMN sort_key;";
+
     #[test]
     fn opening_a_schema_2_register_builds_the_digests_of_its_answers() {
         let dir = tempfile::tempdir().unwrap();
@@ -432,7 +435,7 @@ mod tests {
         // Back to how schema 2 left it: no digest table (nor anything later).
         conn.execute_batch(&format!(
             "DROP TABLE consent_voids; DROP TABLE pupil_subject_aliases; DROP TABLE consent_digests; DROP INDEX pupils_roll_order;
-             ALTER TABLE pupils DROP COLUMN joined_on;
+             {UNDO_SCHEMA_9} ALTER TABLE pupils DROP COLUMN joined_on;
              CREATE INDEX pupils_academy ON pupils(academy_id);
              ALTER TABLE pupils DROP COLUMN preferred_surname; {UNDO_SCHEMA_8} PRAGMA user_version = 2;"
         ))
@@ -477,7 +480,7 @@ mod tests {
         assert_eq!(verify(&conn).unwrap(), vec![a.id]);
         conn.execute_batch(&format!(
             "DROP TABLE consent_voids; DROP INDEX pupils_roll_order;
-             ALTER TABLE pupils DROP COLUMN joined_on;
+             {UNDO_SCHEMA_9} ALTER TABLE pupils DROP COLUMN joined_on;
              CREATE INDEX pupils_roll_order ON pupils(academy_id, legal_surname COLLATE NOCASE,
                  legal_forename COLLATE NOCASE, upn, preferred_forename, reg_group, year_group,
                  year_group_academic_year, left_on);

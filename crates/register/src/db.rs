@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_signer_identity_and_voids.sql"),
     include_str!("migrations/0007_joined_on.sql"),
     include_str!("migrations/0008_withdrawal_details.sql"),
+    include_str!("migrations/0009_name_order.sql"),
 ];
 
 /// The schema versions whose migrations also build data in Rust: the consent digests, derived
@@ -29,6 +30,9 @@ pub const MIGRATIONS: &[&str] = &[
 /// everything the schema then holds. A register part-way (a step committed, the next not) is
 /// never used: every open migrates it to the latest schema first, through 6.
 const DIGEST_SCHEMAS: &[usize] = &[6];
+
+/// The schema version whose migration fills every pupil's `sort_key` (see `pupils::sort_key`).
+const SORT_KEY_SCHEMA: usize = 9;
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
@@ -234,6 +238,9 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             conn.execute_batch(sql)?;
             if DIGEST_SCHEMAS.contains(&(i + 1)) {
                 crate::consent_digest::rebuild_all(conn)?;
+            }
+            if i + 1 == SORT_KEY_SCHEMA {
+                crate::pupils::fill_sort_keys(conn)?;
             }
             conn.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {};",

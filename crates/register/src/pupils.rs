@@ -209,7 +209,7 @@ const HEAD_COLUMNS: &str = "p.id, p.upn, p.legal_forename, p.legal_surname, p.pr
 fn heads_sql(one_academy: bool) -> String {
     format!(
         "SELECT {HEAD_COLUMNS} FROM pupils p JOIN academies a ON a.id = p.academy_id {}
-         ORDER BY a.code, p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn",
+         ORDER BY a.code, p.sort_key, p.upn",
         if one_academy {
             "WHERE p.academy_id = ?1"
         } else {
@@ -312,12 +312,43 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Pupil> {
         .query_row([id], row)?)
 }
 
+/// Where a pupil goes in an alphabetical list: the legal surname, then the forename, each as a
+/// person alphabetises it — lower case, accents left out (Ó Súilleabháin among the Os, Żak
+/// among the Zs; Łukasz as Lukasz, as the caption rule and search read names), apostrophes,
+/// hyphens and full stops left out (O'Brien as Obrien). The two are joined by a character that
+/// sorts before every letter, so "Li, Zoe" comes before "Lia, Amy".
+pub fn sort_key(surname: &str, forename: &str) -> String {
+    let part = |s: &str| -> String {
+        rules::caption::fold(s)
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '-' | '.' | '\u{2010}' | '\u{2011}'))
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!("{}\u{1}{}", part(surname), part(forename))
+}
+
+/// Writes every pupil's [`sort_key`]: the migration to schema 9, for the pupils already there.
+pub fn fill_sort_keys(conn: &Connection) -> Result<()> {
+    let names: Vec<(i64, String, String)> = conn
+        .prepare("SELECT id, legal_surname, legal_forename FROM pupils")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut set = conn.prepare("UPDATE pupils SET sort_key = ?2 WHERE id = ?1")?;
+    for (id, surname, forename) in names {
+        set.execute(params![id, sort_key(&surname, &forename)])?;
+    }
+    Ok(())
+}
+
 /// Every pupil, optionally of one academy, ordered by academy, surname, forename.
 pub fn list(conn: &Connection, academy_id: Option<i64>) -> Result<Vec<Pupil>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM pupils p JOIN academies a ON a.id = p.academy_id
          WHERE (?1 IS NULL OR p.academy_id = ?1)
-         ORDER BY a.code, p.legal_surname COLLATE NOCASE, p.legal_forename COLLATE NOCASE, p.upn"
+         ORDER BY a.code, p.sort_key, p.upn"
     ))?;
     let rows = stmt.query_map([academy_id], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -346,8 +377,8 @@ pub fn insert(
     tx.prepare_cached(
         "INSERT INTO pupils (subject_id, upn, legal_forename, legal_surname, preferred_forename, dob,
             academy_id, reg_group, admission_number, year_group, year_group_academic_year, left_on,
-            created_at, updated_at, preferred_surname, joined_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13, ?14)",
+            created_at, updated_at, preferred_surname, joined_on, sort_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         subject_id,
@@ -363,7 +394,8 @@ pub fn insert(
         e.year_group_academic_year,
         stamp.at,
         e.preferred_surname,
-        joined_on
+        joined_on,
+        sort_key(&e.legal_surname, &e.legal_forename)
     ])?;
     let id = tx.last_insert_rowid();
     stamp.audit(
@@ -394,6 +426,7 @@ pub fn update(
         "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_forename = ?4, dob = ?5,
             academy_id = ?6, reg_group = ?7, admission_number = ?8, year_group = ?9,
             year_group_academic_year = ?10, updated_at = ?11, preferred_surname = ?12,
+            sort_key = ?16,
             joined_on = CASE WHEN left_on IS NOT NULL AND left_on <= ?14 THEN ?13 ELSE joined_on END,
             left_on = CASE WHEN left_on >= ?15 THEN left_on ELSE NULL END
          WHERE id = ?1",
@@ -413,7 +446,8 @@ pub fn update(
         e.preferred_surname,
         rejoined_on,
         on,
-        roll_ends
+        roll_ends,
+        sort_key(&e.legal_surname, &e.legal_forename)
     ])?;
     stamp.audit(
         tx,
@@ -559,5 +593,92 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// Names in the order a person alphabetises them, accents or not: before schema 9, NOCASE
+    /// put Émond, Ó Súilleabháin and Żak after Zac. A register made before keeps its pupils and
+    /// gets the order when it is opened.
+    #[test]
+    fn pupils_are_listed_alphabetically_whatever_their_accents_also_after_an_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        let mut conn = crate::db::open(&path).unwrap();
+        let stamp = Stamp::new("office", "2025-09-01T00:00:00Z");
+        let tx = crate::begin(&mut conn).unwrap();
+        let oak = crate::academies::add(&tx, "OAK", "Oak", &stamp).unwrap();
+        let names = [
+            ("Żak", "Ola"),
+            ("Zac", "Tom"),
+            ("Wójcik", "Łukasz"),
+            ("O'Brien", "Seán"),
+            ("Oakley", "Amy"),
+            ("Ó Súilleabháin", "Aoife"),
+            ("Lia", "Amy"),
+            ("Li", "Zoë"),
+            ("Émond", "Luc"),
+            ("Dean", "Kai"),
+            ("de Souza", "Ana"),
+        ];
+        for (i, (surname, forename)) in names.into_iter().enumerate() {
+            let e = RollEntry {
+                upn: format!("U{i:02}"),
+                legal_forename: forename.into(),
+                legal_surname: surname.into(),
+                preferred_forename: None,
+                preferred_surname: None,
+                dob: NaiveDate::from_ymd_opt(2015, 1, 1 + i as u32).unwrap(),
+                reg_group: None,
+                admission_number: None,
+                year_group: 5,
+                year_group_academic_year: 2025,
+            };
+            insert(&tx, oak.id, &oak.code, &e, None, &stamp).unwrap();
+        }
+        tx.commit().unwrap();
+        let expected = [
+            "de Souza",
+            "Dean",
+            "Émond",
+            "Li",
+            "Lia",
+            "Ó Súilleabháin",
+            "Oakley",
+            "O'Brien",
+            "Wójcik",
+            "Zac",
+            "Żak",
+        ];
+        let order = |conn: &Connection| -> (Vec<String>, Vec<String>) {
+            (
+                list(conn, None)
+                    .unwrap()
+                    .into_iter()
+                    .map(|p| p.legal_surname)
+                    .collect(),
+                heads(conn, None, None)
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| by_upn(conn, &h.upn).unwrap().unwrap().legal_surname)
+                    .collect(),
+            )
+        };
+        let (listed, read) = order(&conn);
+        assert_eq!(listed, expected);
+        assert_eq!(read, expected);
+
+        // As schema 8 left it: no sort key, the NOCASE index.
+        conn.execute_batch(
+            "DROP INDEX pupils_roll_order; ALTER TABLE pupils DROP COLUMN sort_key;
+             CREATE INDEX pupils_roll_order ON pupils(academy_id, legal_surname COLLATE NOCASE,
+                 legal_forename COLLATE NOCASE, upn, preferred_forename, reg_group, year_group,
+                 year_group_academic_year, left_on, joined_on);
+             PRAGMA user_version = 8;",
+        )
+        .unwrap();
+        drop(conn);
+        let conn = crate::db::open(&path).unwrap();
+        let (listed, read) = order(&conn);
+        assert_eq!(listed, expected);
+        assert_eq!(read, expected);
     }
 }

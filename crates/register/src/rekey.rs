@@ -186,7 +186,7 @@ pub fn rekey(
         "UPDATE pupils SET upn = ?2, legal_forename = ?3, legal_surname = ?4,
             preferred_forename = ?5, academy_id = ?6, reg_group = ?7, admission_number = ?8,
             year_group = ?9, year_group_academic_year = ?10, left_on = ?11, updated_at = ?12,
-            preferred_surname = ?13
+            preferred_surname = ?13, sort_key = ?14
          WHERE id = ?1",
     )?
     .execute(params![
@@ -202,7 +202,8 @@ pub fn rekey(
         other.year_group_academic_year,
         other.left_on,
         stamp.at,
-        other.preferred_surname
+        other.preferred_surname,
+        crate::pupils::sort_key(&other.legal_surname, &other.legal_forename)
     ])?;
     crate::consent_digest::rebuild(tx, keep)?;
     stamp.audit(
