@@ -142,6 +142,10 @@ fn lookalike(c: char) -> Option<char> {
         'υ' => 'u',
         'Χ' | 'χ' => 'x',
         'ν' => 'v',
+        // Drawn as f and m in the fonts social media use (the confusables list has "r" with a
+        // stroke and "rn" with a hook).
+        'ғ' | 'Ғ' => 'f',
+        'ɱ' => 'm',
         // Small capitals, as "fancy text" generators write them.
         'ᴀ' => 'a',
         'ʙ' => 'b',
@@ -173,6 +177,18 @@ fn lookalike(c: char) -> Option<char> {
         c @ '\u{1F170}'..='\u{1F189}' => letter(c as u32 - 0x1F170)?,
         c @ '\u{1F150}'..='\u{1F169}' => letter(c as u32 - 0x1F150)?,
         c @ '\u{1F1E6}'..='\u{1F1FF}' => letter(c as u32 - 0x1F1E6)?,
+        // Any other letter outside ASCII that Unicode's confusables list (UTS #39) draws as
+        // one Latin letter: Cyrillic ғ as f, Latin ɑ and ƒ, Armenian օ, Cherokee Ꭺ.
+        c if !c.is_ascii() && c.is_alphabetic() => {
+            let mut buf = [0; 4];
+            // The list draws some with a mark on the letter (Ꭴ as O with a horn): the letter.
+            let mut drawn = unicode_security::skeleton(c.encode_utf8(&mut buf))
+                .filter(|c| !is_combining_mark(*c));
+            match (drawn.next(), drawn.next()) {
+                (Some(l), None) if l.is_ascii_alphabetic() => l,
+                _ => return None,
+            }
+        }
         _ => return None,
     })
 }
@@ -208,9 +224,22 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// The caption without invisible characters.
+/// The caption without invisible characters, and with the letters that "fancy text" writes as
+/// symbols read as letters: parenthesised (⒜, which Unicode decomposes to "(a)") and regional
+/// indicators (🇦, drawn as a boxed capital). Neither is a letter to Unicode, so a name in them
+/// would otherwise be read as punctuation.
 fn visible(caption: &str) -> String {
-    caption.chars().filter(|c| !is_invisible(*c)).collect()
+    caption
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .map(|c| match c {
+            '\u{249C}'..='\u{24B5}' => letter(c as u32 - 0x249C).unwrap_or(c),
+            '\u{1F1E6}'..='\u{1F1FF}' => letter(c as u32 - 0x1F1E6)
+                .map(|l| l.to_ascii_uppercase())
+                .unwrap_or(c),
+            c => c,
+        })
+        .collect()
 }
 
 /// Apostrophes as people type them (’ ‘ ʼ ` ´): inside a word, as in O'Neil.
@@ -237,10 +266,13 @@ fn separator(between: &str) -> Sep {
     let mut sep = Sep::Soft;
     while let Some(c) = chars.next() {
         match c {
-            ';' | ':' | '!' | '?' | '\u{2026}' | '(' | ')' | '[' | ']' | '{' | '}' | '"'
-            | '\u{201C}' | '\u{201D}' | '\u{00AB}' | '\u{00BB}' => return Sep::Hard,
+            ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\u{201C}'
+            | '\u{201D}' | '\u{00AB}' | '\u{00BB}' => return Sep::Hard,
             // A full stop ends a sentence when a space follows it; "ada.okafor" is an address.
-            '.' if chars.peek().is_some_and(|n| n.is_whitespace()) => return Sep::Hard,
+            // So does an ellipsis ("…", as a phone types "..."): "Ada…Okafor" is still a name.
+            '.' | '\u{2026}' if chars.peek().is_some_and(|n| n.is_whitespace()) => {
+                return Sep::Hard;
+            }
             ',' => sep = Sep::Comma,
             _ => {}
         }
@@ -532,8 +564,27 @@ const COMMON_WORDS: &[&str] = &[
 /// The keys a caption may write a surname as: the whole of it, and each part of a surname of
 /// several ("Okafor-Smith" is written "Ada Smith" or "Ada Okafor" as often as in full; "de la
 /// Cruz" as "Cruz"), except particles and single letters.
+/// A name with its umlauts written as a UK keyboard types them without one (Müller as
+/// Mueller, Jürgen as Juergen), as a key; `None` when it has none.
+fn umlauts_spelt_out(name: &str) -> Option<String> {
+    let spelt: String = name
+        .nfc()
+        .flat_map(|c| match c {
+            'ä' => "ae".chars().collect::<Vec<_>>(),
+            'ö' => "oe".chars().collect(),
+            'ü' => "ue".chars().collect(),
+            'Ä' => "Ae".chars().collect(),
+            'Ö' => "Oe".chars().collect(),
+            'Ü' => "Ue".chars().collect(),
+            c => vec![c],
+        })
+        .collect();
+    (spelt != name.nfc().collect::<String>()).then(|| name_key(&spelt))
+}
+
 fn surname_keys(surname: &str) -> Vec<String> {
     let mut keys = vec![name_key(surname)];
+    keys.extend(umlauts_spelt_out(surname));
     // "St John" is written "Saint John" too (and "St. John", read as "St John").
     let saint: Vec<String> = surname
         .split_whitespace()
@@ -571,6 +622,7 @@ fn surname_keys(surname: &str) -> Vec<String> {
 /// ("Mary-Jane") is the child's one name and is only found whole.
 fn forename_keys(forename: &str) -> Vec<String> {
     let mut keys = vec![name_key(forename)];
+    keys.extend(umlauts_spelt_out(forename));
     let mut parts = forename.split_whitespace();
     if let (Some(first), Some(_)) = (parts.next(), parts.next()) {
         let first = name_key(first);
@@ -607,7 +659,14 @@ fn has_letters_and_digits(word: &str) -> bool {
 fn pupil_name_problems(caption: &str, words: &[Word], pupils: &[PupilName]) -> Vec<CaptionProblem> {
     let caption_tags = tags(caption);
     // The caption again with digits read as letters, when a word mixes the two.
-    let digits_for_letters = (words.iter().any(|w| has_letters_and_digits(&w.word))
+    // A capital I typed for an l inside a word ("AmeIia": in the sans-serif fonts social
+    // media use, the two are drawn alike) is read the same way, l and i being one letter there.
+    let i_for_l = caption
+        .chars()
+        .zip(caption.chars().skip(1))
+        .any(|(a, b)| a.is_lowercase() && b == 'I');
+    let digits_for_letters = (i_for_l
+        || words.iter().any(|w| has_letters_and_digits(&w.word))
         || caption_tags.iter().any(|t| has_letters_and_digits(&t.text)))
     .then(|| {
         let words: Vec<Word> = words
@@ -913,6 +972,15 @@ fn link_host(token: &str, explicit: bool) -> Option<String> {
         // After "https://", any host is a link: a number (http://3232235777/), an IPv6 address.
         return (explicit && !host.is_empty()).then(|| host.to_owned());
     }
+    // An IPv4 address with a path or a port ("93.184.216.34/x"): a link, as a platform
+    // makes it one. (Four numbers alone may be a score or a version.)
+    let ipv4 = host.split('.').count() == 4
+        && host
+            .split('.')
+            .all(|n| (1..=3).contains(&n.len()) && n.parse::<u8>().is_ok());
+    if ipv4 && (has_path || host_port.contains(':')) {
+        return Some(host.to_owned());
+    }
     let tld = host.rsplit('.').next().unwrap_or_default();
     let tld_ok = tld.len() >= 2 && tld.chars().all(char::is_alphabetic);
     // "What a day.Today we…": a sentence typed without its space, not a link, when the word
@@ -992,17 +1060,108 @@ fn link_pieces(caption: &str) -> Vec<(String, bool)> {
 /// Splits text with no scheme at the punctuation that cannot sit inside a bare domain.
 fn bare_pieces(text: &str, pieces: &mut Vec<(String, bool)>) {
     for piece in text.split([',', ';', '!', '(', ')', '[', ']', '*', '\'', '"', '=']) {
-        // "mailto:x@y" and "Tickets:evil.com": a colon before an address ends the text.
+        // "mailto:x@y" and "Tickets:evil.com": a colon before an address ends the text; a port
+        // after a host ("evil.com:443/x") is part of the link.
         let piece = if piece.contains('@') {
             piece
         } else {
-            piece.rsplit(':').next().unwrap_or(piece)
+            let colons: Vec<usize> = piece.match_indices(':').map(|(i, _)| i).collect();
+            let start = match colons.as_slice() {
+                [] => 0,
+                [.., before, last] if is_port(&piece[last + 1..]) => before + 1,
+                [last] if is_port(&piece[last + 1..]) => 0,
+                [.., last] => last + 1,
+            };
+            &piece[start..]
         };
         let piece = piece.trim_matches(['.', '?', ':', '-', '_']);
         if !piece.is_empty() {
             pieces.push((piece.to_owned(), false));
         }
     }
+}
+
+/// Whether text after a colon is a port: up to five digits, then the end or a path.
+fn is_port(after: &str) -> bool {
+    let digits = after.chars().take_while(char::is_ascii_digit).count();
+    (1..=5).contains(&digits)
+        && after[digits..]
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, '/' | '?' | '#'))
+}
+
+/// A scheme written as a browser still opens it: "https:/evil.com", "https:evil.com" and
+/// "http:///evil.com" as "https://evil.com" (a backslash is already a slash here). Only the
+/// schemes a browser repairs; "Tickets:evil.com" is read by [`bare_pieces`].
+fn repaired_schemes(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < text.len() {
+        let scheme = ["https:", "http:", "ftp:"].into_iter().find(|s| {
+            lower[i..].starts_with(s)
+                && !lower[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+        });
+        match scheme {
+            Some(s) => {
+                let after = &text[i + s.len()..];
+                let slashes = after.chars().take_while(|c| *c == '/').count();
+                if after[slashes..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '[')
+                {
+                    out.push_str(&text[i..i + s.len()]);
+                    out.push_str("//");
+                    i += s.len() + slashes;
+                } else {
+                    out.push_str(&text[i..i + s.len()]);
+                    i += s.len();
+                }
+            }
+            None => {
+                let c = text[i..].chars().next().unwrap_or_default();
+                out.push(c);
+                i += c.len_utf8().max(1);
+            }
+        }
+    }
+    out
+}
+
+/// The caption with percent-encoded bytes decoded, as a browser reads a link
+/// ("oakhill.sch.uk/news/Niamh%20Okafor", "https://%65vil.com"), twice over for a double
+/// encoding; `None` when it has none, or they do not decode to text.
+fn percent_decoded(caption: &str) -> Option<String> {
+    let decode = |text: &str| -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        let mut any = false;
+        while i < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if bytes[i] == b'%'
+                && let (Some(h), Some(l)) = (
+                    bytes.get(i + 1).and_then(|b| hex(*b)),
+                    bytes.get(i + 2).and_then(|b| hex(*b)),
+                )
+            {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                any = true;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        any.then(|| String::from_utf8(out).ok()).flatten()
+    };
+    let once = decode(caption)?;
+    Some(decode(&once).unwrap_or(once))
 }
 
 fn link_problems(caption: &str, allowed_domains: &[String]) -> Vec<CaptionProblem> {
@@ -1020,10 +1179,17 @@ fn link_problems(caption: &str, allowed_domains: &[String]) -> Vec<CaptionProble
     let mut seen: Vec<String> = Vec::new();
     // Full-width letters and dots, and the ideographic full stop a browser reads as a dot
     // ("evil。com", "evil．ｃｏｍ").
+    // A backslash is a slash to a browser ("http:\\evil.com"), and a scheme with too few
+    // slashes is repaired.
     let caption: String = caption
         .nfkc()
-        .map(|c| if c == '\u{3002}' { '.' } else { c })
+        .map(|c| match c {
+            '\u{3002}' => '.',
+            '\\' => '/',
+            c => c,
+        })
         .collect();
+    let caption = repaired_schemes(&caption);
     for (piece, explicit) in link_pieces(&caption) {
         let (host, what) = if !explicit && piece.contains('@') {
             let Some(domain) = email_domain(&piece) else {
@@ -1166,7 +1332,12 @@ const MORE_PROFANITY: &[&str] = &[
 const SPLIT_WORDS: &[&str] = &[
     "fuck", "fucking", "fucker", "shit", "shite", "cunt", "twat", "wank", "wanker", "bitch",
     "bastard", "bollocks", "prick", "slut", "whore", "nigger", "nigga", "paki", "fag", "faggot",
-    "slag", "spastic", "retard", "tosser", "dickhead", "piss",
+    "slag", "spastic", "retard", "tosser", "dickhead", "piss", "bellend", "knobhead",
+];
+
+/// Insults made of two everyday words, found written as one, hyphenated or split.
+const COMPOUNDS: &[&str] = &[
+    "bellend", "knobhead", "dickhead", "shithead", "gobshite", "fuckwit", "arsehole",
 ];
 
 /// Everyday words that start no split swear word ("who re…", "the …").
@@ -1420,6 +1591,17 @@ fn profanity_problems(caption: &str, words: &[Word], names: &[String]) -> Vec<Ca
                 found.push(joined);
             }
         }
+        // An insult made of two words, hyphenated as the dictionary writes it ("bell-end").
+        if let [a, b] = pieces.as_slice() {
+            let joined = format!("{a}{b}");
+            if COMPOUNDS.iter().any(|w| {
+                joined
+                    .strip_prefix(w)
+                    .is_some_and(|tail| INFLECTIONS.contains(&tail))
+            }) {
+                found.push(joined);
+            }
+        }
         if let Some(word) = starred(token) {
             found.push(word.to_owned());
         } else if let Some(word) = unmasked(token)
@@ -1576,6 +1758,17 @@ pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem>
             }
         }
     }
+    // A link's path percent-encoded ("…/news/Niamh%20Okafor") is read as a browser shows it.
+    let decoded = percent_decoded(&caption);
+    if let Some(decoded) = &decoded {
+        for other in std::iter::once(decoded.clone()).chain(name_readings(decoded)) {
+            for problem in pupil_name_problems(&other, &caption_words(&other), ctx.pupil_names) {
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+            }
+        }
+    }
     problems.extend(handle_problems(&caption, ctx.trust_handles));
     let registered: Vec<String> = ctx
         .pupil_names
@@ -1585,6 +1778,14 @@ pub fn check_caption(caption: &str, ctx: &CaptionContext) -> Vec<CaptionProblem>
         .collect();
     problems.extend(profanity_problems(&caption, &words, &registered));
     problems.extend(link_problems(&caption, ctx.allowed_domains));
+    // And a host percent-encoded ("https://%65vil.com", "trust.org%2Eevil.com").
+    if let Some(decoded) = &decoded {
+        for problem in link_problems(decoded, ctx.allowed_domains) {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
     problems
 }
 
@@ -1877,6 +2078,79 @@ mod tests {
         .into_iter()
         .map(|p| p.kind)
         .collect()
+    }
+
+    /// What a tester found getting past the check (session 13): look-alike letters beyond
+    /// Cyrillic and Greek, fancy-text letters Unicode does not call letters, an ellipsis, a
+    /// capital I for an l, percent-encoding, umlauts spelt out, and links with a port, a bare
+    /// IPv4 address, an encoded host or a scheme a browser repairs.
+    #[test]
+    fn disguised_names_and_links_are_still_found() {
+        let names = [
+            ("Niamh", "Okafor"),
+            ("Amelia", "Ashworth-Hale"),
+            ("Renée", "Müller"),
+        ];
+        for caption in [
+            "Well done Oka\u{0493}or Niamh",
+            "Well done Niamh Ok\u{0251}for",
+            "Well done Niamh Oka\u{0192}or",
+            "Well done N\u{0269}amh Okafor",
+            "Well done Niamh Okaf\u{0585}r",
+            "Well done Niamh \u{13A4}kafor",
+            "\u{24A9}\u{24A4}\u{249C}\u{24A8}\u{24A3} \u{24AA}\u{24A6}\u{249C}\u{24A1}\u{24AA}\u{24AD}",
+            "\u{1F1F3}\u{1F1EE}\u{1F1E6}\u{1F1F2}\u{1F1ED} \u{1F1F4}\u{1F1F0}\u{1F1E6}\u{1F1EB}\u{1F1F4}\u{1F1F7}",
+            "Niamh\u{2026}Okafor",
+            "Well done AmeIia Ashworth-Hale",
+            "https://oaktrust.org.uk/news/Niamh%20Okafor",
+            "https://oaktrust.org.uk/news/%4Eiamh%2DOkafor",
+            "Well done Renee Mueller",
+        ] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::PupilName],
+                "{caption}"
+            );
+        }
+        // A pause before a surname is two sentences, with dots or the ellipsis alike.
+        for caption in ["Niamh\u{2026} Okafor", "Niamh... Okafor"] {
+            assert!(check_with(caption, &names).is_empty(), "{caption}");
+        }
+        for caption in [
+            "See evil.com:443/path",
+            "See www.evil.com:8080",
+            "Tickets:evil.com:8080/x",
+            "See 93.184.216.34/x",
+            "See https://%65vil.com/",
+            "See https://oaktrust.org.uk%2Eevil.com/",
+            "See https:/evil.com",
+            "See https:evil.com",
+            "See http:\\\\evil.com/x",
+        ] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::Link],
+                "{caption}"
+            );
+        }
+        for caption in ["Such a bell-end", "What a bell end"] {
+            assert_eq!(
+                check_with(caption, &names),
+                vec![CaptionProblemKind::Profanity],
+                "{caption}"
+            );
+        }
+        // Still nothing wrong with ordinary text like it.
+        for caption in [
+            "Kick-off at 10:30/11:00 on the field",
+            "Scores 10.12.15.20 in the quiz",
+            "Visit oaktrust.org.uk:443/events and https:/oaktrust.org.uk/news",
+            "Discount 20% off, 100%25 effort",
+            "McIntyre and Iris were in the CIty final",
+            "Ring the bell… End of the day",
+        ] {
+            assert!(check_with(caption, &names).is_empty(), "{caption}");
+        }
     }
 
     #[test]
