@@ -30,6 +30,10 @@ async fn faces(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     type_into(&c, "#staff-email", "erin.tester@oak.sch.uk").await?;
     click(&c, "#staff-add").await?;
     wait_text(&c, "#notice", |t| t.contains("approved to post")).await?;
+    // Policy 7.1.1: trained before posting; the office records the training.
+    click(&c, ".staff-train").await?;
+    click(&c, ".staff-train-confirm").await?;
+    wait_text(&c, "#notice", |t| t.contains("training is recorded")).await?;
     click(&c, "#nav-devices").await?;
     type_into(&c, "#device-label", "OAK-PHONE-02").await?;
     type_into(&c, "#device-make", "Sony").await?;

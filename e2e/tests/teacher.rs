@@ -37,7 +37,13 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     type_into(&c, "#staff-email", "erin.tester@oak.sch.uk").await?;
     click(&c, "#staff-add").await?;
     wait_text(&c, "#notice", |t| t.contains("approved to post")).await?;
+    // Policy 7.1.1: trained before posting; the office records the training.
+    wait_text(&c, "#staff-list", |t| t.contains("No training recorded")).await?;
     screenshot(&c, "12-staff").await?;
+    click(&c, ".staff-train").await?;
+    click(&c, ".staff-train-confirm").await?;
+    wait_text(&c, "#notice", |t| t.contains("training is recorded")).await?;
+    wait_text(&c, "#staff-list", |t| t.contains("Approved")).await?;
 
     // The academy's page, added with one administrator: a problem, fixed by giving two.
     click(&c, "#nav-accounts").await?;

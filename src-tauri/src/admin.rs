@@ -116,6 +116,20 @@ pub async fn staff_add(
     .await
 }
 
+/// Records that the member of staff completed their social media training today.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn staff_train(state: State<'_, AppState>, email: String) -> WireResult<Staff> {
+    with_store(&state, move |store| {
+        Ok(clearshot::admin::train_staff(
+            store,
+            &email,
+            today(),
+            &stamp(),
+        )?)
+    })
+    .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn staff_revoke(state: State<'_, AppState>, email: String) -> WireResult<()> {
     with_store(&state, move |store| {

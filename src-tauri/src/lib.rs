@@ -89,6 +89,7 @@ pub fn run() {
             admin::staff_list,
             admin::staff_add,
             admin::staff_revoke,
+            admin::staff_train,
             admin::accounts_list,
             admin::account_add,
             admin::account_set_admins,

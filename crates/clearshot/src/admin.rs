@@ -97,6 +97,16 @@ pub fn staff(store: &Store) -> Result<Vec<Staff>> {
     Ok(register::staff::list(&store.conn)?)
 }
 
+/// Records a member of staff's social media training (see `register::staff::record_training`).
+pub fn train_staff(store: &mut Store, email: &str, on: NaiveDate, stamp: &Stamp) -> Result<Staff> {
+    let tx = register::begin(&mut store.conn)?;
+    register::staff::record_training(&tx, email, on, stamp)?;
+    let s = register::staff::by_email(&tx, email)?
+        .ok_or_else(|| Error::NotFound(format!("{} is not on the staff list", email.trim())))?;
+    tx.commit()?;
+    Ok(s)
+}
+
 pub fn revoke_staff(store: &mut Store, email: &str, on: NaiveDate, stamp: &Stamp) -> Result<()> {
     let tx = register::begin(&mut store.conn)?;
     register::staff::revoke(&tx, email, on, stamp)?;

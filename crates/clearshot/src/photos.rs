@@ -681,6 +681,14 @@ fn staff_outcome(
         ),
         // Policy 7.1.1: training comes before posting. A training date still to come is not
         // training done.
+        Some(s) if s.trained_on.is_none() && crate::settings::training_required(store)? => outcome(
+            Rule::Staff,
+            false,
+            format!(
+                "{} has no social media training recorded: policy 7.1.1 requires it before posting (record it with `clearshot staff train {} --on DATE`)",
+                s.email, s.email
+            ),
+        ),
         Some(s) if s.trained_on.is_some_and(|t| t > on) => outcome(
             Rule::Staff,
             false,

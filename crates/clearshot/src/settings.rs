@@ -16,6 +16,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "retention-years",
         "years after leaving that a pupil's record is kept before purge",
     ),
+    (
+        "staff-training-required",
+        "whether staff must have their social media training recorded before they post: yes (policy 7.1.1, the default) or no (policy 4.2.1: the manager may require it)",
+    ),
     ("backup-dir", "the folder for the daily automatic backup"),
     ("backup-keep", "how many daily backups to keep"),
 ];
@@ -100,6 +104,14 @@ fn normalise(key: &str, value: &str) -> Result<String> {
                 Error::Invalid(format!("{key} must be a whole number above 0, at most 100"))
             }),
         "backup-dir" => backup_dir(value),
+        "staff-training-required" => match value.trim().to_lowercase().as_str() {
+            "yes" | "y" | "true" | "on" | "1" => Ok("yes".into()),
+            "no" | "n" | "false" | "off" | "0" => Ok("no".into()),
+            _ => Err(Error::Invalid(format!(
+                "staff-training-required must be yes or no, not {:?}",
+                value.trim()
+            ))),
+        },
         _ => Ok(value.trim().to_string()),
     }
 }
@@ -320,6 +332,13 @@ pub fn partner_handles(store: &Store) -> Result<Vec<String>> {
 }
 
 /// The trust's domains (lower case, no '@').
+/// Whether a member of staff with no training recorded is refused (policy 7.1.1: "your manager
+/// … will require you to undergo training before you do so"). Yes unless the trust has set
+/// `staff-training-required` to no, following policy 4.2.1's "may require".
+pub fn training_required(store: &Store) -> Result<bool> {
+    Ok(register::settings::get(&store.conn, "staff-training-required")?.as_deref() != Some("no"))
+}
+
 pub fn trust_domains(store: &Store) -> Result<Vec<String>> {
     Ok(register::settings::get(&store.conn, "trust-domains")?
         .map(|v| v.split(',').map(str::to_string).collect())

@@ -66,6 +66,13 @@ pub enum StaffCmd {
     },
     /// List staff approved to post.
     List,
+    /// Record that a member of staff completed their social media training (policy 7.1.1).
+    Train {
+        /// Their work e-mail address.
+        email: String,
+        #[command(flatten)]
+        on: OnDate,
+    },
     /// Revoke an approval from a date.
     Revoke {
         /// Their work e-mail address.
@@ -292,6 +299,11 @@ pub fn staff(cmd: StaffCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Resu
                 }
                 t
             });
+        }
+        StaffCmd::Train { email, on } => {
+            let on = on.on.unwrap_or_else(today);
+            let s = clearshot::admin::train_staff(store, &email, on, stamp)?;
+            out.value(&s, || format!("{}: trained on {on}", s.email));
         }
         StaffCmd::Revoke { email, on } => {
             clearshot::admin::revoke_staff(store, &email, on, stamp)?;

@@ -1841,6 +1841,108 @@ fn staff_and_device_dates_must_make_sense() {
     assert!(e.contains("added on 2026-01-01"), "{e}");
 }
 
+/// Policy 7.1.1: the manager "will require you to undergo training before you do so". A member
+/// of staff with no training recorded is refused until it is (`staff train`), unless the trust
+/// follows policy 4.2.1's "may require" (`staff-training-required no`). The training is logged
+/// and checked against the log like the approval.
+#[test]
+fn staff_post_once_their_training_is_recorded() {
+    let s = setup();
+    let photo = s.r.write(
+        "p.jpg",
+        camera_photo(41, Some("123456789012"), Some("Canon")),
+    );
+    let new = "new.teacher@oak.sch.uk";
+    s.r.ok(&[
+        "staff",
+        "add",
+        new,
+        "--name",
+        "New Teacher",
+        "--approved-on",
+        "2026-09-01",
+    ]);
+    let v = check_as(&s.r, &photo, new, &s.granted, ON);
+    assert_eq!(v["verdict"], "blocked", "{v}");
+    assert_eq!(
+        reason(&v, "staff")["detail"],
+        format!(
+            "{new} has no social media training recorded: policy 7.1.1 requires it before posting (record it with `clearshot staff train {new} --on DATE`)"
+        )
+    );
+    // A booking for next week, then the day it was really done.
+    let booked = s.r.json(&["staff", "train", new, "--on", "2026-11-27"]);
+    assert_eq!(booked["trained_on"], "2026-11-27");
+    assert_eq!(
+        check_as(&s.r, &photo, new, &s.granted, ON)["verdict"],
+        "blocked"
+    );
+    s.r.ok(&["staff", "train", new, "--on", "2026-11-18"]);
+    assert_eq!(
+        check_as(&s.r, &photo, new, &s.granted, ON)["verdict"],
+        "cleared"
+    );
+    // Training done stays done.
+    let e =
+        s.r.bad_input(&["staff", "train", new, "--on", "2026-11-19"]);
+    assert!(
+        e.contains("already recorded as trained on 2026-11-18"),
+        "{e}"
+    );
+    let e =
+        s.r.bad_input(&["staff", "train", "nobody@oak.sch.uk", "--on", ON]);
+    assert!(
+        e.contains("nobody@oak.sch.uk is not on the staff list"),
+        "{e}"
+    );
+    // Logged, and compared with the log.
+    s.r.ok(&["check"]);
+    register::Connection::open(&s.r.db)
+        .unwrap()
+        .execute_batch(
+            "UPDATE staff SET trained_on = '2026-09-01' WHERE email = 'new.teacher@oak.sch.uk'",
+        )
+        .unwrap();
+    assert_eq!(s.r.run(&["check"]).status.code(), Some(1));
+    register::Connection::open(&s.r.db)
+        .unwrap()
+        .execute_batch(
+            "UPDATE staff SET trained_on = '2026-11-18' WHERE email = 'new.teacher@oak.sch.uk'",
+        )
+        .unwrap();
+    s.r.ok(&["check"]);
+
+    // A trust that leaves training to the manager (policy 4.2.1).
+    let other = "other.teacher@oak.sch.uk";
+    s.r.ok(&[
+        "staff",
+        "add",
+        other,
+        "--name",
+        "Other Teacher",
+        "--approved-on",
+        "2026-09-01",
+    ]);
+    assert_eq!(
+        check_as(&s.r, &photo, other, &s.granted, ON)["verdict"],
+        "blocked"
+    );
+    let e =
+        s.r.bad_input(&["settings", "set", "staff-training-required", "maybe"]);
+    assert!(e.contains("must be yes or no"), "{e}");
+    s.r.ok(&["settings", "set", "staff-training-required", "No"]);
+    assert_eq!(
+        check_as(&s.r, &photo, other, &s.granted, ON)["verdict"],
+        "cleared"
+    );
+    // A training date still to come is refused whatever the setting.
+    s.r.ok(&["staff", "train", other, "--on", "2026-11-30"]);
+    assert_eq!(
+        check_as(&s.r, &photo, other, &s.granted, ON)["verdict"],
+        "blocked"
+    );
+}
+
 #[test]
 fn staff_post_with_a_trust_address_once_the_trust_domains_are_set() {
     let s = setup();
@@ -1856,6 +1958,8 @@ fn staff_post_with_a_trust_address_once_the_trust_domains_are_set() {
         "--name",
         "Fran Teacher",
         "--approved-on",
+        "2026-09-01",
+        "--trained-on",
         "2026-09-01",
     ]);
     let by = |email: &str| check_as(&s.r, &photo, email, &s.granted, ON);

@@ -745,7 +745,15 @@ fn register_differences(conn: &Connection, names: &Names) -> Result<Vec<String>>
             )
         };
     let mut logged: BTreeMap<String, [Option<String>; 3]> = BTreeMap::new();
-    for (action, _, p) in entries(conn, &["staff.add", "staff.reapprove", "staff.revoke"])? {
+    for (action, _, p) in entries(
+        conn,
+        &[
+            "staff.add",
+            "staff.reapprove",
+            "staff.revoke",
+            "staff.train",
+        ],
+    )? {
         let Some(email) = get(&p, "email") else {
             continue;
         };
@@ -753,6 +761,11 @@ fn register_differences(conn: &Connection, names: &Names) -> Result<Vec<String>>
             "staff.revoke" => {
                 if let Some(s) = logged.get_mut(&email) {
                     s[2] = get(&p, "revoked_on");
+                }
+            }
+            "staff.train" => {
+                if let Some(s) = logged.get_mut(&email) {
+                    s[1] = get(&p, "trained_on");
                 }
             }
             _ => {

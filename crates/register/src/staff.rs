@@ -130,6 +130,39 @@ pub fn list(conn: &Connection) -> Result<Vec<Staff>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Records that a member of staff completed their social media training on `on` (policy
+/// 7.1.1). A training date still to come is a booking, and may be replaced by the day it was
+/// done; training already done stays recorded as it was (a refresher does not make them
+/// untrained until its day).
+pub fn record_training(
+    tx: &Transaction<'_>,
+    email: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+) -> Result<()> {
+    let s = by_email(tx, email)?
+        .ok_or_else(|| Error::NotFound(format!("{} is not on the staff list", email.trim())))?;
+    if let Some(t) = s.trained_on
+        && t <= on
+    {
+        return Err(Error::Invalid(format!(
+            "{} is already recorded as trained on {t}; nothing was changed",
+            s.email
+        )));
+    }
+    tx.execute(
+        "UPDATE staff SET trained_on = ?2 WHERE id = ?1",
+        params![s.id, on],
+    )?;
+    stamp.audit(
+        tx,
+        "staff.train",
+        Some(&format!("staff:{}", s.email)),
+        serde_json::json!({"email": s.email, "trained_on": on}),
+    )?;
+    Ok(())
+}
+
 pub fn revoke(tx: &Transaction<'_>, email: &str, on: NaiveDate, stamp: &Stamp) -> Result<()> {
     let s = by_email(tx, email)?
         .ok_or_else(|| Error::NotFound(format!("{} is not on the staff list", email.trim())))?;

@@ -24,6 +24,8 @@ export const staffList = () => call<Staff[]>('staff_list');
 export const staffAdd = (email: string, name: string, academy: string | null, trained_on: string | null) =>
   call<Staff>('staff_add', { email, name, academy, trained_on });
 export const staffRevoke = (email: string) => call<null>('staff_revoke', { email });
+/** Records that they completed their social media training today (policy 7.1.1). */
+export const staffTrain = (email: string) => call<Staff>('staff_train', { email });
 
 export const accountsList = () => call<AccountView[]>('accounts_list');
 export const accountAdd = (platform: string, handle: string, academy: string, admins: string[]) =>

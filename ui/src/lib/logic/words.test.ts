@@ -18,6 +18,11 @@ describe('appWords', () => {
     );
     expect(rekey).toContain('“Replace the UPN…” on Z88640211821A’s page, with F886402118299');
     expect(rekey).not.toContain('clearshot');
+    const training = appWords(
+      'erin@oak.sch.uk has no social media training recorded: policy 7.1.1 requires it before posting (record it with `clearshot staff train erin@oak.sch.uk --on DATE`)',
+    );
+    expect(training).toContain('(record it on the Staff screen: “Record training…”)');
+    expect(training).not.toContain('clearshot');
   });
 
   it('leaves every other message as it is', () => {

@@ -61,6 +61,7 @@ export const SETTING_LABEL: Record<string, string> = {
   'retention-years': 'Retention period',
   'backup-dir': 'Backup folder',
   'backup-keep': 'Backups kept',
+  'staff-training-required': 'Staff training required before posting',
 };
 
 /**
@@ -75,5 +76,6 @@ export function appWords(message: string): string {
     .replace(/`clearshot pupils rekey (\S+) --to (\S+)`/g, '“Replace the UPN…” on $1’s page, with $2')
     .replace(/`clearshot pupils unflag (\S+) --never-publish --reason …`/g, '“Lift this flag…” on $1’s page')
     .replace(/, run “Replace the UPN…”/g, ', use “Replace the UPN…”')
-    .replace(/\(withheld: safeguarding; see `clearshot pupils reveal-reason`\)/g, '(withheld: safeguarding; “Show the reason” on the pupil’s page)');
+    .replace(/\(withheld: safeguarding; see `clearshot pupils reveal-reason`\)/g, '(withheld: safeguarding; “Show the reason” on the pupil’s page)')
+    .replace(/\(record it with `clearshot staff train \S+ --on DATE`\)/g, '(record it on the Staff screen: “Record training…”)');
 }
