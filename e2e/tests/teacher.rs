@@ -40,6 +40,7 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     // Policy 7.1.1: trained before posting; the office records the training.
     wait_text(&c, "#staff-list", |t| t.contains("No training recorded")).await?;
     screenshot(&c, "12-staff").await?;
+    e2e::no_sideways_scrolling(&c, "the staff list").await?;
     click(&c, ".staff-train").await?;
     click(&c, ".staff-train-confirm").await?;
     wait_text(&c, "#notice", |t| t.contains("training is recorded")).await?;

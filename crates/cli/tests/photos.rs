@@ -1530,6 +1530,120 @@ fn a_register_edited_behind_clearshots_back_clears_and_exports_nothing() {
     assert!(!s.r.path("out").join(format!("{clearance}.jpg")).exists());
 }
 
+/// The pupil's record (the year group decides who must consent, the UPN which child a tag is)
+/// and the provenance ledger are compared with the log too: a Year 5 made Year 4, two UPNs
+/// swapped, an academy renamed or a personal phone's photo put in the ledger with `sqlite3` is
+/// named by `clearshot check`, field by field, and a photo check on such a register clears
+/// nothing.
+#[test]
+fn a_pupil_record_or_the_ledger_edited_behind_clearshots_back_is_found() {
+    let s = setup();
+    let card = s.r.write("card.jpg", camera_photo(11, None, None));
+    s.r.ok(&[
+        "photos",
+        "ingest",
+        card.to_str().unwrap(),
+        "--device",
+        "OAK-CAM-1",
+    ]);
+    let personal = s.r.write("phone.jpg", camera_photo(12, None, None));
+    let (_, v) = check(&s.r, &personal, &s.granted, &[]);
+    assert_eq!(reason(&v, "provenance")["passed"], false, "{v}");
+    s.r.ok(&["check"]);
+
+    let edit = |sql: &str| {
+        register::Connection::open(&s.r.db)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap()
+    };
+    let problems = || {
+        let run = s.r.run(&["--json", "check"]);
+        assert_eq!(
+            run.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+        let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+        out["report"]["problems"].to_string()
+    };
+    edit(&format!(
+        "UPDATE pupils SET year_group = 4 WHERE upn = '{}'",
+        s.granted
+    ));
+    let found = problems();
+    assert!(
+        found.contains(&format!(
+            "the record of pupil {} says year group 4 (the log: 5)",
+            s.granted
+        )),
+        "{found}"
+    );
+    let (_, v) = check(&s.r, &card, &s.granted, &[]);
+    assert_eq!(v["verdict"], "blocked", "{v}");
+    assert_eq!(reason(&v, "register")["passed"], false, "{v}");
+    edit(&format!(
+        "UPDATE pupils SET year_group = 5 WHERE upn = '{}'",
+        s.granted
+    ));
+    s.r.ok(&["check"]);
+
+    edit(&format!(
+        "UPDATE pupils SET upn = 'SWAP' WHERE upn = '{g}';
+         UPDATE pupils SET upn = '{g}' WHERE upn = '{m}';
+         UPDATE pupils SET upn = '{m}' WHERE upn = 'SWAP';",
+        g = s.granted,
+        m = s.missing
+    ));
+    let found = problems();
+    assert!(
+        found.contains(&format!("UPN {} (the log: {})", s.missing, s.granted)),
+        "{found}"
+    );
+    edit(&format!(
+        "UPDATE pupils SET upn = 'SWAP' WHERE upn = '{g}';
+         UPDATE pupils SET upn = '{g}' WHERE upn = '{m}';
+         UPDATE pupils SET upn = '{m}' WHERE upn = 'SWAP';
+         UPDATE pupils SET left_on = '2026-10-01' WHERE upn = '{m}';",
+        g = s.granted,
+        m = s.missing
+    ));
+    let found = problems();
+    assert!(
+        found.contains("left on 2026-10-01 (the log: none)"),
+        "{found}"
+    );
+    edit("UPDATE pupils SET left_on = NULL; UPDATE academies SET code = 'ASH'");
+    let found = problems();
+    assert!(
+        found.contains("academy ASH") && found.contains("academy OAK"),
+        "{found}"
+    );
+    edit("UPDATE academies SET code = 'OAK'");
+    s.r.ok(&["check"]);
+
+    // The personal phone's photo put in the ledger as the camera's.
+    let sha = v["sha256"].as_str().unwrap().to_string();
+    let (_, personal_check) = check(&s.r, &personal, &s.granted, &[]);
+    let personal_sha = personal_check["sha256"].as_str().unwrap().to_string();
+    assert_ne!(sha, personal_sha);
+    edit(&format!(
+        "INSERT INTO photo_ledger (sha256, phash, device_id, taken_at, ingested_at, ingested_by)
+         SELECT '{personal_sha}', phash, device_id, taken_at, ingested_at, ingested_by FROM photo_ledger"
+    ));
+    let found = problems();
+    assert!(
+        found.contains(&format!("ledger photo {personal_sha}"))
+            && found.contains("is not in the audit log"),
+        "{found}"
+    );
+    let (_, v) = check(&s.r, &personal, &s.granted, &[]);
+    assert_eq!(v["provenance"]["level"], "ledger", "{v}");
+    assert_eq!(v["verdict"], "blocked", "{v}");
+    assert_eq!(reason(&v, "register")["passed"], false, "{v}");
+}
+
 /// A copy is made to be posted from the day it is made: a never-publish flag set after the
 /// check stops it, and neither an export nor a check may name an earlier day.
 #[test]

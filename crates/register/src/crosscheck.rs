@@ -635,7 +635,168 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
         }
     }
     out.extend(subject_differences(conn, &names)?);
+    out.extend(pupil_differences(conn, &names)?);
     out.extend(register_differences(conn, &names)?);
+    Ok(out)
+}
+
+/// What a pupil's record holds that decides consent and lists, by field, as text.
+const PUPIL_FIELDS: &[(&str, &str)] = &[
+    ("upn", "UPN"),
+    ("legal_forename", "legal forename"),
+    ("legal_surname", "legal surname"),
+    ("preferred_forename", "preferred forename"),
+    ("preferred_surname", "preferred surname"),
+    ("dob", "date of birth"),
+    ("academy", "academy"),
+    ("reg_group", "registration group"),
+    ("admission_number", "admission number"),
+    ("year_group", "year group"),
+    ("year_group_academic_year", "year group's school year"),
+    ("left_on", "left on"),
+    ("joined_on", "on roll from"),
+];
+
+/// A JSON value as the text a row holds: `Some(None)` for null, `None` when the key is absent
+/// (an entry written before the log recorded that field: not compared).
+fn field(p: &Value, key: &str) -> Option<Option<String>> {
+    p.get(key).map(|v| match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    })
+}
+
+/// Each pupil's record against what the log's `academy.add`, `pupil.add`, `pupil.update`,
+/// `pupil.left`, `pupil.rekey`, `pupil.merged_away` and `pupil.purge` entries left it holding:
+/// the year group decides who must consent, the UPN which child a photo's tag is, the dates
+/// whether the child is on the lists at all. Each difference names the field and both values.
+/// A field an older entry did not record is not compared; a record whose pseudonymous id the
+/// log never saw added is reported by [`subject_differences`].
+fn pupil_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    // Academies: their code is how a pupil's academy is named.
+    let logged: BTreeMap<String, String> = entries(conn, &["academy.add"])?
+        .into_iter()
+        .filter_map(|(_, _, p)| {
+            let code = p.get("code")?.as_str()?.to_owned();
+            let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+            Some((code, format!("\"{name}\"")))
+        })
+        .collect();
+    let held: BTreeMap<String, String> = rows(conn, "SELECT code, name FROM academies", 2)?
+        .into_iter()
+        .map(|r| {
+            let mut r = r.into_iter().map(Option::unwrap_or_default);
+            let code = r.next().unwrap_or_default();
+            (code, format!("\"{}\"", r.next().unwrap_or_default()))
+        })
+        .collect();
+    diff("academy", &logged, &held, &mut out);
+
+    type Record = BTreeMap<&'static str, Option<Option<String>>>;
+    let mut logged: BTreeMap<String, Record> = BTreeMap::new();
+    for (action, subject, p) in entries(
+        conn,
+        &[
+            "pupil.add",
+            "pupil.update",
+            "pupil.left",
+            "pupil.rekey",
+            "pupil.merged_away",
+            "pupil.purge",
+        ],
+    )? {
+        match action.as_str() {
+            "pupil.add" | "pupil.update" => {
+                let record = logged.entry(subject).or_default();
+                for (key, _) in PUPIL_FIELDS {
+                    let value = field(&p, key);
+                    // A new record is on roll. What an older entry did not say is not known.
+                    let value = match (*key, &value, action.as_str()) {
+                        ("left_on", None, "pupil.add") => Some(None),
+                        _ => value,
+                    };
+                    record.insert(key, value);
+                }
+            }
+            "pupil.left" => {
+                logged
+                    .entry(subject)
+                    .or_default()
+                    .insert("left_on", field(&p, "left_on"));
+            }
+            "pupil.rekey" => {
+                let record = logged.entry(subject).or_default();
+                record.insert("upn", field(&p, "to"));
+                if let Some(roll) = p.get("roll") {
+                    for (key, _) in PUPIL_FIELDS {
+                        if !matches!(*key, "upn" | "dob" | "joined_on") {
+                            record.insert(key, field(roll, key));
+                        }
+                    }
+                }
+            }
+            _ => {
+                logged.remove(&subject);
+                for merged in p
+                    .get("merged_subjects")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    logged.remove(&crate::pupils::subject_of(merged));
+                }
+            }
+        }
+    }
+    let columns = "p.upn, p.legal_forename, p.legal_surname, p.preferred_forename, \
+        p.preferred_surname, p.dob, a.code, p.reg_group, p.admission_number, p.year_group, \
+        p.year_group_academic_year, p.left_on, p.joined_on";
+    let held = rows(
+        conn,
+        &format!(
+            "SELECT p.subject_id, {columns} FROM pupils p LEFT JOIN academies a ON a.id = p.academy_id"
+        ),
+        PUPIL_FIELDS.len() + 1,
+    )?;
+    for row in held {
+        let mut row = row.into_iter();
+        let subject = crate::pupils::subject_of(&row.next().flatten().unwrap_or_default());
+        let Some(record) = logged.remove(&subject) else {
+            continue;
+        };
+        let changed: Vec<String> = PUPIL_FIELDS
+            .iter()
+            .zip(row)
+            .filter_map(|((key, label), held)| {
+                let logged = record.get(key).cloned().flatten()?;
+                (logged != held).then(|| {
+                    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+                    format!("{label} {} (the log: {})", text(&held), text(&logged))
+                })
+            })
+            .collect();
+        if !changed.is_empty() {
+            out.push(format!(
+                "the record of {} says {}: it was changed outside ClearShot",
+                names.of(&subject),
+                changed.join(", ")
+            ));
+        }
+    }
+    for (subject, record) in logged {
+        let upn = record
+            .get("upn")
+            .cloned()
+            .flatten()
+            .flatten()
+            .unwrap_or_default();
+        out.push(format!(
+            "the record of pupil {upn} ({subject}) was recorded, and is gone: it was deleted outside ClearShot"
+        ));
+    }
     Ok(out)
 }
 
@@ -1099,6 +1260,44 @@ fn register_differences(conn: &Connection, names: &Names) -> Result<Vec<String>>
     })
     .collect();
     diff("clearance", &logged, &held, &mut out);
+
+    // The provenance ledger: a photo's hash in it is the evidence that a trust device took it.
+    let ledger_state = |device: Option<String>, taken: Option<String>, phash: Option<String>| {
+        format!(
+            "ingested from {}, {}, perceptual hash {}",
+            device.unwrap_or_default(),
+            taken
+                .filter(|t| !t.is_empty())
+                .map_or("its time not known".to_owned(), |t| format!("taken {t}")),
+            phash.unwrap_or_default()
+        )
+    };
+    let logged: BTreeMap<String, String> = entries(conn, &["ledger.ingest"])?
+        .into_iter()
+        .filter_map(|(_, _, p)| {
+            Some((
+                get(&p, "sha256")?,
+                ledger_state(get(&p, "device"), get(&p, "taken_at"), get(&p, "phash")),
+            ))
+        })
+        .collect();
+    let held: BTreeMap<String, String> = rows(
+        conn,
+        "SELECT l.sha256, d.label, l.taken_at, l.phash
+         FROM photo_ledger l LEFT JOIN devices d ON d.id = l.device_id",
+        4,
+    )?
+    .into_iter()
+    .map(|r| {
+        let mut r = r.into_iter();
+        let key = r.next().flatten().unwrap_or_default();
+        (
+            key,
+            ledger_state(r.next().flatten(), r.next().flatten(), r.next().flatten()),
+        )
+    })
+    .collect();
+    diff("ledger photo", &logged, &held, &mut out);
     Ok(out)
 }
 

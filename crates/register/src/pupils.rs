@@ -398,12 +398,9 @@ pub fn insert(
         sort_key(&e.legal_surname, &e.legal_forename)
     ])?;
     let id = tx.last_insert_rowid();
-    stamp.audit(
-        tx,
-        "pupil.add",
-        Some(&subject_of(&subject_id)),
-        payload(e, academy_code),
-    )?;
+    let mut details = payload(e, academy_code);
+    details["joined_on"] = serde_json::json!(joined_on);
+    stamp.audit(tx, "pupil.add", Some(&subject_of(&subject_id)), details)?;
     Ok(id)
 }
 
@@ -422,16 +419,16 @@ pub fn update(
     roll_ends: NaiveDate,
     stamp: &Stamp,
 ) -> Result<()> {
-    tx.prepare_cached(
+    let dates = tx.prepare_cached(
         "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_forename = ?4, dob = ?5,
             academy_id = ?6, reg_group = ?7, admission_number = ?8, year_group = ?9,
             year_group_academic_year = ?10, updated_at = ?11, preferred_surname = ?12,
             sort_key = ?16,
             joined_on = CASE WHEN left_on IS NOT NULL AND left_on <= ?14 THEN ?13 ELSE joined_on END,
             left_on = CASE WHEN left_on >= ?15 THEN left_on ELSE NULL END
-         WHERE id = ?1",
+         WHERE id = ?1 RETURNING left_on, joined_on",
     )?
-    .execute(params![
+    .query_row(params![
         pupil.id,
         e.legal_forename,
         e.legal_surname,
@@ -448,13 +445,13 @@ pub fn update(
         on,
         roll_ends,
         sort_key(&e.legal_surname, &e.legal_forename)
-    ])?;
-    stamp.audit(
-        tx,
-        "pupil.update",
-        Some(&pupil.subject()),
-        payload(e, academy_code),
-    )?;
+    ], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)))?;
+    let (left_on, joined_on) = dates;
+    let mut details = payload(e, academy_code);
+    // The dates the update left, so that the log says all the record holds (`crosscheck`).
+    details["left_on"] = serde_json::json!(left_on);
+    details["joined_on"] = serde_json::json!(joined_on);
+    stamp.audit(tx, "pupil.update", Some(&pupil.subject()), details)?;
     Ok(())
 }
 
