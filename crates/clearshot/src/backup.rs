@@ -779,6 +779,12 @@ pub fn check(store: &Store) -> Result<CheckReport> {
             orphans.len()
         ));
     }
+    for dir in crate::retention::unfinished_archives(store.archive_dir().as_deref()) {
+        problems.push(format!(
+            "{} is the archive of a retention purge that stopped part way: nothing was deleted for it, so it is only a copy of children's records; the next `clearshot retention purge` removes it (or delete it yourself)",
+            dir.display()
+        ));
+    }
     if let Some(path) = store.path()
         && let Some(mode) = mode_of(path)
         && mode & 0o077 != 0

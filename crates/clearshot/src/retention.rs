@@ -2,6 +2,8 @@
 //! archives and deletes it. The audit log keeps its entries about them, pseudonymous and with their details
 //! redacted, so the chain still verifies.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
@@ -122,17 +124,38 @@ pub fn purge(
         if let Some(root) = dir.parent() {
             crate::backup::create_private_dir(root)?;
         }
-        crate::backup::create_private_dir(dir)?;
+        // Written under a name that says it is not finished, and given its own name only once
+        // every leaver is in it: a purge stopped part way (Ctrl-C, a power cut) deletes
+        // nothing, and leaves a folder that `clearshot check` names and the next purge removes.
+        remove_unfinished_archives(dir.parent())?;
+        let unfinished = unfinished_name(dir);
+        crate::backup::create_private_dir(&unfinished)?;
+        // The log read once for every leaver. The archive is the trust's own record, kept where
+        // only its owner can read it, not a disclosure: a never-publish flag's reason is kept in
+        // it (a subject access export withholds it), or the purge would destroy it for good.
+        let log = crate::subject_access::AuditIndex::load(&store.conn)?;
         for upn in &leavers {
-            crate::subject_access::write_export(store, upn, &dir.join(upn), today, false, stamp)
-                .map_err(|e| {
-                    Error::Invalid(format!(
-                        "the archive of {upn} could not be written in {} ({e}); nothing was deleted",
-                        dir.display()
-                    ))
-                })?;
+            crate::subject_access::write_export(
+                store,
+                upn,
+                &unfinished.join(upn),
+                today,
+                true,
+                stamp,
+                Some(&log),
+            )
+            .map_err(|e| {
+                Error::Invalid(format!(
+                    "the archive of {upn} could not be written in {} ({e}); nothing was deleted",
+                    dir.display()
+                ))
+            })?;
             archived_pupils += 1;
         }
+        std::fs::rename(&unfinished, dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
     }
     let tx = register::begin(&mut store.conn)?;
     let purged = register::retention::purge_left_before(&tx, left_before, stamp)?;
@@ -185,6 +208,47 @@ pub fn purge(
     outcome.evidence_files_deleted += swept;
     outcome.evidence_delete_problems.extend(problems);
     Ok(outcome)
+}
+
+/// An archive folder while it is being written: `purge-DATE.unfinished`.
+fn unfinished_name(dir: &Path) -> PathBuf {
+    let mut name = dir
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(UNFINISHED);
+    dir.with_file_name(name)
+}
+
+const UNFINISHED: &str = ".unfinished";
+
+/// The archive folders a purge stopped part way left in `root`: nothing was deleted for them
+/// (the register still holds every record in them), so they are only copies of children's data.
+pub fn unfinished_archives(root: Option<&Path>) -> Vec<PathBuf> {
+    let Some(entries) = root.and_then(|r| std::fs::read_dir(r).ok()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("purge-") && n.ends_with(UNFINISHED))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn remove_unfinished_archives(root: Option<&Path>) -> Result<()> {
+    for dir in unfinished_archives(root) {
+        std::fs::remove_dir_all(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! data-protection officer can review and hand over: `pupil.json` (complete, machine-readable),
 //! `summary.html` (the same, readable) and `evidence/` (each scanned form, verified).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -109,6 +110,80 @@ pub fn collect(
     stamp: &Stamp,
     include_safeguarding_reasons: bool,
 ) -> Result<SubjectAccess> {
+    let log = AuditIndex::load(&store.conn)?;
+    collect_from(store, upn, on, stamp, include_safeguarding_reasons, &log)
+}
+
+/// The audit log read once, each entry filed under the subjects it is about or names in its
+/// details (`pupil:<uuid>`, `takedown:<id>`) and the clearance a photo export names: for the
+/// exports of many pupils (a retention purge's archive), which read the log once, not once
+/// for each pupil. The same entries as `register::audit::mentions` finds.
+pub(crate) struct AuditIndex {
+    entries: Vec<Entry>,
+    by_subject: HashMap<String, Vec<usize>>,
+    by_clearance: HashMap<String, Vec<usize>>,
+}
+
+impl AuditIndex {
+    pub(crate) fn load(conn: &register::Connection) -> Result<AuditIndex> {
+        let entries = register::audit::list(conn, None, None)?;
+        let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_clearance: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let mut named: Vec<String> = e.subject.iter().cloned().collect();
+            if let Some(p) = &e.payload {
+                let text = p.to_string();
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find("pupil:") {
+                    let id = rest[at + 6..].chars().take(36).collect::<String>();
+                    if id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                        named.push(format!("pupil:{id}"));
+                    }
+                    rest = &rest[at + 6..];
+                }
+                if e.action.starts_with("photo.export")
+                    && let Some(c) = p.get("clearance_id").and_then(|c| c.as_str())
+                {
+                    by_clearance.entry(c.to_owned()).or_default().push(i);
+                }
+            }
+            named.sort();
+            named.dedup();
+            for n in named {
+                by_subject.entry(n).or_default().push(i);
+            }
+        }
+        Ok(AuditIndex {
+            entries,
+            by_subject,
+            by_clearance,
+        })
+    }
+
+    /// The entries about any of `subjects` (or naming one), and the exports of `clearances`,
+    /// in the log's order.
+    fn about(&self, subjects: &[String], clearances: &[&str]) -> Vec<Entry> {
+        let mut at: Vec<usize> = subjects
+            .iter()
+            .filter_map(|s| self.by_subject.get(s))
+            .chain(clearances.iter().filter_map(|c| self.by_clearance.get(*c)))
+            .flatten()
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| self.entries[i].clone()).collect()
+    }
+}
+
+pub(crate) fn collect_from(
+    store: &Store,
+    upn: &str,
+    on: NaiveDate,
+    stamp: &Stamp,
+    include_safeguarding_reasons: bool,
+    log: &AuditIndex,
+) -> Result<SubjectAccess> {
     let conn = &store.conn;
     let p = register::pupils::require(conn, upn)?;
     let academy_name = register::academies::by_code(conn, &p.academy)?.map(|a| a.name);
@@ -133,25 +208,10 @@ pub fn collect(
     // photos that name them: each export of their safe copy (or its refusal), and each
     // takedown task of theirs ticked off. (Entries about another child in the same photo stay
     // out.)
-    let subjects = register::pupils::subjects(conn, &p)?;
-    let tasks: Vec<String> = takedowns
-        .iter()
-        .map(|t| format!("takedown:{}", t.id))
-        .collect();
+    let mut subjects = register::pupils::subjects(conn, &p)?;
+    subjects.extend(takedowns.iter().map(|t| format!("takedown:{}", t.id)));
     let theirs: Vec<&str> = clearances.iter().map(|c| c.id.as_str()).collect();
-    let mut audit_entries: Vec<register::audit::Entry> = register::audit::list(conn, None, None)?
-        .into_iter()
-        .filter(|e| {
-            let export = e.action.starts_with("photo.export")
-                && e.payload
-                    .as_ref()
-                    .and_then(|p| p.get("clearance_id"))
-                    .and_then(|c| c.as_str())
-                    .is_some_and(|c| theirs.contains(&c));
-            let task = e.subject.as_ref().is_some_and(|s| tasks.contains(s));
-            register::audit::mentions(e, &subjects) || export || task
-        })
-        .collect();
+    let mut audit_entries = log.about(&subjects, &theirs);
     if !include_safeguarding_reasons {
         for f in flags
             .iter_mut()
@@ -220,7 +280,15 @@ pub fn export(
     include_safeguarding_reasons: bool,
     stamp: &Stamp,
 ) -> Result<Exported> {
-    let exported = write_export(store, upn, out, on, include_safeguarding_reasons, stamp)?;
+    let exported = write_export(
+        store,
+        upn,
+        out,
+        on,
+        include_safeguarding_reasons,
+        stamp,
+        None,
+    )?;
     let p = register::pupils::require(&store.conn, upn)?;
     let tx = register::begin(&mut store.conn)?;
     stamp.audit(
@@ -264,8 +332,12 @@ pub(crate) fn write_export(
     on: NaiveDate,
     include_safeguarding_reasons: bool,
     stamp: &Stamp,
+    log: Option<&AuditIndex>,
 ) -> Result<Exported> {
-    let mut sar = collect(store, upn, on, stamp, include_safeguarding_reasons)?;
+    let mut sar = match log {
+        Some(log) => collect_from(store, upn, on, stamp, include_safeguarding_reasons, log)?,
+        None => collect(store, upn, on, stamp, include_safeguarding_reasons)?,
+    };
     if out.exists() {
         let empty = std::fs::read_dir(out)
             .map_err(|source| Error::Io {

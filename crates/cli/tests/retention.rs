@@ -158,7 +158,38 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
         "a dry run says where it would archive, and writes nothing: {dry}"
     );
 
+    // A purge stopped part way before (its archive unfinished, nothing deleted) is named by
+    // `check` as a stray copy of children's records, and cleared by the next purge.
+    let stray = archive.with_file_name("purge-2026-01-01.unfinished");
+    std::fs::create_dir_all(stray.join(upn(leaver))).unwrap();
+    std::fs::write(stray.join(upn(leaver)).join("pupil.json"), "{}").unwrap();
+    #[cfg(unix)]
+    {
+        // As the purge that was stopped left it: its folders readable by their owner only.
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(stray.parent().unwrap(), private).unwrap();
+    }
+    let run = r.run(&["check"]);
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        said.contains(
+            "purge-2026-01-01.unfinished is the archive of a retention purge that stopped part way"
+        ),
+        "{said}"
+    );
+
     let done = r.json(&["retention", "purge", "--left-before", "2026-01-01"]);
+    assert!(!stray.exists(), "the unfinished archive is removed");
+    assert!(
+        !archive
+            .with_file_name(format!(
+                "{}.unfinished",
+                archive.file_name().unwrap().to_str().unwrap()
+            ))
+            .exists()
+    );
     let p = &done["purged"];
     assert_eq!(p["pupils"], 2, "{done}");
     assert_eq!(
@@ -197,6 +228,14 @@ fn a_purge_removes_leavers_and_their_records_keeps_everyone_else_and_the_chain_v
         let json = std::fs::read_to_string(archive.join(upn(n)).join("pupil.json")).unwrap();
         assert!(json.contains(surname), "{json}");
     }
+    // The archive is the trust's own record: the never-publish flag's reason is kept in it (a
+    // subject access export withholds it), or the purge would destroy it everywhere.
+    let json = std::fs::read_to_string(archive.join(upn(leaver)).join("pupil.json")).unwrap();
+    assert!(json.contains("court order naming Leaverson"), "{json}");
+    assert!(
+        json.contains("\"safeguarding_reasons_included\": true"),
+        "{json}"
+    );
     assert!(
         archive
             .join(upn(leaver2))
