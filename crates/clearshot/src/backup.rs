@@ -6,7 +6,7 @@
 //! what a good copy contains (SHA-256 of `FILE`, row counts, schema version, audit head). A
 //! backup without its manifest is incomplete and is never restored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -513,6 +513,13 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             }
         }
     }
+    // What the replaced register holds that the backup does not, by name where it decides
+    // whether a photo may go out; or that it is no earlier copy of it at all.
+    if let Some(aside) = &replaced
+        && let Ok(kept) = register::backup::open_read_only(aside)
+    {
+        warnings.extend(undone_by_restore(&kept, file, &manifest, aside)?);
+    }
     // A register that could not be opened, or none: the copy is in place; recorded now.
     if !recorded {
         let tx = register::begin(&mut store.conn)?;
@@ -538,6 +545,120 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         manifest,
         warnings,
     })
+}
+
+/// What restoring the backup (`file`, `manifest`) over the register now kept at `aside` undoes,
+/// one warning each: the never-publish flags, withdrawals, holds, revocations and retirements
+/// recorded since the backup, by name, and a count of the forms. When the two
+/// audit logs part before the backup's end, the backup is no earlier copy of that register
+/// (another trust's, or one restored and changed since): said instead.
+fn undone_by_restore(
+    kept: &register::Connection,
+    file: &Path,
+    manifest: &Manifest,
+    aside: &Path,
+) -> Result<Vec<String>> {
+    let hash_at = |conn: &register::Connection, seq: i64| -> Result<Option<String>> {
+        Ok(conn
+            .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
+                r.get(0)
+            })
+            .ok())
+    };
+    let kept_entries: i64 = kept.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+    let n = manifest.audit_entries;
+    if kept_entries == 0 {
+        return Ok(Vec::new());
+    }
+    if kept_entries <= n {
+        // The backup is newer than the register it replaced: fine if it carries on its log.
+        let backup = register::backup::open_read_only(file)?;
+        if hash_at(&backup, kept_entries)? == hash_at(kept, kept_entries)? {
+            return Ok(Vec::new());
+        }
+    } else if hash_at(kept, n)?.as_deref() == Some(manifest.audit_head.as_str()) {
+        let upns: HashMap<String, String> = kept
+            .prepare("SELECT subject_id, upn FROM pupils")?
+            .query_map([], |r| {
+                Ok((
+                    register::pupils::subject_of(&r.get::<_, String>(0)?),
+                    r.get(1)?,
+                ))
+            })?
+            .collect::<std::result::Result<_, register::SqlError>>()?;
+        let mut stmt = kept.prepare(
+            "SELECT action, subject, payload FROM audit_log WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let later: Vec<(String, Option<String>, Option<String>)> = stmt
+            .query_map([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<std::result::Result<_, register::SqlError>>()?;
+        let mut named: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        let mut forms = 0;
+        for (action, subject, payload) in &later {
+            let p: serde_json::Value = payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or_default();
+            let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+            let pupil = || {
+                subject
+                    .as_ref()
+                    .and_then(|s| upns.get(s).cloned())
+                    .unwrap_or_else(|| "a pupil no longer on the register".into())
+            };
+            let (what, who) = match action.as_str() {
+                "flag.set" if p.get("kind").and_then(|k| k.as_str()) == Some("never_publish") => {
+                    ("never_publish", pupil())
+                }
+                "consent.withdraw" => ("withdraw", pupil()),
+                "hold.start" => ("hold", text("reason")),
+                "staff.revoke" => ("revoke", text("email")),
+                "device.retire" => ("retire", text("label")),
+                "consent.record" => {
+                    forms += 1;
+                    continue;
+                }
+                // The rest (imports, settings, checks made) is counted in the restore's note.
+                _ => continue,
+            };
+            let list = named.entry(what).or_default();
+            if !list.contains(&who) {
+                list.push(who);
+            }
+        }
+        let mut out = Vec::new();
+        for (what, who) in named {
+            let who = who.join(", ");
+            out.push(match what {
+                "never_publish" => format!(
+                    "a never-publish flag set after this backup is undone for {who}: set it again now, or the child can be cleared for publication"
+                ),
+                "withdraw" => format!(
+                    "a consent withdrawal recorded after this backup is undone for {who}: record it again"
+                ),
+                "hold" => format!(
+                    "a posting hold started after this backup is undone ({who}): start it again if it still stands"
+                ),
+                "revoke" => format!(
+                    "an approval to post revoked after this backup is in force again ({who}): revoke it again"
+                ),
+                _ => format!(
+                    "a device retired after this backup counts as the trust's again ({who}): retire it again"
+                ),
+            });
+        }
+        if forms > 0 {
+            out.push(format!(
+                "{forms} consent form(s) recorded after this backup are undone: record them again"
+            ));
+        }
+        return Ok(out);
+    }
+    Ok(vec![format!(
+        "this backup is not an earlier copy of the register it replaced: their audit logs differ within the first {} entries (a backup of another trust's register, or of one restored and changed since). Everything recorded in the replaced register is only in its copy, {}",
+        n.min(kept_entries),
+        aside.display()
+    )])
 }
 
 /// The name of the daily backup for a date.

@@ -182,7 +182,15 @@ fn a_form_scanned_after_the_backup_stays_with_the_replaced_register() {
         "--evidence",
         form.to_str().unwrap(),
     ]);
-    let out = r.json(&["restore", file.to_str().unwrap()]);
+    // Restored, with something left to do: the form is to be recorded again (exit 1).
+    let run = r.run(&["--json", "restore", file.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        said.contains("1 consent form(s) recorded after this backup are undone: record them again"),
+        "{said}"
+    );
+    let out: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(out["evidence_kept_with_replaced"], 1, "{out}");
     let replaced = std::path::PathBuf::from(out["replaced"].as_str().unwrap());
     let kept = std::path::PathBuf::from(format!("{}.evidence", replaced.display())).join(&late);
@@ -215,12 +223,69 @@ fn a_form_scanned_after_the_backup_stays_with_the_replaced_register() {
         "--evidence",
         form2.to_str().unwrap(),
     ]);
-    let text = r2.ok(&["restore", file2.to_str().unwrap()]);
+    let text =
+        String::from_utf8_lossy(&r2.run(&["restore", file2.to_str().unwrap()]).stdout).into_owned();
     assert!(
         text.contains(
             "1 scanned form(s) recorded after the backup are kept with the replaced register"
         ),
         "{text}"
+    );
+}
+
+/// What a restore undoes that decides whether a photo may go out is named (exit 1): a
+/// never-publish flag and a withdrawal recorded after the backup, by pupil. A backup of another
+/// register (its audit log is not the start of this one's) is said to be no earlier copy.
+#[test]
+fn a_restore_names_the_flags_and_withdrawals_it_undoes_and_another_registers_backup() {
+    let (r, _) = populated();
+    let file = r.path("b.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    r.ok(&[
+        "pupils",
+        "flag",
+        &upn(1),
+        "--never-publish",
+        "--reason",
+        "court order",
+    ]);
+    r.ok(&[
+        "consent",
+        "withdraw",
+        &upn(2),
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-01",
+    ]);
+    let run = r.run(&["restore", file.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stderr);
+    for says in [
+        format!(
+            "a never-publish flag set after this backup is undone for {}",
+            upn(1)
+        ),
+        format!(
+            "a consent withdrawal recorded after this backup is undone for {}",
+            upn(2)
+        ),
+    ] {
+        assert!(said.contains(&says), "{says}: {said}");
+    }
+    // A newer backup over an older register, or the same one again: nothing undone.
+    r.ok(&["restore", file.to_str().unwrap()]);
+
+    let other = Register::with_academy();
+    let theirs = other.path("theirs.sqlite3");
+    other.ok(&["academies", "add", "ELM", "--name", "Elm"]);
+    other.ok(&["backup", "--out", theirs.to_str().unwrap()]);
+    let run = r.run(&["restore", theirs.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        said.contains("this backup is not an earlier copy of the register it replaced"),
+        "{said}"
     );
 }
 
