@@ -394,6 +394,23 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
                 // either the register as it was or the backup's with its entry.
                 let counted =
                     std::cell::Cell::new((0i64, 0usize, std::collections::BTreeSet::new()));
+                let not_restored = |e: register::Error| match e {
+                    register::Error::Sqlite(ref q)
+                        if matches!(
+                            q.sqlite_error_code(),
+                            Some(
+                                register::ErrorCode::DatabaseBusy
+                                    | register::ErrorCode::DatabaseLocked
+                            )
+                        ) =>
+                    {
+                        Error::Refused(format!(
+                            "{} was not restored, and the register was left as it is: another program (the app, a backup) is writing to it; try again when it has finished",
+                            file.display()
+                        ))
+                    }
+                    e => e.into(),
+                };
                 register::backup::replace_keeping(&mut conn, register_path, file, &aside, &|c| {
                     let kept = register::backup::open_read_only(&aside)?;
                     let before = register::backup::table_counts(&kept)?
@@ -414,7 +431,8 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
                     )?;
                     counted.set((only, kept_count, forms));
                     Ok(())
-                })?;
+                })
+                .map_err(not_restored)?;
                 let (only, _, forms) = counted.take();
                 entries_only_in_replaced = only;
                 theirs = forms;
@@ -778,8 +796,10 @@ pub fn repair_merged_pupils(store: &mut Store, stamp: &Stamp) -> Result<Option<u
 /// its manifest, at `audit_entries`): a chain cannot see its own end, so removing the newest
 /// entries (with the rows they describe) leaves a shorter chain that verifies; the backup's
 /// head, kept where the register's users cannot edit it, shows it. `backup` is the backup file
-/// or its manifest. Returns the problem, or `None` when the chain holds the head.
-pub fn audit_holds_backup_head(store: &Store, backup: &Path) -> Result<Option<String>> {
+/// or its manifest. Returns the first entry that differs and the problem, or `None` when the
+/// chain holds the head. With the backup file beside its manifest, the two logs are compared
+/// entry by entry, so a backup of another register is told from a rewritten log.
+pub fn audit_holds_backup_head(store: &Store, backup: &Path) -> Result<Option<(i64, String)>> {
     let manifest_path = if backup.to_string_lossy().ends_with(".manifest.json") {
         backup.to_path_buf()
     } else {
@@ -808,17 +828,65 @@ pub fn audit_holds_backup_head(store: &Store, backup: &Path) -> Result<Option<St
             e => Err(e),
         })
         .map_err(register::Error::from)?;
-    Ok(match hash {
-        Some(h) if h == m.audit_head => None,
-        Some(_) => Some(format!(
-            "entry {} is not the one the backup of {} recorded: the audit log was rewritten since (or this register was restored from an older backup)",
-            m.audit_entries, m.created_at
-        )),
-        None => Some(format!(
-            "the audit log has fewer entries than the {} the backup of {} recorded: entries were removed since (or this register was restored from an older backup)",
-            m.audit_entries, m.created_at
-        )),
-    })
+    if hash.as_deref() == Some(m.audit_head.as_str()) {
+        return Ok(None);
+    }
+    // Where the two logs part, when the backup itself is there to read.
+    let file = manifest_path
+        .to_string_lossy()
+        .strip_suffix(".manifest.json")
+        .map(PathBuf::from);
+    let parted = file
+        .filter(|f| f.is_file())
+        .and_then(|f| register::backup::open_read_only(&f).ok())
+        .and_then(|theirs| first_difference(&store.conn, &theirs).ok().flatten());
+    Ok(Some(match (parted, hash) {
+        (Some(1), _) => (
+            1,
+            format!(
+                "the backup of {} is of another register: the two audit logs differ from their first entry",
+                m.created_at
+            ),
+        ),
+        (Some(seq), _) if seq <= m.audit_entries => (
+            seq,
+            format!(
+                "entry {seq} is not the one the backup of {} recorded: the audit log was rewritten from there (or this register was restored from an older backup and changed since)",
+                m.created_at
+            ),
+        ),
+        (_, Some(_)) => (
+            m.audit_entries,
+            format!(
+                "entry {} is not the one the backup of {} recorded: the audit log was rewritten since (or this register was restored from an older backup)",
+                m.audit_entries, m.created_at
+            ),
+        ),
+        (_, None) => (
+            m.audit_entries,
+            format!(
+                "the audit log has fewer entries than the {} the backup of {} recorded: entries were removed since (or this register was restored from an older backup)",
+                m.audit_entries, m.created_at
+            ),
+        ),
+    }))
+}
+
+/// The first entry at which two audit logs differ (by hash), if they do within the shorter.
+fn first_difference(
+    ours: &register::Connection,
+    theirs: &register::Connection,
+) -> Result<Option<i64>> {
+    let hashes = |c: &register::Connection| -> Result<Vec<String>> {
+        Ok(c.prepare("SELECT hash FROM audit_log ORDER BY seq")?
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, register::SqlError>>()?)
+    };
+    let (a, b) = (hashes(ours)?, hashes(theirs)?);
+    Ok(a.iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .map(|i| i as i64 + 1))
 }
 
 /// What `clearshot check` found.

@@ -581,10 +581,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let mut v = register::audit::verify(&store.conn).map_err(clearshot::Error::from)?;
             if let Some(backup) = against
                 && v.ok
-                && let Some(problem) = clearshot::backup::audit_holds_backup_head(&store, &backup)?
+                && let Some((seq, problem)) =
+                    clearshot::backup::audit_holds_backup_head(&store, &backup)?
             {
                 v.ok = false;
-                v.first_bad_seq = Some(v.entries + 1);
+                v.first_bad_seq = Some(seq);
                 v.problem = Some(problem);
             }
             out.value(&v, || {

@@ -287,6 +287,24 @@ fn a_restore_names_the_flags_and_withdrawals_it_undoes_and_another_registers_bac
         said.contains("this backup is not an earlier copy of the register it replaced"),
         "{said}"
     );
+    // `audit verify --against` the register's own earlier backup now says the same, at the
+    // first entry.
+    let v = r.run(&[
+        "--json",
+        "audit",
+        "verify",
+        "--against",
+        file.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(v["first_bad_seq"], 1, "{v}");
+    assert!(
+        v["problem"]
+            .as_str()
+            .unwrap()
+            .contains("is of another register"),
+        "{v}"
+    );
 }
 
 /// Restoring a backup made before a retention purge brings the purged pupils back: the restore

@@ -26,7 +26,7 @@ pub mod takedowns;
 mod test_support;
 
 pub use error::{Error, Result};
-pub use rusqlite::{Connection, Error as SqlError, Transaction, TransactionBehavior};
+pub use rusqlite::{Connection, Error as SqlError, ErrorCode, Transaction, TransactionBehavior};
 
 /// Who made a change and when (RFC 3339, UTC): passed in by the shell, never read from a clock
 /// here, so tests and imports can state it.
