@@ -556,6 +556,86 @@ fn a_consent_summary_out_of_step_with_the_answers_is_reported_and_repaired() {
 /// A parent's "no" turned into a "yes" with `sqlite3`, behind the append-only triggers: the
 /// chain still verifies, but `check` compares the answers with the entries that recorded them,
 /// and `--repair` will not rebuild the consent summary from answers the log does not vouch for.
+/// What `check` says names the field that was changed, with both values: a signer's name
+/// edited, a flag moved to another child. And where the log itself was damaged, it says that a
+/// difference may be the log's, so that a genuine safeguarding flag is not lifted because of it.
+#[test]
+fn check_names_the_field_changed_and_doubts_itself_when_the_log_is_damaged() {
+    let (r, _) = populated();
+    r.ok(&[
+        "consent",
+        "record",
+        &upn(1),
+        "--signatory",
+        "parent",
+        "--signer-name",
+        "Jane Smith",
+        "--refuse",
+        "website",
+        "--signed-on",
+        "2025-09-20",
+    ]);
+    r.ok(&[
+        "pupils",
+        "flag",
+        &upn(2),
+        "--never-publish",
+        "--reason",
+        "court order",
+    ]);
+    r.ok(&["check"]);
+    let edit = |sql: &str| {
+        register::Connection::open(&r.db)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap()
+    };
+    edit(&format!(
+        "DROP TRIGGER consent_answers_no_update;
+         UPDATE consent_answers SET signer_name = 'John Smith' WHERE signer_name = 'Jane Smith';
+         UPDATE pupil_flags SET pupil_id = (SELECT id FROM pupils WHERE upn = '{}');",
+        upn(3)
+    ));
+    let (code, out) = r.json_status(&["check"]);
+    assert_eq!(code, 1);
+    let all = serde_json::to_string(&out["report"]["problems"]).unwrap();
+    for says in [
+        r#"signer name \"John Smith\" (the log: \"Jane Smith\")"#.to_owned(),
+        format!("flag #1 of pupil {} says never_publish", upn(3)),
+        format!("recorded for pupil {}", upn(2)),
+    ] {
+        assert!(all.contains(&says), "{says}: {all}");
+    }
+    assert!(
+        !all.contains("court order"),
+        "a flag's reason is never quoted: {all}"
+    );
+    assert!(!all.contains("may be in the log"), "{all}");
+
+    // The log damaged instead: the flag's entry blanked. The flag is genuine.
+    let (r, _) = populated();
+    r.ok(&[
+        "pupils",
+        "flag",
+        &upn(2),
+        "--never-publish",
+        "--reason",
+        "court order",
+    ]);
+    register::Connection::open(&r.db)
+        .unwrap()
+        .execute_batch("UPDATE audit_log SET payload = NULL WHERE action = 'flag.set'")
+        .unwrap();
+    let (code, out) = r.json_status(&["check"]);
+    assert_eq!(code, 1);
+    let all = serde_json::to_string(&out["report"]["problems"]).unwrap();
+    assert!(
+        all.contains("may be in the log rather than in the records")
+            && all.contains("do not lift a flag"),
+        "{all}"
+    );
+}
+
 #[test]
 fn check_finds_an_answer_edited_behind_the_triggers_and_repair_leaves_it_alone() {
     let (r, _) = populated();

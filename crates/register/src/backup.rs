@@ -407,6 +407,15 @@ fn log_problems(conn: &Connection, problems: &mut Vec<String>) -> Option<audit::
         )),
     }
     match crate::crosscheck::differences(conn) {
+        // With the chain broken, a difference may be the log's damage, not the record's: a
+        // genuine never-publish flag whose entry was blanked reads as "added outside ClearShot".
+        Ok(found) if !found.is_empty() && audit.as_ref().is_none_or(|a| !a.ok) => {
+            problems.push(format!(
+                "the audit log itself is damaged (above), so some of the {} difference(s) below may be in the log rather than in the records: compare the log with a backup made before the damage (`clearshot audit verify --against BACKUP`) before changing any record, and do not lift a flag or delete an answer because of them",
+                found.len()
+            ));
+            problems.extend(tampering_problems(found));
+        }
         Ok(found) => problems.extend(tampering_problems(found)),
         Err(e) => problems.push(format!(
             "the consent records could not be compared with the audit log: {e}"

@@ -382,6 +382,62 @@ fn subject_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<String> {
         .unwrap_or_default())
 }
 
+/// The fields of a record that differ from what the log recorded, each with both values:
+/// "signer name \"J Smith\" (the log: \"Jane Smith\")". Empty when none of the given do.
+fn changed_fields(fields: &[(&str, Option<&str>, Option<&str>)]) -> String {
+    let text = |v: Option<&str>| v.map_or("none".to_owned(), |v| format!("\"{v}\""));
+    let changed: Vec<String> = fields
+        .iter()
+        .filter(|(_, held, logged)| held != logged)
+        .map(|(label, held, logged)| {
+            format!("{label} {} (the log: {})", text(*held), text(*logged))
+        })
+        .collect();
+    if changed.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", changed.join(", "))
+    }
+}
+
+fn answer_changes(held: &Answer, logged: &Answer) -> String {
+    changed_fields(&[
+        ("form", Some(&held.form_id), Some(&logged.form_id)),
+        ("signatory", Some(&held.signatory), Some(&logged.signatory)),
+        (
+            "signer name",
+            held.signer_name.as_deref(),
+            logged.signer_name.as_deref(),
+        ),
+        (
+            "relationship",
+            held.relationship.as_deref(),
+            logged.relationship.as_deref(),
+        ),
+        ("signed on", Some(&held.signed_on), Some(&logged.signed_on)),
+        (
+            "expires on",
+            held.expires_on.as_deref(),
+            logged.expires_on.as_deref(),
+        ),
+        (
+            "scanned form",
+            held.evidence_sha256.as_deref(),
+            logged.evidence_sha256.as_deref(),
+        ),
+        (
+            "recorded by",
+            Some(&held.recorded_by),
+            Some(&logged.recorded_by),
+        ),
+        (
+            "recorded at",
+            Some(&held.recorded_at),
+            Some(&logged.recorded_at),
+        ),
+    ])
+}
+
 fn answer_words(a: &Answer, choice: Option<(&str, bool)>) -> String {
     let what = match choice {
         Some((channel, true)) => format!("granted {channel}"),
@@ -448,7 +504,10 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
             .is_some();
         if logged != actual || !choice_ok {
             let mut logged_words = answer_words(&logged, None);
-            if !choice_ok && let Some((all, _)) = exp.forms.get(&form) {
+            if !choice_ok
+                && let Some((all, _)) = exp.forms.get(&form)
+                && !all.is_empty()
+            {
                 let pairs: Vec<String> = all
                     .iter()
                     .map(|(c, g)| format!("{} {c}", if *g { "granted" } else { "refused" }))
@@ -461,10 +520,11 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
                 String::new()
             };
             out.push(format!(
-                "consent answer #{id} of {} says {}, but the audit log recorded {}{whose}: it was changed outside ClearShot",
+                "consent answer #{id} of {} says {}, but the audit log recorded {}{whose}: it was changed outside ClearShot{}",
                 names.of(&actual.subject),
                 answer_words(&actual, Some((&channel, granted))),
-                logged_words
+                logged_words,
+                answer_changes(&actual, &logged)
             ));
         }
     }
@@ -562,12 +622,55 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>> {
                 names.of(&actual.subject),
                 state(&actual)
             )),
-            Some(logged) if logged != actual => out.push(format!(
-                "flag #{id} of {} says {}, but the audit log recorded {}: it was changed outside ClearShot",
-                names.of(&actual.subject),
-                state(&actual),
-                state(&logged)
-            )),
+            Some(logged) if logged != actual => {
+                let cleared = |f: &Flag, by: bool| {
+                    f.cleared
+                        .as_ref()
+                        .map(|(on, _, who)| if by { who.clone() } else { on.clone() })
+                };
+                let mut changes = changed_fields(&[
+                    ("kind", Some(&actual.kind), Some(&logged.kind)),
+                    ("set on", Some(&actual.set_on), Some(&logged.set_on)),
+                    ("set by", Some(&actual.set_by), Some(&logged.set_by)),
+                    (
+                        "cleared on",
+                        cleared(&actual, false).as_deref(),
+                        cleared(&logged, false).as_deref(),
+                    ),
+                    (
+                        "cleared by",
+                        cleared(&actual, true).as_deref(),
+                        cleared(&logged, true).as_deref(),
+                    ),
+                ]);
+                // A reason is a safeguarding matter: said to differ, never quoted.
+                let cleared_reason = |f: &Flag| f.cleared.as_ref().map(|c| c.1.clone());
+                for (differs, what) in [
+                    (actual.reason != logged.reason, "the reason"),
+                    (
+                        actual.cleared.is_some()
+                            && logged.cleared.is_some()
+                            && cleared_reason(&actual) != cleared_reason(&logged),
+                        "the reason it was lifted",
+                    ),
+                ] {
+                    if differs {
+                        changes.push_str(if changes.is_empty() { " — " } else { ", " });
+                        changes.push_str(&format!("{what} is not the one the log recorded"));
+                    }
+                }
+                let whose = if logged.subject != actual.subject {
+                    format!(", recorded for {}", names.of(&logged.subject))
+                } else {
+                    String::new()
+                };
+                out.push(format!(
+                    "flag #{id} of {} says {}, but the audit log recorded {}{whose}: it was changed outside ClearShot{changes}",
+                    names.of(&actual.subject),
+                    state(&actual),
+                    state(&logged)
+                ))
+            }
             Some(_) => {}
         }
     }
