@@ -1531,10 +1531,20 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<RejectedFile>) {
                 }),
             },
             Ok(_) => files.push(p),
-            Err(e) => rejected.push(RejectedFile {
-                path: p,
-                reason: e.to_string(),
-            }),
+            Err(e) => {
+                let link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_symlink());
+                let reason = match e.kind() {
+                    std::io::ErrorKind::NotFound if link => {
+                        "a link to a file or folder that does not exist".to_owned()
+                    }
+                    std::io::ErrorKind::NotFound => "no such file or folder".to_owned(),
+                    std::io::ErrorKind::PermissionDenied => {
+                        "this account is not allowed to read it".to_owned()
+                    }
+                    _ => e.to_string(),
+                };
+                rejected.push(RejectedFile { path: p, reason });
+            }
         }
     }
     files.sort();

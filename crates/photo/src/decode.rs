@@ -57,7 +57,27 @@ pub(crate) fn image_error(format: Format, e: ImageError) -> PhotoError {
         ImageError::Unsupported(u) => {
             PhotoError::UnsupportedFormat(format!("this {format} variant is not supported ({u})"))
         }
-        other => PhotoError::malformed(format, other),
+        other => PhotoError::malformed(format, plain_reason(&other.to_string())),
+    }
+}
+
+/// A decoder's reason in words a teacher can read: its "Format error decoding Png:" prefix
+/// dropped, and its programmer's notation (`ChunkType { type: eXIf, … }`, `[7, 0, 0, 0]`)
+/// replaced by what it means.
+fn plain_reason(text: &str) -> String {
+    let reason = text
+        .split_once(": ")
+        .filter(|(head, _)| head.starts_with("Format error decoding"))
+        .map_or(text, |(_, rest)| rest)
+        .trim_matches('"');
+    if reason.contains("ChunkType") && reason.contains("before IHDR") {
+        "a chunk comes before the image header".to_owned()
+    } else if reason.contains("ChunkType") {
+        "it has a damaged or unknown chunk".to_owned()
+    } else if reason.contains('{') || reason.contains('[') || reason.contains("\\u{") {
+        "its data is damaged".to_owned()
+    } else {
+        reason.to_owned()
     }
 }
 
@@ -65,65 +85,74 @@ pub(crate) fn image_error(format: Format, e: ImageError) -> PhotoError {
 /// part way (a card pulled out, a download cut off). The decoders would paint the missing part
 /// grey, and a photo whose lower half is missing is not the one the teacher saw, nor one whose
 /// faces can all be counted.
+/// A JPEG of more scans than [`MAX_SCANS`] is refused too, by every reader alike: each scan is
+/// another pass over the whole picture, and the decoders disagree on how many they take (one
+/// refuses above 100, another reads any number), so a photo the ledger took could not be cleared.
 fn complete_jpeg(bytes: &[u8], format: Format) -> Result<(), PhotoError> {
-    if format != Format::Jpeg || jpeg_reaches_its_end(bytes) {
+    if format != Format::Jpeg {
         return Ok(());
     }
-    Err(PhotoError::malformed(
-        format,
-        "the image data stops before its end (an interrupted copy?); copy the photo again from the camera or phone",
-    ))
+    match jpeg_scans(bytes) {
+        Some(n) if n > MAX_SCANS => Err(PhotoError::malformed(
+            format,
+            format!(
+                "it is written in {n} passes (scans); a camera or phone writes at most a few dozen, and more than {MAX_SCANS} are not read"
+            ),
+        )),
+        Some(_) => Ok(()),
+        None => Err(PhotoError::malformed(
+            format,
+            "the image data stops before its end (an interrupted copy?); copy the photo again from the camera or phone",
+        )),
+    }
 }
 
-/// Whether a JPEG's marker segments and scans run through to an end-of-image marker (EOI). Only
-/// the markers' framing is read (each segment's length; in a scan, a 0xFF byte not followed by
-/// 0x00 or a restart marker ends it), not their contents. Bytes after the EOI are allowed.
-fn jpeg_reaches_its_end(bytes: &[u8]) -> bool {
+/// The most scans a JPEG may have (a progressive camera JPEG has about ten).
+const MAX_SCANS: usize = 100;
+
+/// How many scans a JPEG has, when its marker segments and scans run through to an
+/// end-of-image marker (EOI); `None` when they stop before one. Only the markers' framing is read
+/// (each segment's length; in a scan, a 0xFF byte not followed by 0x00 or a restart marker ends
+/// it), not their contents. Bytes after the EOI are allowed.
+fn jpeg_scans(bytes: &[u8]) -> Option<usize> {
     let mut i = 2; // after SOI
+    let mut scans = 0;
     loop {
         // A marker: 0xFF (any number of fill bytes), then its code.
         if bytes.get(i) != Some(&0xFF) {
-            return false;
+            return None;
         }
         while bytes.get(i) == Some(&0xFF) {
             i += 1;
         }
-        let Some(&code) = bytes.get(i) else {
-            return false;
-        };
+        let &code = bytes.get(i)?;
         i += 1;
         match code {
-            0xD9 => return true,
+            0xD9 => return Some(scans),
             0x01 | 0xD0..=0xD7 => continue,
             _ => {}
         }
-        let Some(len) = bytes
+        let len = bytes
             .get(i..i + 2)
-            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-        else {
-            return false;
-        };
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))?;
         if len < 2 || i + len > bytes.len() {
-            return false;
+            return None;
         }
         i += len;
         if code != 0xDA {
             continue;
         }
+        scans += 1;
         // Entropy-coded data up to the next marker.
         loop {
-            let Some(at) = bytes
+            let at = bytes
                 .get(i..)
-                .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
-            else {
-                return false;
-            };
+                .and_then(|rest| rest.iter().position(|&b| b == 0xFF))?;
             i += at;
-            match bytes.get(i + 1) {
-                None => return false,
-                Some(0x00 | 0xD0..=0xD7) => i += 2,
-                Some(0xFF) => i += 1,
-                Some(_) => break,
+            match bytes.get(i + 1)? {
+                0x00 | 0xD0..=0xD7 => i += 2,
+                0xFF => i += 1,
+                _ => break,
             }
         }
     }
@@ -147,6 +176,13 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, PhotoError> {
     crate::working::count_decode();
     let (image, icc) = guard_third_party(format, || -> Result<_, ImageError> {
         let mut decoder = reader.into_decoder()?;
+        // The whole decoded picture is one buffer: a small PNG can declare 9,999 × 9,999
+        // pixels of 16-bit RGBA (800 MB) while staying under the pixel limit.
+        if image::ImageDecoder::total_bytes(&decoder) > MAX_DECODE_BYTES {
+            return Err(ImageError::Limits(image::error::LimitError::from_kind(
+                image::error::LimitErrorKind::InsufficientMemory,
+            )));
+        }
         // A profile that cannot be read is no reason to refuse the photo (see `colour`).
         let icc = image::ImageDecoder::icc_profile(&mut decoder)
             .ok()
@@ -168,7 +204,7 @@ fn oriented(image: DynamicImage, icc: Option<Vec<u8>>, bytes: &[u8], format: For
         image.apply_orientation(o);
     }
     let mut image = if image.color().has_alpha() {
-        on_white(&image)
+        on_white(image)
     } else {
         image.into_rgb8()
     };
@@ -181,17 +217,22 @@ fn oriented(image: DynamicImage, icc: Option<Vec<u8>>, bytes: &[u8], format: For
 /// An image with transparency, laid on white, as a browser or photo viewer shows it. Dropping
 /// the alpha channel instead would publish whatever an editor left under a transparent area
 /// (a person "erased" from a cut-out), which the teacher never saw.
-fn on_white(image: &DynamicImage) -> RgbImage {
-    let rgba = image.to_rgba8();
-    let mut out = RgbImage::new(rgba.width(), rgba.height());
-    for (from, to) in rgba.pixels().zip(out.pixels_mut()) {
-        let alpha = u32::from(from[3]);
+/// Composited in the decoded buffer itself, each RGB pixel written over the start of the RGBA
+/// one it came from, so that a 100-megapixel picture is held once, not three times.
+fn on_white(image: DynamicImage) -> RgbImage {
+    let (width, height) = (image.width(), image.height());
+    let mut buf = image.into_rgba8().into_raw();
+    let pixels = buf.len() / 4;
+    for i in 0..pixels {
+        let alpha = u32::from(buf[4 * i + 3]);
         for c in 0..3 {
-            let v = (u32::from(from[c]) * alpha + 255 * (255 - alpha) + 127) / 255;
-            to[c] = u8::try_from(v).unwrap_or(u8::MAX);
+            let v = (u32::from(buf[4 * i + c]) * alpha + 255 * (255 - alpha) + 127) / 255;
+            buf[3 * i + c] = u8::try_from(v).unwrap_or(u8::MAX);
         }
     }
-    out
+    buf.truncate(pixels * 3);
+    buf.shrink_to_fit();
+    RgbImage::from_raw(width, height, buf).unwrap_or_else(|| RgbImage::new(width, height))
 }
 
 /// Decodes at reduced size (thumbnails, the working copy): a JPEG is scaled by 1/2, 1/4 or 1/8

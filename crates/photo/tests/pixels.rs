@@ -528,3 +528,83 @@ fn a_truncated_jpeg_is_refused_and_one_with_bytes_after_its_end_is_read() {
     ok(decode(&progressive), "progressive");
     assert!(decode(&progressive[..progressive.len() * 2 / 3]).is_err());
 }
+
+/// A JPEG written in more passes (scans) than a camera ever makes is refused by every reader
+/// alike: one decoder refused more than 100 while the other read any number, so the ledger
+/// took a photo that could never be cleared.
+#[test]
+fn a_jpeg_of_hundreds_of_scans_is_refused_by_both_readers() {
+    let mut rgb = Vec::new();
+    for i in 0..64u32 * 48 {
+        rgb.extend_from_slice(&[(i % 251) as u8, (i % 199) as u8, (i % 97) as u8]);
+    }
+    let mut progressive = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut progressive, 85);
+    enc.set_progressive(true);
+    ok(
+        enc.encode(&rgb, 64, 48, jpeg_encoder::ColorType::Rgb),
+        "encode",
+    );
+    ok(decode(&progressive), "as made");
+    // Its scans (from the first SOS to the end marker) written thirty times over.
+    let first_scan = progressive
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .unwrap();
+    let end = progressive.len() - 2;
+    let mut many = progressive[..first_scan].to_vec();
+    for _ in 0..30 {
+        many.extend_from_slice(&progressive[first_scan..end]);
+    }
+    many.extend_from_slice(&[0xFF, 0xD9]);
+    for (what, r) in [
+        ("full", decode(&many)),
+        ("scaled", decode_scaled(&many, 16)),
+    ] {
+        let e = r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("passes (scans)"), "{what}: {e}");
+    }
+}
+
+/// A small PNG that declares a picture whose pixels would need more memory than the decoders
+/// are allowed (9,999 × 9,999 of 16-bit RGBA: 800 MB, under the pixel limit) is refused before
+/// anything that size is allocated.
+#[test]
+fn a_png_whose_pixels_would_need_too_much_memory_is_refused_unread() {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let tiny = image::DynamicImage::ImageRgba16(image::ImageBuffer::from_pixel(
+        1,
+        1,
+        image::Rgba([0u16, 0, 0, 0]),
+    ));
+    let mut png = Vec::new();
+    ok(
+        tiny.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png),
+        "encode",
+    );
+    // IHDR: its data starts after the 8-byte signature, the length and the type.
+    png[16..20].copy_from_slice(&9999u32.to_be_bytes());
+    png[20..24].copy_from_slice(&9999u32.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    for (what, r) in [
+        ("full", decode(&png)),
+        ("scaled", decode_scaled(&png, 2048)),
+    ] {
+        let e = r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("more than 512 MiB of memory"), "{what}: {e}");
+    }
+}
