@@ -118,3 +118,41 @@ async fn the_daily_backup_is_made_at_start_once_a_folder_is_set() {
     h.session("backup_second_start", |c, _| second_start(c, backups))
         .await;
 }
+
+async fn open_sample(c: Client, _: PathBuf) -> TestResult {
+    click(&c, "#open-sample").await?;
+    find(&c, "#ready[data-screen='pupils']").await?;
+    Ok(())
+}
+
+/// Started on a register edited behind ClearShot's back (a pupil's year group changed with
+/// sqlite3, which changes whose consent is needed), the app says so at once, on every screen,
+/// before anyone clears a photo.
+async fn edited_start(c: Client) -> TestResult {
+    find(&c, "#ready[data-screen='pupils']").await?;
+    let banner = wait_text(&c, "#register-banner", |t| {
+        t.contains("does not agree with its audit log")
+    })
+    .await?;
+    e2e::ensure!(
+        banner.contains("(the log: Nursery"),
+        "the banner names the problem: {banner}"
+    );
+    screenshot(&c, "38-register-banner").await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display: run bash scripts/e2e.sh"]
+async fn a_register_edited_behind_clearshots_back_is_named_at_start() {
+    let h = Harness::start();
+    h.session("edited_first_start", open_sample).await;
+    let conn = register::Connection::open(h.register()).expect("the register");
+    conn.execute_batch(
+        "UPDATE pupils SET year_group = year_group - 1 WHERE id = (SELECT min(id) FROM pupils)",
+    )
+    .expect("the edit");
+    drop(conn);
+    h.session("edited_second_start", |c, _| edited_start(c))
+        .await;
+}

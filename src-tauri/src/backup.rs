@@ -65,12 +65,30 @@ pub fn start_once(app: &tauri::AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
+        // The register against its audit log, once at start (a photo check does it again):
+        // office staff see a register edited behind ClearShot's back without clearing a photo.
+        // (A register that cannot be opened is reported by the screens that open it.)
+        let problems = if state.register_path.exists()
+            && let Ok(store) = Store::open(&state.register_path)
+        {
+            register::backup::trust_problems(&store.conn)
+        } else {
+            Vec::new()
+        };
+        state.set_register_problems(problems);
         let status = daily(&state.register_path, today());
         if let BackupStatus::Failed { message } = &status {
             eprintln!("clearshot-app: the daily backup failed: {message}");
         }
         state.set_backup(status);
     });
+}
+
+/// What comparing the register with its audit log at start found: `None` before it has run,
+/// empty when they agree, else each problem in words.
+#[tauri::command(rename_all = "snake_case")]
+pub fn register_problems(state: State<'_, AppState>) -> Option<Vec<String>> {
+    state.register_problems()
 }
 
 /// What the backup at start did; None when it has not been started.

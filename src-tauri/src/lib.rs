@@ -102,6 +102,7 @@ pub fn run() {
             admin::takedowns_open_count,
             admin::takedown_done,
             backup::backup_status,
+            backup::register_problems,
             backup::backup_now,
             register_admin::audit_verify,
             register_admin::audit_list,

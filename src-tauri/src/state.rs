@@ -22,6 +22,9 @@ pub struct AppState {
     backup_started: AtomicBool,
     /// What the daily backup did; a small value, its lock never held over work.
     backup: Mutex<Option<BackupStatus>>,
+    /// What the comparison of the register with its audit log found at start (`None` until it
+    /// has run; empty when they agree).
+    register_problems: Mutex<Option<Vec<String>>>,
 }
 
 /// A running batch's cancel switch; removed from the state when dropped.
@@ -56,6 +59,7 @@ impl AppState {
             register_path,
             jobs: Mutex::new(HashMap::new()),
             backup_started: AtomicBool::new(false),
+            register_problems: Mutex::new(None),
             backup: Mutex::new(None),
         }
     }
@@ -95,6 +99,21 @@ impl AppState {
         // A poisoned lock only means a panic elsewhere; the value is still a plain status.
         let mut slot = self.backup.lock().unwrap_or_else(|p| p.into_inner());
         *slot = Some(status);
+    }
+
+    pub fn set_register_problems(&self, problems: Vec<String>) {
+        let mut slot = self
+            .register_problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *slot = Some(problems);
+    }
+
+    pub fn register_problems(&self) -> Option<Vec<String>> {
+        self.register_problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn backup(&self) -> Option<BackupStatus> {

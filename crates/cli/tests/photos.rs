@@ -1575,7 +1575,7 @@ fn a_pupil_record_or_the_ledger_edited_behind_clearshots_back_is_found() {
     let found = problems();
     assert!(
         found.contains(&format!(
-            "the record of pupil {} says year group 4 (the log: 5)",
+            "the record of pupil {} says Year 4 (the log: Year 5)",
             s.granted
         )),
         "{found}"

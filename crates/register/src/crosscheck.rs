@@ -754,7 +754,8 @@ const PUPIL_FIELDS: &[(&str, &str)] = &[
     ("academy", "academy"),
     ("reg_group", "registration group"),
     ("admission_number", "admission number"),
-    ("year_group", "year group"),
+    // Said as the school says it: "Year 4 (the log: Year 5)".
+    ("year_group", ""),
     ("year_group_academic_year", "year group's school year"),
     ("left_on", "left on"),
     ("joined_on", "on roll from"),
@@ -876,8 +877,17 @@ fn pupil_differences(conn: &Connection, names: &Names) -> Result<Vec<String>> {
             .filter_map(|((key, label), held)| {
                 let logged = record.get(key).cloned().flatten()?;
                 (logged != held).then(|| {
-                    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+                    // A year group as the school says it ("Nursery 1", "Year 7"), not its number.
+                    let text = |v: &Option<String>| match (v, *key) {
+                        (Some(n), "year_group") => n
+                            .parse::<i32>()
+                            .map_or_else(|_| n.clone(), rules::year::year_group_label),
+                        (Some(v), _) => v.clone(),
+                        (None, _) => "none".into(),
+                    };
                     format!("{label} {} (the log: {})", text(&held), text(&logged))
+                        .trim_start()
+                        .to_owned()
                 })
             })
             .collect();

@@ -47,6 +47,8 @@ class AppStore {
   info = $state<AppInfo | null>(null);
   /** Words for every hold in force; the banner shows while non-empty. */
   holds = $state<string[]>([]);
+  /** What comparing the register with its audit log at start found (empty: they agree). */
+  registerProblems = $state<string[]>([]);
   notice = $state<Notice | null>(null);
   /** Open takedown tasks (null until counted): shown on the home screen and in the navigation. */
   takedownsOpen = $state<number | null>(null);

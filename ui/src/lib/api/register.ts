@@ -15,5 +15,7 @@ export const openFolder = (path: string) => call<null>('open_folder', { path });
 export const uiReady = () => call<number>('ui_ready');
 /** What the daily backup at start did (null: not started). */
 export const backupStatus = () => call<BackupStatus | null>('backup_status');
+/** What comparing the register with its audit log at start found: null before it has run. */
+export const registerProblems = () => call<string[] | null>('register_problems');
 /** Makes today's backup now, as the app does at start. */
 export const backupNow = () => call<BackupStatus>('backup_now');
