@@ -254,9 +254,21 @@ pub fn verify(file: &Path) -> Result<BackupCheck> {
                     register::db::schema_version()
                 ));
             }
-            let health = register::backup::health(&conn)?;
+            // A backup made by an older version is checked as it will be restored: migrated, in
+            // a private copy (the checks read today's tables).
+            let (health, backup_forms) = with_current_schema(&conn, |c| {
+                let health = register::backup::health(c)?;
+                let forms = if health.ok() {
+                    register::backup::evidence_in_use(c)?
+                } else {
+                    Default::default()
+                };
+                Ok((health, forms))
+            })?;
             problems.extend(health.problems.iter().cloned());
-            if let (Some(m), Some(a)) = (&manifest, &health.audit) {
+            // The audit log is kept as it was by every migration: compared in the file itself.
+            let audit = register::audit::verify(&conn).ok();
+            if let (Some(m), Some(a)) = (&manifest, &audit) {
                 if a.ok && (a.entries != m.audit_entries || a.head != m.audit_head) {
                     problems.push(format!(
                         "the audit log in the backup ({} entries, head {}) is not the one the manifest records ({} entries, head {})",
@@ -272,12 +284,10 @@ pub fn verify(file: &Path) -> Result<BackupCheck> {
                     }
                 }
             }
-            if health.ok() {
-                let dir = evidence_dir_of(file);
-                for hash in register::backup::evidence_in_use(&conn)? {
-                    if !dir.join(&hash).is_file() {
-                        evidence_missing.push(hash);
-                    }
+            let dir = evidence_dir_of(file);
+            for hash in backup_forms {
+                if !dir.join(&hash).is_file() {
+                    evidence_missing.push(hash);
                 }
             }
         }
@@ -295,6 +305,32 @@ pub fn verify(file: &Path) -> Result<BackupCheck> {
         problems,
         evidence_missing,
     })
+}
+
+/// Runs `f` on the backup open as `conn` when it has this version's schema, or else on a private
+/// copy of it migrated through the normal path (in a temporary folder readable by this user
+/// only, deleted afterwards): the checks read today's tables and columns, which a backup made
+/// before an upgrade lacks.
+fn with_current_schema<T>(
+    conn: &register::Connection,
+    f: impl FnOnce(&register::Connection) -> Result<T>,
+) -> Result<T> {
+    if register::backup::schema_version_of(conn)? >= register::db::schema_version() {
+        return f(conn);
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("clearshot-check-")
+        .tempdir()
+        .map_err(|source| Error::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let copy = dir.path().join("backup.sqlite3");
+    register::backup::snapshot(conn, &copy)?;
+    let migrated = register::db::open(&copy)?;
+    let out = f(&migrated);
+    drop(migrated);
+    out
 }
 
 /// What a restore did.
@@ -362,7 +398,9 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             evidence_repaired += 1;
         }
     }
-    let backup_forms = register::backup::evidence_in_use(&register::backup::open_read_only(file)?)?;
+    let backup_forms = with_current_schema(&register::backup::open_read_only(file)?, |c| {
+        Ok(register::backup::evidence_in_use(c)?)
+    })?;
     let payload = |replaced: Option<&Path>, entries_only_in_replaced: i64, kept: usize| {
         serde_json::json!({
             "backup": file.file_name().map(|n| n.to_string_lossy().into_owned()),

@@ -571,15 +571,11 @@ pub fn register_outcome(store: &Store) -> Result<RuleOutcome> {
         return Ok(outcome(Rule::Register, true, REGISTER_TRUSTED.into()));
     };
     store.set_trusted_at(None);
-    let more = match problems.len() - 1 {
-        0 => String::new(),
-        n => format!(" (and {n} more problem(s))"),
-    };
     Ok(outcome(
         Rule::Register,
         false,
         format!(
-            "the register does not agree with its audit log, so its answers cannot be relied on: {first}{more}. The trust's IT lead should run `clearshot check`, which lists every problem, and restore the last backup made before the change"
+            "the register does not agree with its audit log, so its answers cannot be relied on: {first}. The trust's IT lead should run `clearshot check`, which lists every problem, and restore the last backup made before the change"
         ),
     ))
 }

@@ -267,18 +267,13 @@ pub fn staff(cmd: StaffCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Resu
                 trained_on,
                 stamp,
             )?;
+            let required = clearshot::settings::training_required(store)?;
             out.value(&s, || {
                 let mut said = format!(
                     "{} ({}) approved to post from {}",
                     s.name, s.email, s.approved_on
                 );
-                // Training on a later day holds the approval back: every check until then is
-                // refused, which the office should know now.
-                if let Some(trained) = s.trained_on.filter(|t| *t > s.approved_on) {
-                    said.push_str(&format!(
-                        "; training is recorded for {trained}, and photo checks are refused until then"
-                    ));
-                }
+                said.push_str(&training_words(&s, required, today()));
                 said
             });
         }
@@ -303,7 +298,13 @@ pub fn staff(cmd: StaffCmd, store: &mut Store, out: &Out, stamp: &Stamp) -> Resu
         StaffCmd::Train { email, on } => {
             let on = on.on.unwrap_or_else(today);
             let s = clearshot::admin::train_staff(store, &email, on, stamp)?;
-            out.value(&s, || format!("{}: trained on {on}", s.email));
+            out.value(&s, || {
+                format!(
+                    "{}: training recorded{}",
+                    s.email,
+                    training_words(&s, true, today())
+                )
+            });
         }
         StaffCmd::Revoke { email, on } => {
             clearshot::admin::revoke_staff(store, &email, on, stamp)?;
@@ -522,4 +523,18 @@ pub fn takedowns(
         }
     }
     Ok(0)
+}
+
+/// What a member of staff's training means for their photo checks, as of `today`: a training
+/// day still to come holds every check back until then; none recorded, where the trust requires
+/// it (policy 7.1.1), holds them back until it is recorded.
+fn training_words(s: &register::staff::Staff, required: bool, today: NaiveDate) -> String {
+    match s.trained_on {
+        Some(t) if t > today => {
+            format!("; training is recorded for {t}, and photo checks are refused until then")
+        }
+        Some(t) => format!("; trained on {t}"),
+        None if required => "; no training recorded: photo checks are refused until it is (policy 7.1.1: `clearshot staff train EMAIL --on DATE`)".to_owned(),
+        None => String::new(),
+    }
 }

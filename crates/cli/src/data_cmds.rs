@@ -29,8 +29,11 @@ pub enum DataCmd {
         file: PathBuf,
     },
     /// Check the register: database integrity, foreign keys, the audit chain, the consent
-    /// summary, the record of merged pupils, evidence files and file permissions. Exit 0 when
-    /// all is well, 1 naming each problem.
+    /// summary, the record of merged pupils, evidence files and file permissions; and that every
+    /// pupil's record, consent answer, withdrawal, void, flag, member of staff, device, account,
+    /// hold, setting, clearance, takedown task and ledger photo is what the audit log says
+    /// ClearShot wrote (a photo check refuses to clear while any is not). Exit 0 when all is
+    /// well, 1 naming each problem.
     Check {
         /// First rebuild the consent summary (derived from the recorded answers) if it does
         /// not match them, rebuild the record of merged pupils from the merges the audit log

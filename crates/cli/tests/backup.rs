@@ -307,6 +307,59 @@ fn a_restore_names_the_flags_and_withdrawals_it_undoes_and_another_registers_bac
     );
 }
 
+/// A backup made before an upgrade (here one taken back to schema 7, as the previous release
+/// wrote it, with a withdrawal and a scanned form) is checked and restored by this version: its
+/// checks run on a migrated private copy, where they once failed on a column it lacks.
+#[test]
+fn a_backup_made_by_the_previous_release_is_checked_and_restored() {
+    let (r, _) = populated();
+    r.ok(&[
+        "consent",
+        "withdraw",
+        &upn(2),
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-01",
+    ]);
+    let file = r.path("old.sqlite3");
+    r.ok(&["backup", "--out", file.to_str().unwrap()]);
+    // Back to schema 7: no withdrawal details (8), no name order (9).
+    {
+        let c = register::Connection::open(&file).unwrap();
+        c.execute_batch(
+            "DROP INDEX pupils_roll_order; ALTER TABLE pupils DROP COLUMN sort_key;
+             CREATE INDEX pupils_roll_order ON pupils(academy_id, legal_surname COLLATE NOCASE,
+                 legal_forename COLLATE NOCASE, upn, preferred_forename, reg_group, year_group,
+                 year_group_academic_year, left_on, joined_on);
+             ALTER TABLE consent_withdrawals DROP COLUMN signer_name;
+             ALTER TABLE consent_withdrawals DROP COLUMN relationship;
+             ALTER TABLE consent_withdrawals DROP COLUMN note;
+             ALTER TABLE consent_withdrawals DROP COLUMN evidence_sha256;
+             PRAGMA user_version = 7; VACUUM;",
+        )
+        .unwrap();
+    }
+    // Its manifest, as that release wrote it for this file.
+    let manifest_path = r.path("old.sqlite3.manifest.json");
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["sha256"] = Value::from(sha256sum(&file));
+    manifest["bytes"] = Value::from(std::fs::metadata(&file).unwrap().len());
+    manifest["schema_version"] = Value::from(7);
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+
+    let run = r.run(&["--json", "restore", file.to_str().unwrap()]);
+    assert!(
+        run.status.code() == Some(0) || run.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    r.ok(&["check"]);
+    let shown = r.ok(&["pupils", "show", &upn(2)]);
+    assert!(shown.contains("withdr"), "{shown}");
+}
+
 /// Restoring a backup made before a retention purge brings the purged pupils back: the restore
 /// says so (exit 1), naming the purge to run again.
 #[test]

@@ -1967,7 +1967,7 @@ fn staff_post_once_their_training_is_recorded() {
         camera_photo(41, Some("123456789012"), Some("Canon")),
     );
     let new = "new.teacher@oak.sch.uk";
-    s.r.ok(&[
+    let said = s.r.ok(&[
         "staff",
         "add",
         new,
@@ -1976,6 +1976,10 @@ fn staff_post_once_their_training_is_recorded() {
         "--approved-on",
         "2026-09-01",
     ]);
+    assert!(
+        said.contains("no training recorded: photo checks are refused until it is"),
+        "{said}"
+    );
     let v = check_as(&s.r, &photo, new, &s.granted, ON);
     assert_eq!(v["verdict"], "blocked", "{v}");
     assert_eq!(
@@ -1987,6 +1991,9 @@ fn staff_post_once_their_training_is_recorded() {
     // A booking for next week, then the day it was really done.
     let booked = s.r.json(&["staff", "train", new, "--on", "2026-11-27"]);
     assert_eq!(booked["trained_on"], "2026-11-27");
+    let e =
+        s.r.bad_input(&["staff", "train", new, "--on", "2026-11-27"]);
+    assert!(e.contains("already recorded"), "{e}");
     assert_eq!(
         check_as(&s.r, &photo, new, &s.granted, ON)["verdict"],
         "blocked"
@@ -2050,7 +2057,13 @@ fn staff_post_once_their_training_is_recorded() {
         "cleared"
     );
     // A training date still to come is refused whatever the setting.
-    s.r.ok(&["staff", "train", other, "--on", "2026-11-30"]);
+    let said = s.r.ok(&["staff", "train", other, "--on", "2099-09-01"]);
+    assert!(
+        said.contains(
+            "training is recorded for 2099-09-01, and photo checks are refused until then"
+        ),
+        "{said}"
+    );
     assert_eq!(
         check_as(&s.r, &photo, other, &s.granted, ON)["verdict"],
         "blocked"

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::pupils::{self, RollEntry};
 use crate::{Error, Result, Stamp, academies};
@@ -1020,7 +1021,10 @@ fn text_field(
             "{what} contains control characters or direction overrides"
         ));
     }
-    Ok(Some(value.to_string()))
+    // One spelling of each accented letter (NFC): a MIS export that writes "é" as "e" and a
+    // combining accent would otherwise count as a changed name at every import, and line up
+    // differently in lists.
+    Ok(Some(value.nfc().collect()))
 }
 
 /// The census code "X": a pupil not following the National Curriculum (a special school's), whose
