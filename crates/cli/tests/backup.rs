@@ -16,6 +16,19 @@ fn sha256sum(path: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }
 
+/// Pupil `n`'s parent withdraws every channel from 1 October 2025.
+fn withdraw_parent(r: &Register, n: u32) {
+    r.ok(&[
+        "consent",
+        "withdraw",
+        &upn(n),
+        "--signatory",
+        "parent",
+        "--on",
+        "2025-10-01",
+    ]);
+}
+
 /// A register with 20 pupils and one consent form with a scanned form as evidence.
 fn populated() -> (Register, String) {
     let r = Register::with_academy();
@@ -249,15 +262,7 @@ fn a_restore_names_the_flags_and_withdrawals_it_undoes_and_another_registers_bac
         "--reason",
         "court order",
     ]);
-    r.ok(&[
-        "consent",
-        "withdraw",
-        &upn(2),
-        "--signatory",
-        "parent",
-        "--on",
-        "2025-10-01",
-    ]);
+    withdraw_parent(&r, 2);
     let run = r.run(&["restore", file.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(1));
     let said = String::from_utf8_lossy(&run.stderr);
@@ -313,15 +318,7 @@ fn a_restore_names_the_flags_and_withdrawals_it_undoes_and_another_registers_bac
 #[test]
 fn a_backup_made_by_the_previous_release_is_checked_and_restored() {
     let (r, _) = populated();
-    r.ok(&[
-        "consent",
-        "withdraw",
-        &upn(2),
-        "--signatory",
-        "parent",
-        "--on",
-        "2025-10-01",
-    ]);
+    withdraw_parent(&r, 2);
     let file = r.path("old.sqlite3");
     r.ok(&["backup", "--out", file.to_str().unwrap()]);
     // Back to schema 7: no withdrawal details (8), no name order (9).
@@ -637,13 +634,7 @@ fn check_names_the_field_changed_and_doubts_itself_when_the_log_is_damaged() {
         "court order",
     ]);
     r.ok(&["check"]);
-    let edit = |sql: &str| {
-        register::Connection::open(&r.db)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap()
-    };
-    edit(&format!(
+    r.edit_behind_the_back(&format!(
         "DROP TRIGGER consent_answers_no_update;
          UPDATE consent_answers SET signer_name = 'John Smith' WHERE signer_name = 'Jane Smith';
          UPDATE pupil_flags SET pupil_id = (SELECT id FROM pupils WHERE upn = '{}');",
@@ -675,13 +666,8 @@ fn check_names_the_field_changed_and_doubts_itself_when_the_log_is_damaged() {
         "--reason",
         "court order",
     ]);
-    register::Connection::open(&r.db)
-        .unwrap()
-        .execute_batch("UPDATE audit_log SET payload = NULL WHERE action = 'flag.set'")
-        .unwrap();
-    let (code, out) = r.json_status(&["check"]);
-    assert_eq!(code, 1);
-    let all = serde_json::to_string(&out["report"]["problems"]).unwrap();
+    r.edit_behind_the_back("UPDATE audit_log SET payload = NULL WHERE action = 'flag.set'");
+    let all = r.check_problems();
     assert!(
         all.contains("may be in the log rather than in the records")
             && all.contains("do not lift a flag"),

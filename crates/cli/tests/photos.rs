@@ -1475,10 +1475,7 @@ fn a_register_edited_behind_clearshots_back_clears_and_exports_nothing() {
     assert_eq!(v["verdict"], "blocked");
     assert_eq!(reason(&v, "consent")["passed"], false, "{v}");
 
-    register::Connection::open(&s.r.db)
-        .unwrap()
-        .execute_batch("DELETE FROM consent_withdrawals")
-        .unwrap();
+    s.r.edit_behind_the_back("DELETE FROM consent_withdrawals");
     let (code, v) = check(&s.r, &photo, &s.granted, &[]);
     assert_eq!((code, &v["verdict"]), (1, &Value::from("blocked")), "{v}");
     assert_eq!(v["clearance_id"], Value::Null);
@@ -1551,23 +1548,8 @@ fn a_pupil_record_or_the_ledger_edited_behind_clearshots_back_is_found() {
     assert_eq!(reason(&v, "provenance")["passed"], false, "{v}");
     s.r.ok(&["check"]);
 
-    let edit = |sql: &str| {
-        register::Connection::open(&s.r.db)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap()
-    };
-    let problems = || {
-        let run = s.r.run(&["--json", "check"]);
-        assert_eq!(
-            run.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&run.stdout)
-        );
-        let out: Value = serde_json::from_slice(&run.stdout).unwrap();
-        out["report"]["problems"].to_string()
-    };
+    let edit = |sql: &str| s.r.edit_behind_the_back(sql);
+    let problems = || s.r.check_problems();
     edit(&format!(
         "UPDATE pupils SET year_group = 4 WHERE upn = '{}'",
         s.granted
@@ -2018,19 +2000,16 @@ fn staff_post_once_their_training_is_recorded() {
     );
     // Logged, and compared with the log.
     s.r.ok(&["check"]);
-    register::Connection::open(&s.r.db)
-        .unwrap()
-        .execute_batch(
-            "UPDATE staff SET trained_on = '2026-09-01' WHERE email = 'new.teacher@oak.sch.uk'",
-        )
-        .unwrap();
-    assert_eq!(s.r.run(&["check"]).status.code(), Some(1));
-    register::Connection::open(&s.r.db)
-        .unwrap()
-        .execute_batch(
-            "UPDATE staff SET trained_on = '2026-11-18' WHERE email = 'new.teacher@oak.sch.uk'",
-        )
-        .unwrap();
+    s.r.edit_behind_the_back(
+        "UPDATE staff SET trained_on = '2026-09-01' WHERE email = 'new.teacher@oak.sch.uk'",
+    );
+    assert!(
+        s.r.check_problems()
+            .contains("member of staff new.teacher@oak.sch.uk")
+    );
+    s.r.edit_behind_the_back(
+        "UPDATE staff SET trained_on = '2026-11-18' WHERE email = 'new.teacher@oak.sch.uk'",
+    );
     s.r.ok(&["check"]);
 
     // A trust that leaves training to the manager (policy 4.2.1).

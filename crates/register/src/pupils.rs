@@ -527,6 +527,28 @@ mod tests {
         }
     }
 
+    /// A Year 5 pupil (in 2025/26), born on the `n`th day of 2015 from 1 January.
+    fn year_5(
+        upn: &str,
+        surname: &str,
+        forename: &str,
+        preferred: Option<&str>,
+        n: usize,
+    ) -> RollEntry {
+        RollEntry {
+            upn: upn.to_owned(),
+            legal_forename: forename.into(),
+            legal_surname: surname.into(),
+            preferred_forename: preferred.map(str::to_owned),
+            preferred_surname: None,
+            dob: NaiveDate::from_ymd_opt(2015, 1, 1 + n as u32).unwrap(),
+            reg_group: None,
+            admission_number: None,
+            year_group: 5,
+            year_group_academic_year: 2025,
+        }
+    }
+
     #[test]
     fn heads_come_in_the_same_order_as_the_pupil_list_with_the_same_names_and_dates() {
         let mut conn = crate::db::open_in_memory().unwrap();
@@ -544,18 +566,7 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            let e = RollEntry {
-                upn: format!("U{i}"),
-                legal_forename: forename.into(),
-                legal_surname: surname.into(),
-                preferred_forename: preferred.map(str::to_owned),
-                preferred_surname: None,
-                dob: NaiveDate::from_ymd_opt(2015, 1, 1 + i as u32).unwrap(),
-                reg_group: None,
-                admission_number: None,
-                year_group: 5,
-                year_group_academic_year: 2025,
-            };
+            let e = year_5(&format!("U{i}"), surname, forename, preferred, i);
             let id = insert(&tx, academy.id, &academy.code, &e, None, &stamp).unwrap();
             if i == 2 {
                 let p = by_id(&tx, id).unwrap();
@@ -617,18 +628,7 @@ mod tests {
             ("de Souza", "Ana"),
         ];
         for (i, (surname, forename)) in names.into_iter().enumerate() {
-            let e = RollEntry {
-                upn: format!("U{i:02}"),
-                legal_forename: forename.into(),
-                legal_surname: surname.into(),
-                preferred_forename: None,
-                preferred_surname: None,
-                dob: NaiveDate::from_ymd_opt(2015, 1, 1 + i as u32).unwrap(),
-                reg_group: None,
-                admission_number: None,
-                year_group: 5,
-                year_group_academic_year: 2025,
-            };
+            let e = year_5(&format!("U{i:02}"), surname, forename, None, i);
             insert(&tx, oak.id, &oak.code, &e, None, &stamp).unwrap();
         }
         tx.commit().unwrap();

@@ -104,6 +104,27 @@ impl Register {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Changes the register file as a person with `sqlite3` would, behind ClearShot's back.
+    pub fn edit_behind_the_back(&self, sql: &str) {
+        register::Connection::open(&self.db)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// `clearshot check`, which must find something (exit 1): its problems, as JSON text.
+    pub fn check_problems(&self) -> String {
+        let run = self.run(&["--json", "check"]);
+        assert_eq!(
+            run.status.code(),
+            Some(1),
+            "check should find a problem: {}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+        let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+        out["report"]["problems"].to_string()
+    }
+
     /// Runs a command with `--json` that must succeed; returns the parsed stdout.
     pub fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
