@@ -603,9 +603,6 @@ fn a_consent_summary_out_of_step_with_the_answers_is_reported_and_repaired() {
     r.audit_ok();
 }
 
-/// A parent's "no" turned into a "yes" with `sqlite3`, behind the append-only triggers: the
-/// chain still verifies, but `check` compares the answers with the entries that recorded them,
-/// and `--repair` will not rebuild the consent summary from answers the log does not vouch for.
 /// What `check` says names the field that was changed, with both values: a signer's name
 /// edited, a flag moved to another child. And where the log itself was damaged, it says that a
 /// difference may be the log's, so that a genuine safeguarding flag is not lifted because of it.
@@ -675,6 +672,9 @@ fn check_names_the_field_changed_and_doubts_itself_when_the_log_is_damaged() {
     );
 }
 
+/// A parent's "no" turned into a "yes" with `sqlite3`, behind the append-only triggers: the
+/// chain still verifies, but `check` compares the answers with the entries that recorded them,
+/// and `--repair` will not rebuild the consent summary from answers the log does not vouch for.
 #[test]
 fn check_finds_an_answer_edited_behind_the_triggers_and_repair_leaves_it_alone() {
     let (r, _) = populated();
