@@ -49,6 +49,24 @@ async fn first_start(c: Client, backups: PathBuf) -> TestResult {
         "partner handles shown as stored: {shown:?}"
     );
     screenshot(&c, "24-settings-trust").await?;
+    // Policy 7.1.1 or 4.2.1: whether staff must have their training recorded before they post.
+    let training = find(&c, "#setting-staff-training-required").await?;
+    e2e::ensure!(
+        training.prop("value").await?.as_deref() == Some("yes"),
+        "training is required until the trust says otherwise"
+    );
+    c.execute(
+        "document.getElementById('setting-staff-training-required').scrollIntoView()",
+        vec![],
+    )
+    .await?;
+    e2e::set_value(&c, "#setting-staff-training-required", "no").await?;
+    click(&c, "#save-staff-training-required").await?;
+    wait_text(&c, "#notice", |t| {
+        t.contains("Saved: Staff training required before posting")
+    })
+    .await?;
+    screenshot(&c, "39-settings-training").await?;
     type_into(&c, "#setting-trust-domains", "sch.uk").await?;
     click(&c, "#save-trust-domains").await?;
     wait_text(&c, "#notice", |t| {
