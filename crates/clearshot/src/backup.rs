@@ -345,6 +345,9 @@ pub struct Restored {
     pub evidence_repaired: usize,
     /// Audit entries of the replaced register that the backup does not have (kept aside).
     pub entries_only_in_replaced: i64,
+    /// Whether the backup is an earlier (or later) copy of the register it replaced: their
+    /// audit logs agree as far as the shorter goes. False for another register's backup.
+    pub same_register: bool,
     /// Scanned forms that only the replaced register refers to (recorded after the backup). The
     /// forms the replaced register refers to are copied to `<replaced>.evidence/`, so that the
     /// register kept aside stays whole when `check --repair` or a purge tidies the register's
@@ -569,12 +572,15 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             }
         }
     }
+    let mut same_register = true;
     // What the replaced register holds that the backup does not, by name where it decides
     // whether a photo may go out; or that it is no earlier copy of it at all.
     if let Some(aside) = &replaced
         && let Ok(kept) = register::backup::open_read_only(aside)
     {
-        warnings.extend(undone_by_restore(&kept, file, &manifest, aside)?);
+        let (undone, same) = undone_by_restore(&kept, file, &manifest, aside)?;
+        warnings.extend(undone);
+        same_register = same;
     }
     // A register that could not be opened, or none: the copy is in place; recorded now.
     if !recorded {
@@ -597,6 +603,7 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
         evidence_restored,
         evidence_repaired,
         entries_only_in_replaced,
+        same_register,
         evidence_kept_with_replaced,
         manifest,
         warnings,
@@ -613,7 +620,7 @@ fn undone_by_restore(
     file: &Path,
     manifest: &Manifest,
     aside: &Path,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, bool)> {
     let hash_at = |conn: &register::Connection, seq: i64| -> Result<Option<String>> {
         Ok(conn
             .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
@@ -624,13 +631,13 @@ fn undone_by_restore(
     let kept_entries: i64 = kept.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
     let n = manifest.audit_entries;
     if kept_entries == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), true));
     }
     if kept_entries <= n {
         // The backup is newer than the register it replaced: fine if it carries on its log.
         let backup = register::backup::open_read_only(file)?;
         if hash_at(&backup, kept_entries)? == hash_at(kept, kept_entries)? {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), true));
         }
     } else if hash_at(kept, n)?.as_deref() == Some(manifest.audit_head.as_str()) {
         let upns: HashMap<String, String> = kept
@@ -708,13 +715,16 @@ fn undone_by_restore(
                 "{forms} consent form(s) recorded after this backup are undone: record them again"
             ));
         }
-        return Ok(out);
+        return Ok((out, true));
     }
-    Ok(vec![format!(
-        "this backup is not an earlier copy of the register it replaced: their audit logs differ within the first {} entries (a backup of another trust's register, or of one restored and changed since). Everything recorded in the replaced register is only in its copy, {}",
-        n.min(kept_entries),
-        aside.display()
-    )])
+    Ok((
+        vec![format!(
+            "this backup is not an earlier copy of the register it replaced: their audit logs differ within the first {} entries (a backup of another trust's register, or of one restored and changed since). Everything recorded in the replaced register is only in its copy, {}",
+            n.min(kept_entries),
+            aside.display()
+        )],
+        false,
+    ))
 }
 
 /// The name of the daily backup for a date.

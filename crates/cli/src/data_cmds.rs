@@ -139,7 +139,7 @@ pub fn run(cmd: &DataCmd, path: &Path, out: &Out, stamp: &Stamp) -> Result<u8, F
                         aside.display()
                     ));
                 }
-                if r.entries_only_in_replaced > 0 {
+                if r.entries_only_in_replaced > 0 && r.same_register {
                     text.push_str(&format!(
                         "\n  note: the replaced register had {} audit entr(ies) more than the backup: changes made after the backup are only in the replaced copy",
                         r.entries_only_in_replaced

@@ -292,6 +292,12 @@ fn a_restore_names_the_flags_and_withdrawals_it_undoes_and_another_registers_bac
         said.contains("this backup is not an earlier copy of the register it replaced"),
         "{said}"
     );
+    // Its entries are no "changes made after the backup".
+    assert!(
+        !String::from_utf8_lossy(&run.stdout).contains("changes made after the backup"),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
     // `audit verify --against` the register's own earlier backup now says the same, at the
     // first entry.
     let v = r.run(&[
