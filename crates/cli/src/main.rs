@@ -792,7 +792,7 @@ fn pupils(
             names_differ,
             dry_run,
         } => {
-            let today = chrono::Local::now().date_naive();
+            let today = today();
             let opts = clearshot::pupils::RekeyOptions {
                 names_differ,
                 dry_run,
