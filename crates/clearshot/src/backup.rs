@@ -189,6 +189,9 @@ pub struct BackupCheck {
     /// Evidence files the backup's consents refer to but `FILE.evidence/` does not hold: not a
     /// reason to refuse (the register's own folder may still have them).
     pub evidence_missing: Vec<String>,
+    /// Every evidence file the backup's records refer to (read once here, for `restore`).
+    #[serde(skip)]
+    evidence_in_use: std::collections::BTreeSet<String>,
 }
 
 impl BackupCheck {
@@ -204,6 +207,7 @@ impl BackupCheck {
 pub fn verify(file: &Path) -> Result<BackupCheck> {
     let mut problems = Vec::new();
     let mut evidence_missing = Vec::new();
+    let mut evidence_in_use = std::collections::BTreeSet::new();
     if !file.is_file() {
         return Err(Error::NotFound(format!(
             "{}: no such backup file",
@@ -266,9 +270,8 @@ pub fn verify(file: &Path) -> Result<BackupCheck> {
                 Ok((health, forms))
             })?;
             problems.extend(health.problems.iter().cloned());
-            // The audit log is kept as it was by every migration: compared in the file itself.
-            let audit = register::audit::verify(&conn).ok();
-            if let (Some(m), Some(a)) = (&manifest, &audit) {
+            // No migration touches the audit log: the copy's chain is the file's.
+            if let (Some(m), Some(a)) = (&manifest, &health.audit) {
                 if a.ok && (a.entries != m.audit_entries || a.head != m.audit_head) {
                     problems.push(format!(
                         "the audit log in the backup ({} entries, head {}) is not the one the manifest records ({} entries, head {})",
@@ -285,11 +288,12 @@ pub fn verify(file: &Path) -> Result<BackupCheck> {
                 }
             }
             let dir = evidence_dir_of(file);
-            for hash in backup_forms {
-                if !dir.join(&hash).is_file() {
-                    evidence_missing.push(hash);
+            for hash in &backup_forms {
+                if !dir.join(hash).is_file() {
+                    evidence_missing.push(hash.clone());
                 }
             }
+            evidence_in_use = backup_forms;
         }
     }
     let dir = evidence_dir_of(file);
@@ -304,6 +308,7 @@ pub fn verify(file: &Path) -> Result<BackupCheck> {
         manifest,
         problems,
         evidence_missing,
+        evidence_in_use,
     })
 }
 
@@ -401,9 +406,8 @@ pub fn restore(register_path: &Path, file: &Path, stamp: &Stamp) -> Result<Resto
             evidence_repaired += 1;
         }
     }
-    let backup_forms = with_current_schema(&register::backup::open_read_only(file)?, |c| {
-        Ok(register::backup::evidence_in_use(c)?)
-    })?;
+    // Read by `verify` (a backup is restored only when it passed, so they were read).
+    let backup_forms = &check.evidence_in_use;
     let payload = |replaced: Option<&Path>, entries_only_in_replaced: i64, kept: usize| {
         serde_json::json!({
             "backup": file.file_name().map(|n| n.to_string_lossy().into_owned()),
