@@ -393,6 +393,26 @@ macro_rules! ensure {
 }
 
 /// How many elements match `css` right now.
+/// Approves Erin Tester (erin.tester@oak.sch.uk) to post for the whole trust, from the Staff
+/// screen, with no training recorded yet.
+pub async fn approve_erin(c: &Client) -> TestResult {
+    click(c, "#nav-staff").await?;
+    type_into(c, "#staff-name", "Erin Tester").await?;
+    type_into(c, "#staff-email", "erin.tester@oak.sch.uk").await?;
+    click(c, "#staff-add").await?;
+    wait_text(c, "#notice", |t| t.contains("approved to post")).await?;
+    Ok(())
+}
+
+/// Records today's training of the (only) member of staff listed without it, on the Staff
+/// screen: policy 7.1.1, trained before posting.
+pub async fn record_training(c: &Client) -> TestResult {
+    click(c, ".staff-train").await?;
+    click(c, ".staff-train-confirm").await?;
+    wait_text(c, "#notice", |t| t.contains("training is recorded")).await?;
+    Ok(())
+}
+
 /// Neither the page nor its main column is wider than the window: nothing needs scrolling
 /// sideways to be seen.
 pub async fn no_sideways_scrolling(c: &Client, what: &str) -> TestResult {

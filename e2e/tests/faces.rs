@@ -25,15 +25,9 @@ async fn faces(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     find(&c, "#ready[data-screen='pupils']").await?;
 
     // Someone to post, the phone registered and its card ingested, and a consent recorded.
-    click(&c, "#nav-staff").await?;
-    type_into(&c, "#staff-name", "Erin Tester").await?;
-    type_into(&c, "#staff-email", "erin.tester@oak.sch.uk").await?;
-    click(&c, "#staff-add").await?;
-    wait_text(&c, "#notice", |t| t.contains("approved to post")).await?;
+    e2e::approve_erin(&c).await?;
     // Policy 7.1.1: trained before posting; the office records the training.
-    click(&c, ".staff-train").await?;
-    click(&c, ".staff-train-confirm").await?;
-    wait_text(&c, "#notice", |t| t.contains("training is recorded")).await?;
+    e2e::record_training(&c).await?;
     click(&c, "#nav-devices").await?;
     type_into(&c, "#device-label", "OAK-PHONE-02").await?;
     type_into(&c, "#device-make", "Sony").await?;

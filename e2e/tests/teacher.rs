@@ -32,18 +32,12 @@ async fn teacher(c: Client, dir: PathBuf, photo: PathBuf) -> TestResult {
     find(&c, "#ready[data-screen='pupils']").await?;
 
     // An approved member of staff to post.
-    click(&c, "#nav-staff").await?;
-    type_into(&c, "#staff-name", "Erin Tester").await?;
-    type_into(&c, "#staff-email", "erin.tester@oak.sch.uk").await?;
-    click(&c, "#staff-add").await?;
-    wait_text(&c, "#notice", |t| t.contains("approved to post")).await?;
+    e2e::approve_erin(&c).await?;
     // Policy 7.1.1: trained before posting; the office records the training.
     wait_text(&c, "#staff-list", |t| t.contains("No training recorded")).await?;
     screenshot(&c, "12-staff").await?;
     e2e::no_sideways_scrolling(&c, "the staff list").await?;
-    click(&c, ".staff-train").await?;
-    click(&c, ".staff-train-confirm").await?;
-    wait_text(&c, "#notice", |t| t.contains("training is recorded")).await?;
+    e2e::record_training(&c).await?;
     wait_text(&c, "#staff-list", |t| t.contains("Approved")).await?;
 
     // The academy's page, added with one administrator: a problem, fixed by giving two.
